@@ -1,0 +1,53 @@
+// The seams between Leash's stages (see ARCHITECTURE.md, "Contracts between stages"): what
+// the server passes to a policy (`PolicyInput`) and what the bundle's `leash/decision`
+// entrypoint returns (`Decision`). Change these deliberately and everywhere at once.
+
+export type AccessKind = 'read' | 'write';
+export type Priority = 'normal' | 'high';
+export type LimitScope = 'session' | 'agent' | 'key' | 'task' | 'upstream';
+
+export interface PolicyInput {
+  readonly agent: {
+    readonly id: string;
+    readonly session: string;
+    readonly key: string | null;
+    readonly claims: Readonly<Record<string, unknown>>;
+    readonly task: Readonly<Record<string, unknown>> | null;
+  };
+  readonly request: {
+    readonly method: string;
+    readonly path: string;
+    readonly query: Readonly<Record<string, string | readonly string[]>>;
+    /** lower-cased names, credentials removed */
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body: unknown;
+  };
+  /** the third-party API name when the call goes through the credential proxy */
+  readonly upstream: string | null;
+  /** nanoseconds since the epoch */
+  readonly now: number;
+}
+
+export interface LimitRequest {
+  /** `<rule>/<scope>` or `<rule>/<scope>/<window>`: stable across builds */
+  readonly id: string;
+  readonly scope: LimitScope;
+  /** the scope's identity value: the session id, agent id, API key, task id or upstream */
+  readonly key: string;
+  readonly max: number;
+  /** 'session' (the session's lifetime) or a window in seconds as a string such as '60s' */
+  readonly window: string;
+  readonly cost: number;
+}
+
+export interface Decision {
+  readonly allow: boolean;
+  readonly access: AccessKind;
+  readonly rule: string | null;
+  readonly reasons: readonly string[];
+  readonly limits: readonly LimitRequest[];
+  readonly priority: Priority;
+}
+
+/** The bundle entrypoint every Leash bundle defines. */
+export const DECISION_ENTRYPOINT = 'leash/decision';

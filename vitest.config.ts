@@ -1,0 +1,15 @@
+// Test runner configuration: every suite under test/, run in forked workers so a
+// test that starts servers or spawns `leash serve` cannot leak state into another.
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+export default defineConfig({
+  resolve: { alias: { leash: fileURLToPath(new URL('./compiler/dsl/index.ts', import.meta.url)) } },
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    reporters: ['default'],
+  },
+});
