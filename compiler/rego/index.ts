@@ -2,3 +2,4 @@
 // the checker. Other areas import from here only.
 export * from './ast.ts';
 export { printModule, printTerm, printExpr, printHead, printRef } from './print.ts';
+export { parseModule, type ParseResult } from './parse-module.ts';

@@ -248,10 +248,26 @@ function term_(t: Term, ctx: number): string {
 
 /** Items of collections and call arguments: any infix term but `:=`/`=`. */
 function item(t: Term): string {
-  return term_(t, 0);
+  const s = term_(t, 0);
+  // A top-level `|` would read as a comprehension bar inside `[...]` or `{...}`.
+  return hasBareOr(t) ? `(${s})` : s;
+}
+
+function hasBareOr(t: Term): boolean {
+  if (t.kind !== 'Call' || t.args.length !== 2) return false;
+  const prec = PREC[t.operator];
+  if (prec === undefined) return false;
+  if (t.operator === 'or') return true;
+  const [l, r] = t.args as [Term, Term];
+  const bare = (x: Term, min: number): boolean => x.kind === 'Call' && (PREC[x.operator] ?? TERM_PREC) >= min && hasBareOr(x);
+  return bare(l, prec) || bare(r, prec + 1);
 }
 
 function printCall(t: Extract<Term, { kind: 'Call' }>, ctx: number): string {
+  if (t.operator === MEMBER_3 && t.args.length === 3) {
+    const [k, v, c] = t.args as [Term, Term, Term];
+    return `(${term_(k, 2)}, ${term_(v, 2)} in ${term_(c, 2)})`;
+  }
   const prec = PREC[t.operator];
   if (prec !== undefined && t.args.length === 2) {
     const [l, r] = t.args as [Term, Term];

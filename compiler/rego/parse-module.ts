@@ -1,0 +1,216 @@
+// The Rego v1 module parser: source text in, a Module AST (every node located) and
+// rego_parse_error diagnostics out. Rule heads, `else` chains and imports live here; terms
+// and bodies in parse-term.ts. v0-only forms are refused with what to write instead.
+import { error, type Diagnostic } from '../diagnostics/index.ts';
+import type { Body, Else, Head, Import, Module, Package, RefTerm, Rule, Term } from './ast.ts';
+import { Cursor, ParseFailure } from './parse-cursor.ts';
+import { lex } from './lexer.ts';
+import { parseBraceBody, parseIn, parseLiteral, parsePrimary } from './parse-term.ts';
+import { splitComments, attachAnnotations } from './parse-annotations.ts';
+import { printRef } from './print.ts';
+
+export interface ParseResult {
+  readonly module?: Module;
+  readonly diagnostics: Diagnostic[];
+}
+
+/** Parse one Rego v1 module. Never throws on bad input: problems come back as diagnostics. */
+export function parseModule(source: string, file: string): ParseResult {
+  const lexed = lex(source);
+  if (!lexed.ok) {
+    return { diagnostics: [error('rego_parse_error', lexed.message, { file, line: lexed.line, col: lexed.col })] };
+  }
+  const c = new Cursor(lexed.tokens, file);
+  try {
+    const { comments, blocks } = splitComments(lexed.comments, file);
+    const pkg = parsePackage(c);
+    const imports: Import[] = [];
+    const rules: Rule[] = [];
+    while (c.tok.t !== 'eof') {
+      if (!c.tok.nl) c.fail('expected a new line before the next statement');
+      if (c.isKw('import')) {
+        if (rules.length > 0) c.fail('imports must come before the rules');
+        imports.push(parseImport(c));
+      } else if (c.isKw('package')) {
+        c.fail('a module has one package clause');
+      } else {
+        rules.push(parseRule(c));
+      }
+    }
+    const attached = attachAnnotations(blocks, pkg, rules);
+    const module: Module = {
+      kind: 'Module', package: pkg, imports, rules: attached.rules, comments,
+      ...(attached.module ? { annotations: attached.module } : {}),
+      loc: pkg.loc,
+    };
+    return { module, diagnostics: [] };
+  } catch (e) {
+    if (e instanceof ParseFailure) return { diagnostics: [error('rego_parse_error', e.message, e.loc)] };
+    // RangeError: a path the depth guard missed; still an error, never a crash.
+    if (e instanceof RangeError) return { diagnostics: [error('rego_parse_error', 'input nests too deeply', c.loc())] };
+    throw e;
+  }
+}
+
+function parsePackage(c: Cursor): Package {
+  const loc = c.loc();
+  if (!c.eatKw('package')) c.fail('expected `package` first');
+  const ref = parseRefOnly(c, 'package path');
+  const segs = [ref.head, ...ref.path].map((t) => {
+    if (t.kind === 'Var') return t.name;
+    if (t.kind === 'String') return t.value;
+    return c.failAt('package path segments must be names or strings', t.loc);
+  });
+  if (segs[0] === 'data' && segs.length > 1) segs.shift();
+  return { kind: 'Package', path: segs, loc };
+}
+
+function parseImport(c: Cursor): Import {
+  const loc = c.loc();
+  c.next();
+  const path = parseRefOnly(c, 'import path');
+  const root = path.head.kind === 'Var' ? path.head.name : '';
+  if (!['data', 'input', 'future', 'rego'].includes(root)) {
+    c.failAt(`invalid import path ${printRef(path)}: it must begin with data, input, future or rego`, path.loc);
+  }
+  if (c.eatKw('as')) {
+    if (!c.isName()) c.fail('expected an alias name after `as`');
+    return { kind: 'Import', path, alias: c.next().v, loc };
+  }
+  return { kind: 'Import', path, loc };
+}
+
+/** A plain ref (`a.b["c"][x]`): a name, then `.name` / `[term]`. */
+function parseRefOnly(c: Cursor, what: string): RefTerm {
+  if (!c.isName()) c.fail(`expected a ${what}`);
+  const t = parsePrimary(c);
+  if (t.kind === 'Var') return { kind: 'Ref', head: t, path: [], loc: t.loc };
+  if (t.kind === 'Ref' && t.head.kind === 'Var') return t;
+  return c.failAt(`expected a ${what}`, t.loc);
+}
+
+function parseRule(c: Cursor): Rule {
+  const loc = c.loc();
+  const isDefault = c.eatKw('default');
+  if (!c.isName()) {
+    if (c.tok.t === 'ident') c.fail('a keyword cannot name a rule');
+    c.fail('expected a rule');
+  }
+  const head = parseHead(c);
+  const what = printRef(head.ref);
+  if (isDefault) {
+    if (head.value === undefined || head.key !== undefined) c.failAt(`default rule ${what} must be \`default ${what} := value\``, head.loc);
+    if (c.isKw('if') || c.isOp('{')) c.fail('a default rule has no body');
+    return { kind: 'Rule', isDefault, head, body: [], elses: [], loc };
+  }
+  const body = parseRuleBody(c, () => adviceFor(head));
+  if (body.length === 0 && head.value === undefined && head.key === undefined) {
+    const last = head.ref.path[head.ref.path.length - 1];
+    if (last !== undefined && last.kind !== 'String' && !head.args) {
+      c.failAt(`rule ${what} needs \`contains\` for a multi-value rule (\`${printRef({ ...head.ref, path: head.ref.path.slice(0, -1) })} contains ...\`) or a value (\`${what} := value\`)`, head.loc);
+    }
+    c.failAt(`rule ${what} needs a value (\`${what} := value\`) or a body (\`${what} if { ... }\`)`, head.loc);
+  }
+  const elses: Else[] = [];
+  while (c.isKw('else')) elses.push(parseElse(c));
+  return { kind: 'Rule', isDefault, head, body, elses, loc };
+}
+
+function parseHead(c: Cursor): Head {
+  const loc = c.loc();
+  const name = c.next();
+  let ref: RefTerm = { kind: 'Ref', head: { kind: 'Var', name: name.v, loc }, path: [], loc };
+  // Ref heads: `a.b.c`, `p[k]`, `a.b[k]` written without spaces.
+  for (;;) {
+    if (c.tok.ws || c.tok.t !== 'op') break;
+    if (c.eatOp('.')) {
+      const seg = c.tok;
+      if (seg.t !== 'ident' || seg.ws) c.fail('expected a name after `.`');
+      c.next();
+      ref = { ...ref, path: [...ref.path, { kind: 'String', value: seg.v, loc: c.loc(seg) }] };
+    } else if (c.eatOp('[')) {
+      const key = parseIn(c, false);
+      c.expectOp(']');
+      ref = { ...ref, path: [...ref.path, key] };
+    } else {
+      break;
+    }
+  }
+  let args: Term[] | undefined;
+  if (c.isOp('(') && !c.tok.ws) {
+    c.next();
+    args = [];
+    while (!c.isOp(')')) {
+      args.push(parseIn(c, false));
+      if (!c.eatOp(',')) break;
+    }
+    c.expectOp(')', '`,` or `)`');
+  }
+  let key: Term | undefined;
+  if (c.eatKw('contains')) {
+    if (args) c.fail('a function cannot use `contains`');
+    key = parseIn(c, false);
+  }
+  let value: Term | undefined;
+  let assign = false;
+  if (c.isOp(':=') || c.isOp('=')) {
+    if (key !== undefined) c.fail('a `contains` rule has no value');
+    assign = c.next().v === ':=';
+    value = parseIn(c, false);
+  }
+  return {
+    kind: 'Head', ref, assign, loc,
+    ...(args ? { args } : {}), ...(key !== undefined ? { key } : {}), ...(value !== undefined ? { value } : {}),
+  };
+}
+
+/** `if { body }`, `if literal`, or nothing; a bare `{` is the v0 form and is refused. */
+function parseRuleBody(c: Cursor, advice: () => string): Body {
+  if (c.eatKw('if')) {
+    if (!c.isOp('{')) return [parseLiteral(c)];
+    // `if {x: 1 | ...}` may be a one-literal body that starts with a collection, as in OPA:
+    // try the braced body first, then the literal, and report the body's error if both fail.
+    const pos = c.pos;
+    const wildcards = c.wildcards;
+    try {
+      return parseBraceBody(c);
+    } catch (e) {
+      if (!(e instanceof ParseFailure)) throw e;
+      c.pos = pos;
+      c.wildcards = wildcards;
+      c.depth = 0;
+      try {
+        const lit = parseLiteral(c);
+        if (c.tok.nl || c.isKw('else')) return [lit];
+      } catch (e2) {
+        if (!(e2 instanceof ParseFailure)) throw e2;
+      }
+      throw e;
+    }
+  }
+  if (c.isOp('{')) c.fail(`\`if\` keyword is required before rule body${advice()}`);
+  return [];
+}
+
+function adviceFor(head: Head): string {
+  const last = head.ref.path[head.ref.path.length - 1];
+  if (head.value === undefined && head.key === undefined && !head.args && last !== undefined && last.kind !== 'String') {
+    const set = printRef({ ...head.ref, path: head.ref.path.slice(0, -1) });
+    return ` (a v0 partial set rule is written \`${set} contains ... if { ... }\` in Rego v1)`;
+  }
+  return ` (write \`${printRef(head.ref)}${head.args ? '(...)' : ''} ... if { ... }\`)`;
+}
+
+function parseElse(c: Cursor): Else {
+  const loc = c.loc();
+  c.next();
+  let value: Term | undefined;
+  let assign = false;
+  if (c.isOp(':=') || c.isOp('=')) {
+    assign = c.next().v === ':=';
+    value = parseIn(c, false);
+  }
+  const body = parseRuleBody(c, () => ' (write `else := value if { ... }`)');
+  if (value === undefined && body.length === 0) c.failAt('`else` needs a value (`else := v`) or a body (`else if { ... }`)', loc);
+  return value !== undefined ? { kind: 'Else', value, assign, body, loc } : { kind: 'Else', assign, body, loc };
+}
