@@ -41,6 +41,8 @@ export interface DecisionAnswer extends Decision {
   readonly headers: Readonly<Record<string, string>>;
   /** stable snake_case code for a denial that did not come from the policy (bad_token, rate_limited, store_unavailable, policy_error, quarantined) */
   readonly code?: string;
+  /** a finer reason for `code`: for bad_token the token failure (token_expired, wrong_issuer, unknown_kid, ...) */
+  readonly reason_code?: string;
   /** the verified identity, when the token verified */
   readonly agent?: PolicyInput['agent'];
   readonly input?: PolicyInput;
