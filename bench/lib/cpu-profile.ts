@@ -1,0 +1,88 @@
+// Reads a V8 .cpuprofile (written by `node --cpu-prof`) and says what dominates: self time
+// per function and per package/area, as shares of all samples. This is how RESULTS.md
+// answers "where does the time go" when a goal is missed.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+}
+
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+export interface Hotspot {
+  readonly name: string;
+  readonly share: number;
+}
+
+export interface ProfileSummary {
+  readonly file: string;
+  readonly totalMs: number;
+  readonly functions: readonly Hotspot[];
+  readonly areas: readonly Hotspot[];
+}
+
+/** Where a function lives, coarsely: a package name, a Leash folder, node internals, or V8. */
+export function areaOf(url: string, functionName: string): string {
+  if (!url) {
+    if (functionName === '(garbage collector)') return 'GC';
+    if (functionName === '(idle)' || functionName === '(program)') return functionName;
+    return functionName.startsWith('(') ? functionName : 'V8 builtins / native';
+  }
+  if (url.startsWith('wasm://')) return 'wasm';
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1]!;
+  const area = /\/(server|compiler|bench|cli)\/([^/]+)/.exec(url);
+  if (area) return `leash ${area[1]}/${area[2]!.replace(/\.ts$/, '')}`;
+  return url.replace(/^file:\/\//, '');
+}
+
+export function summarizeProfile(file: string, top = 12): ProfileSummary {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const fnTime = new Map<string, number>();
+  const areaTime = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const node = byId.get(id);
+    const dt = profile.timeDeltas[i] ?? 0;
+    if (!node) return;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') return; // waiting for I/O is not CPU work
+    total += dt;
+    const short = url ? `${url.split('/').slice(-2).join('/')}:${lineNumber + 1}` : '';
+    const fn = `${functionName || '(anonymous)'}${short ? ` ${short}` : ''}`;
+    fnTime.set(fn, (fnTime.get(fn) ?? 0) + dt);
+    const area = areaOf(url, functionName);
+    areaTime.set(area, (areaTime.get(area) ?? 0) + dt);
+  });
+  const rank = (m: Map<string, number>) =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, t]) => ({ name, share: total ? t / total : 0 }));
+  return { file, totalMs: total / 1000, functions: rank(fnTime), areas: rank(areaTime) };
+}
+
+export function newestProfile(dir: string): string | null {
+  try {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+    return files.length ? join(dir, files[files.length - 1]!) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function renderProfile(title: string, s: ProfileSummary): string {
+  const pct = (h: Hotspot) => `${(h.share * 100).toFixed(1)}%`;
+  return [
+    `**${title}** (${Math.round(s.totalMs)} ms of CPU samples, \`${s.file}\`)`,
+    '',
+    `By area: ${s.areas.slice(0, 8).map((h) => `${h.name} ${pct(h)}`).join(', ')}.`,
+    '',
+    `Top functions (self time): ${s.functions.slice(0, 8).map((h) => `\`${h.name}\` ${pct(h)}`).join(', ')}.`,
+  ].join('\n');
+}
