@@ -1,0 +1,196 @@
+// Rule bodies: expressions in order, each continuing into the next (inside any scans it
+// opened). Negation and `every` use flag locals; `with` swaps the input/data locals.
+import type { Body, Expr, Term, Every, SomeIn, With, CallTerm } from '../../rego/ast.ts';
+import { assertNever } from '../../rego/ast.ts';
+import type { Local, Stmt } from '../ir/index.ts';
+import { PlanError } from './errors.ts';
+import type { Env, K } from './context.ts';
+import { Scope, block, withLocals, unboundVars } from './context.ts';
+import { planTerm, unify, unifyLocal, planSeq, emitConst } from './terms.ts';
+import { resolveCallee, emitCallee } from './calls.ts';
+import { findNode } from './tree.ts';
+
+export function planBody(env: Env, scope: Scope, body: Body, i: number, out: Stmt[], k: K): void {
+  if (i === body.length) return k(out);
+  planExpr(env, scope, body[i]!, out, (o) => planBody(env, scope, body, i + 1, o, k));
+}
+
+export function planExpr(env: Env, scope: Scope, e: Expr, out: Stmt[], k: K): void {
+  if (e.with.length > 0) return planWith(env, scope, e, 0, env, out, k);
+  return planExprInner(env, scope, e, out, k);
+}
+
+function planExprInner(env: Env, scope: Scope, e: Expr, out: Stmt[], k: K): void {
+  if (e.negated) {
+    const flag = env.fn.local();
+    out.push({ kind: 'ResetLocal', target: flag, loc: e.loc });
+    const inner = block();
+    planPositive(env, scope.child(), e, inner.stmts, (o) => {
+      o.push({ kind: 'MakeConst', json: 'true', target: flag, loc: e.loc });
+    });
+    out.push({ kind: 'Block', blocks: [inner], loc: e.loc });
+    out.push({ kind: 'IsUndefined', source: flag, loc: e.loc });
+    return k(out);
+  }
+  return planPositive(env, scope, e, out, k);
+}
+
+function planPositive(env: Env, scope: Scope, e: Expr, out: Stmt[], k: K): void {
+  const node = e.node;
+  switch (node.kind) {
+    case 'SomeVars':
+      for (const v of node.vars) scope.declare(v.name);
+      return k(out);
+    case 'SomeIn':
+      return planSomeIn(env, scope, node, out, k);
+    case 'Every':
+      return planEvery(env, scope, node, out, k);
+    case 'Call':
+      return planCallExpr(env, scope, node, out, k);
+    case 'Null': case 'Boolean': case 'Number': case 'String': case 'Var': case 'Ref':
+    case 'Array': case 'Set': case 'Object':
+    case 'ArrayComprehension': case 'SetComprehension': case 'ObjectComprehension':
+      return planTerm(env, scope, node, out, (l, o) => {
+        o.push({ kind: 'Truthy', source: l, loc: e.loc });
+        k(o);
+      });
+    default:
+      return assertNever(node, 'expression');
+  }
+}
+
+function declareVars(scope: Scope, t: Term): void {
+  switch (t.kind) {
+    case 'Var': scope.declare(t.name); return;
+    case 'Array': for (const i of t.items) declareVars(scope, i); return;
+    case 'Object': for (const [, v] of t.entries) declareVars(scope, v); return;
+    default: return;
+  }
+}
+
+function planCallExpr(env: Env, scope: Scope, t: CallTerm, out: Stmt[], k: K): void {
+  const [a, b] = t.args;
+  switch (t.operator) {
+    case 'assign':
+      declareVars(scope, a!);
+      return unify(env, scope, a!, b!, out, k);
+    case 'eq':
+      return unify(env, scope, a!, b!, out, k);
+    case 'equal':
+      return planSeq(env, scope, [a!, b!], out, ([la, lb], o) => {
+        o.push({ kind: 'Equal', a: la!, b: lb!, loc: t.loc });
+        k(o);
+      });
+    case 'neq':
+      return planSeq(env, scope, [a!, b!], out, ([la, lb], o) => {
+        o.push({ kind: 'NotEqual', a: la!, b: lb!, loc: t.loc });
+        k(o);
+      });
+    case 'internal.member_2': case 'internal.member_3': case 'print':
+      return planTerm(env, scope, t, out, (l, o) => {
+        o.push({ kind: 'Truthy', source: l, loc: t.loc });
+        k(o);
+      });
+    default:
+      break;
+  }
+  const callee = resolveCallee(env, t.operator, t.loc);
+  if (callee.arity >= 0 && t.args.length === callee.arity + 1) {
+    // output-argument form: f(a, b, out)
+    const inputs = t.args.slice(0, callee.arity);
+    const output = t.args[callee.arity]!;
+    return planSeq(env, scope, inputs, out, (ls, o) => {
+      const r = emitCallee(env, callee, ls, o, t.loc);
+      unifyLocal(env, scope, output, r, o, k);
+    });
+  }
+  if (callee.arity >= 0 && t.args.length !== callee.arity) {
+    throw new PlanError(`${t.operator}: expected ${callee.arity} arguments, got ${t.args.length}`, t.loc);
+  }
+  return planSeq(env, scope, t.args, out, (ls, o) => {
+    const r = emitCallee(env, callee, ls, o, t.loc);
+    o.push({ kind: 'Truthy', source: r, loc: t.loc });
+    k(o);
+  });
+}
+
+function planSomeIn(env: Env, scope: Scope, node: SomeIn, out: Stmt[], k: K): void {
+  declareVars(scope, node.value);
+  if (node.key) declareVars(scope, node.key);
+  planTerm(env, scope, node.collection, out, (c, o) => {
+    const kl = env.fn.local();
+    const vl = env.fn.local();
+    const body = block();
+    o.push({ kind: 'Scan', source: c, key: kl, value: vl, block: body, loc: node.loc });
+    const afterKey = (o2: Stmt[]): void => unifyLocal(env, scope, node.value, vl, o2, k);
+    if (node.key) unifyLocal(env, scope, node.key, kl, body.stmts, afterKey);
+    else afterKey(body.stmts);
+  });
+}
+
+function planEvery(env: Env, scope: Scope, node: Every, out: Stmt[], k: K): void {
+  planTerm(env, scope, node.domain, out, (d, o) => {
+    const failed = env.fn.local();
+    o.push({ kind: 'ResetLocal', target: failed, loc: node.loc });
+    const kl = env.fn.local();
+    const vl = env.fn.local();
+    const ok = env.fn.local();
+    const body = block();
+    body.stmts.push({ kind: 'ResetLocal', target: ok });
+    const s = scope.child();
+    if (node.key) s.bind(node.key.name, kl);
+    s.bind(node.value.name, vl);
+    const inner = block();
+    planBody(env, s, node.body, 0, inner.stmts, (o2) => {
+      o2.push({ kind: 'MakeConst', json: 'true', target: ok });
+    });
+    body.stmts.push({ kind: 'Block', blocks: [inner] });
+    body.stmts.push({ kind: 'IsUndefined', source: ok });
+    body.stmts.push({ kind: 'MakeConst', json: 'true', target: failed });
+    body.stmts.push({ kind: 'Break', index: 1 });
+    o.push({ kind: 'Block', blocks: [block([{ kind: 'Scan', source: d, key: kl, value: vl, block: body, loc: node.loc }])] });
+    o.push({ kind: 'IsUndefined', source: failed, loc: node.loc });
+    k(o);
+  });
+}
+
+/** `with` modifiers: values are planned in the outer env, then the expression in the new one. */
+function planWith(env: Env, scope: Scope, e: Expr, i: number, cur: Env, out: Stmt[], k: K): void {
+  if (i === e.with.length) return planExprInner(cur, scope, e, out, k);
+  const w: With = e.with[i]!;
+  const target = w.target;
+  if (target.kind !== 'Ref' && target.kind !== 'Var') throw new PlanError('with target must be a reference', w.loc);
+  const head = target.kind === 'Ref' ? target.head : target;
+  const path = target.kind === 'Ref' ? target.path : [];
+  if (head.kind !== 'Var' || (head.name !== 'input' && head.name !== 'data')) {
+    throw new PlanError('with on functions is not supported yet', w.loc);
+  }
+  const segs = path.map((p) => (p.kind === 'String' ? p.value : undefined));
+  if (segs.some((s) => s === undefined)) throw new PlanError('with target paths must be constant', w.loc);
+  const strs = segs as string[];
+  if (head.name === 'data') {
+    const node = findNode(env.planner.root, strs);
+    if (node?.hasValueRules || touchesRules(env, strs)) throw new PlanError('with on rules (virtual documents) is not supported yet', w.loc);
+  }
+  if (unboundVars(env, scope, w.value).length > 0) throw new PlanError('with value has unsafe variables', w.value.loc);
+  planTerm(env, scope, w.value, out, (v, o) => {
+    const keys: Local[] = strs.map((s) => emitConst(env, JSON.stringify(s), o));
+    const nl = env.fn.local();
+    const src = head.name === 'input' ? cur.input : cur.data;
+    if (keys.length === 0) o.push({ kind: 'AssignVar', source: v, target: nl, loc: w.loc });
+    else o.push({ kind: 'Upsert', source: src, path: keys, value: v, target: nl, loc: w.loc });
+    const next = head.name === 'input' ? withLocals(cur, nl, cur.data) : withLocals(cur, cur.input, nl);
+    planWith(env, scope, e, i + 1, next, o, k);
+  });
+}
+
+function touchesRules(env: Env, path: readonly string[]): boolean {
+  let node = env.planner.root;
+  for (const seg of path) {
+    if (node.kind && node.kind !== 'func') return true;
+    const c = node.children.get(seg);
+    if (!c) return false;
+    node = c;
+  }
+  return node.hasValueRules;
+}

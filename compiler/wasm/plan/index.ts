@@ -1,0 +1,55 @@
+// Planner entry: checked Rego modules and entrypoint paths (`pkg/rule`) → IR policy.
+// Plans each entrypoint as a data ref, then every rule/doc function it reaches, lazily,
+// so rules no entrypoint needs are never compiled.
+import type { Module, Term } from '../../rego/ast.ts';
+import type { Diagnostic, Loc } from '../../diagnostics/index.ts';
+import { error } from '../../diagnostics/index.ts';
+import type { Plan, Policy, Stmt } from '../ir/index.ts';
+import { INPUT, DATA } from '../ir/index.ts';
+import type { Planner } from './context.ts';
+import { FuncCtx, Scope, makeEnv } from './context.ts';
+import { PlanError } from './errors.ts';
+import { buildTree } from './tree.ts';
+import { planData } from './data.ts';
+
+export { PlanError };
+
+export interface PlanResult {
+  readonly policy?: Policy;
+  readonly diagnostics: Diagnostic[];
+}
+
+const NOWHERE: Loc = { file: '<entrypoint>', line: 1, col: 1 };
+
+export function planPolicy(modules: readonly Module[], entrypoints: readonly string[]): PlanResult {
+  try {
+    const root = buildTree(modules);
+    const planner: Planner = { root, funcs: new Map(), pending: new Map(), builtins: new Map() };
+    const plans: Plan[] = [];
+    const anyModule: Module = modules[0] ?? {
+      kind: 'Module', package: { kind: 'Package', path: [], loc: NOWHERE }, imports: [], rules: [], comments: [], loc: NOWHERE,
+    };
+    for (const ep of entrypoints) {
+      const segs = ep.split('/').filter((s) => s.length > 0);
+      const fn = new FuncCtx(2);
+      const env = { ...makeEnv(planner, anyModule, fn, INPUT, DATA), imports: new Map(), pkgNode: undefined };
+      const stmts: Stmt[] = [];
+      const path: Term[] = segs.map((s) => ({ kind: 'String', value: s, loc: NOWHERE }));
+      planData(env, new Scope(), path, stmts, (v, o) => {
+        o.push({ kind: 'ResultSetAdd', value: v });
+      });
+      plans.push({ name: ep, locals: fn.count, blocks: [{ stmts }] });
+    }
+    while (planner.pending.size > 0) {
+      const [name, make] = planner.pending.entries().next().value!;
+      planner.pending.delete(name);
+      planner.funcs.set(name, make());
+    }
+    return { policy: { plans, funcs: [...planner.funcs.values()], builtins: planner.builtins }, diagnostics: [] };
+  } catch (e) {
+    if (e instanceof PlanError) {
+      return { diagnostics: [error('leash_plan_unsupported', e.message, e.loc)] };
+    }
+    throw e;
+  }
+}
