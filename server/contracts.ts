@@ -30,6 +30,8 @@ export interface BucketState {
   readonly remaining: number;
   /** ms until the bucket has room again (0 when it has room now) */
   readonly resetMs: number;
+  /** ms until the bucket is back to its full allowance (drives RateLimit-Reset) */
+  readonly fullMs?: number;
 }
 
 /** The server's answer: the policy decision, then identity, limits and the final verdict. */

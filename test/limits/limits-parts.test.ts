@@ -1,0 +1,100 @@
+// The smaller parts of the limits area: answer headers, read/write defaults, the store
+// failure verdict, the memory store's bound on dead keys, and Redis key hash tags.
+import { afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import {
+  bucketKey,
+  createMemoryLimitStore,
+  DEFAULT_LIMITS,
+  effectiveLimits,
+  limitVerdict,
+  rateLimitHeaders,
+} from '../../server/limits/index.ts';
+import { at, bucket, T0 } from './helpers.ts';
+import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-helpers.ts';
+
+describe('rate-limit headers', () => {
+  it('describe the most restrictive bucket and add Retry-After on 429', () => {
+    const allowed = rateLimitHeaders({
+      kind: 'allowed',
+      buckets: [
+        { id: 'a', limit: 100, remaining: 40, resetMs: 0, fullMs: 90_000 },
+        { id: 'b', limit: 5, remaining: 2, resetMs: 0, fullMs: 1_500 },
+      ],
+    });
+    expect(allowed).toEqual({ 'RateLimit-Limit': '5', 'RateLimit-Remaining': '2', 'RateLimit-Reset': '2' });
+    const limited = rateLimitHeaders({
+      kind: 'limited',
+      exceeded: 'a',
+      retryAfterMs: 250,
+      buckets: [
+        { id: 'a', limit: 100, remaining: 0, resetMs: 250, fullMs: 600_000 },
+        { id: 'b', limit: 5, remaining: 0, resetMs: 9_000 },
+      ],
+    });
+    expect(limited).toEqual({ 'RateLimit-Limit': '100', 'RateLimit-Remaining': '0', 'RateLimit-Reset': '1', 'Retry-After': '1' });
+    expect(rateLimitHeaders({ kind: 'unavailable', reason: 'x' })).toEqual({});
+  });
+});
+
+describe('read/write defaults', () => {
+  it('apply per session only when the decision names no limit, writes much tighter than reads', () => {
+    const read = effectiveLimits({ access: 'read', limits: [] }, 's-9');
+    const write = effectiveLimits({ access: 'write', limits: [] }, 's-9');
+    expect(read).toEqual([{ id: 'leash.default.read/session', scope: 'session', key: 's-9', max: 100, window: 'session', cost: 1 }]);
+    expect(write).toEqual([{ id: 'leash.default.write/session', scope: 'session', key: 's-9', max: 10, window: 'session', cost: 1 }]);
+    expect(DEFAULT_LIMITS.write[0]!.max * 5).toBeLessThanOrEqual(DEFAULT_LIMITS.read[0]!.max);
+    const own = [bucket({ id: 'x.read/session', max: 3 })];
+    expect(effectiveLimits({ access: 'read', limits: own }, 's-9')).toBe(own);
+  });
+});
+
+describe('store failure verdict', () => {
+  const down = { kind: 'unavailable', reason: 'limit store unreachable (redis 127.0.0.1:1): connect ECONNREFUSED' } as const;
+  it('denies writes whatever the configuration, and reads by default, saying the store was unreachable', () => {
+    const w = limitVerdict(down, 'write', { readsOnStoreFailure: 'allow' });
+    expect(w).toMatchObject({ kind: 'deny', status: 503, code: 'store_unavailable' });
+    expect(w.kind === 'deny' && w.reason).toContain('limit store unreachable');
+    expect(limitVerdict(down, 'read')).toMatchObject({ kind: 'deny', code: 'store_unavailable' });
+    expect(limitVerdict(down, 'read', { readsOnStoreFailure: 'allow' })).toMatchObject({ kind: 'admit' });
+  });
+  it('maps limited to 429 rate_limited with headers', () => {
+    const v = limitVerdict({ kind: 'limited', exceeded: 'a', retryAfterMs: 3_200, buckets: [{ id: 'a', limit: 1, remaining: 0, resetMs: 3_200 }] }, 'read');
+    expect(v).toMatchObject({ kind: 'deny', status: 429, code: 'rate_limited' });
+    expect(v.headers['Retry-After']).toBe('4');
+  });
+});
+
+describe('memory store bounds', () => {
+  it('sweeps dead keys and fails closed, not open, when full of live ones', async () => {
+    const store = createMemoryLimitStore({ maxKeys: 50, sweepEveryMs: 1_000 });
+    for (let i = 0; i < 50; i++) await store.consume(at(T0, [bucket({ id: 'r/session/10s', key: `s-${i}`, window: '10s' })]));
+    expect(store.size()).toBe(50);
+    const full = await store.consume(at(T0 + 1, [bucket({ id: 'r/session/10s', key: 'late', window: '10s' })]));
+    expect(full.kind === 'unavailable' && full.reason).toContain('full');
+    // 2 s later every TAT (T0 + 2 s) has passed: the sweep frees them all
+    const later = await store.consume(at(T0 + 3_000, [bucket({ id: 'r/session/10s', key: 'late', window: '10s' })]));
+    expect(later.kind).toBe('allowed');
+    expect(store.size()).toBe(1);
+  });
+});
+
+describe('redis keys', () => {
+  const prefix = uniquePrefix('parts');
+  const admin = new Redis(REDIS_URL);
+  afterAll(async () => {
+    await deleteKeys(admin, prefix);
+    admin.disconnect();
+  });
+
+  it('tags every key of one rule with the rule, so a decision lands in one Cluster slot', () => {
+    const tag = (k: string) => k.slice(k.indexOf('{') + 1, k.indexOf('}'));
+    const keys = [
+      bucketKey(prefix, bucket({ id: 'tickets.write/session' })),
+      bucketKey(prefix, bucket({ id: 'tickets.write/agent/1h', scope: 'agent', key: 'bot', window: '1h' })),
+      bucketKey(prefix, bucket({ id: 'tickets.write/key', scope: 'key', key: 'k{evil}' })),
+    ];
+    expect(new Set(keys.map(tag))).toEqual(new Set(['tickets.write']));
+    expect(keys[2]).not.toContain('{evil}');
+  });
+});
