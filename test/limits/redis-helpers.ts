@@ -43,6 +43,7 @@ export async function startRedisServer(port?: number): Promise<ThrowawayRedis> {
   const p = port ?? (await freePort());
   const child: ChildProcess = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const probe = new Redis({ port: p, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  probe.on('error', () => {}); // refused until the server is up: expected while polling
   for (let i = 0; i < 100; i++) {
     try {
       await probe.connect();
