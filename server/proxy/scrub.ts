@@ -1,0 +1,80 @@
+// Keeps the upstream credential out of everything the agent receives, even when the
+// upstream echoes request headers or URLs back: each occurrence of the credential (raw,
+// URL-encoded, JSON-escaped, and the Basic token built from it) is overwritten with '*'
+// of the same length. Same length keeps Content-Length valid. The stream variant holds back
+// the last (longest needle - 1) bytes of each chunk, so a credential split across two
+// chunks is still found.
+import { Transform } from 'node:stream';
+
+export interface Scrubber {
+  /** byte patterns to mask, longest first */
+  readonly needles: readonly Buffer[];
+  readonly maxLength: number;
+}
+
+/** Every way the credential can show up in text the upstream sends back. */
+export function scrubberFor(values: readonly string[]): Scrubber {
+  const forms = new Set<string>();
+  for (const value of values) {
+    if (value === '') continue;
+    forms.add(value);
+    forms.add(encodeURIComponent(value));
+    forms.add(new URLSearchParams({ v: value }).toString().slice(2));
+    forms.add(JSON.stringify(value).slice(1, -1));
+  }
+  const needles = [...forms].filter((f) => f !== '').map((f) => Buffer.from(f, 'utf8')).sort((a, b) => b.length - a.length);
+  return { needles, maxLength: needles.reduce((max, n) => Math.max(max, n.length), 0) };
+}
+
+/** Masks every occurrence in a string (header values, error messages). */
+export function scrubText(text: string, scrubber: Scrubber): string {
+  if (scrubber.needles.length === 0) return text;
+  const bytes = Buffer.from(text, 'utf8');
+  const masked = maskMatches(bytes, scrubber, bytes.length, 0);
+  return masked === bytes ? text : masked.toString('utf8');
+}
+
+/**
+ * Masks matches that start before `searchEnd`; also masks the first `carry` bytes (the
+ * part of a match found in the previous chunk that ran into this one). Returns the input
+ * itself when nothing changed.
+ */
+function maskMatches(data: Buffer, scrubber: Scrubber, searchEnd: number, carry: number): Buffer {
+  let out: Buffer = data;
+  const copy = (): Buffer => (out === data ? (out = Buffer.from(data)) : out);
+  if (carry > 0) copy().fill(0x2a, 0, Math.min(carry, data.length));
+  for (const needle of scrubber.needles) {
+    for (let at = data.indexOf(needle); at !== -1 && at < searchEnd; at = data.indexOf(needle, at + 1)) {
+      copy().fill(0x2a /* '*' */, at, at + needle.length);
+    }
+  }
+  return out;
+}
+
+/** A Transform that masks the credential in a byte stream, across chunk boundaries. */
+export function scrubStream(scrubber: Scrubber): Transform {
+  const hold = Math.max(scrubber.maxLength - 1, 0);
+  let tail: Buffer = Buffer.alloc(0);
+  let carry = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (scrubber.needles.length === 0) {
+        callback(null, chunk);
+        return;
+      }
+      const data = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
+      // A match starting before `emitEnd` lies wholly inside `data` (it is at most
+      // maxLength long), so it can be masked now; later starts wait for more bytes.
+      const emitEnd = Math.max(data.length - hold, 0);
+      const masked = maskMatches(data, scrubber, emitEnd, carry);
+      carry = 0;
+      for (let i = emitEnd; i < masked.length; i++) if (masked[i] === 0x2a && data[i] !== 0x2a) carry = i - emitEnd + 1;
+      tail = Buffer.from(data.subarray(emitEnd));
+      callback(null, emitEnd > 0 ? masked.subarray(0, emitEnd) : undefined);
+    },
+    flush(callback) {
+      const masked = maskMatches(tail, scrubber, tail.length, carry);
+      callback(null, masked.length > 0 ? masked : undefined);
+    },
+  });
+}
