@@ -1,0 +1,174 @@
+// Section 1 of RESULTS.md: HTTP decisions against the stack's own limit. For each run and
+// each target: start the server (child), check one answer, warm up, mint one session per
+// ~40 requests (so the 50-read session limit is never reached), warm the token cache with
+// one request per session, then let autocannon (another child) load it for a fixed time.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, cliAvailable } from '../lib/bundle.ts';
+import { lastJsonLine, runChild, type RunningServer } from '../lib/child.ts';
+import { newestProfile, renderProfile, summarizeProfile } from '../lib/cpu-profile.ts';
+import { freePort, tcpAnswers } from '../lib/net.ts';
+import type { LoadResult } from './load-spec.ts';
+import { renderHttp } from './render.ts';
+import { startBare, startLeash, type LeashServerOptions } from './servers.ts';
+import { loadSpecFor, TARGETS, type Target } from './targets.ts';
+import { createMinter, type TokenMinter } from './tokens.ts';
+
+export { leashServeArgs } from './servers.ts';
+export { TARGETS, describeTarget } from './targets.ts';
+
+const LOAD_CHILD = fileURLToPath(new URL('./load.ts', import.meta.url));
+/** sessions are sized so none gets more than this many requests (the policy allows 50 reads) */
+const REQUESTS_PER_SESSION = 40;
+
+export interface HttpOptions {
+  readonly runs: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly connections: number;
+  readonly bundle: { readonly path: string } | { readonly missing: string };
+  readonly workDir: string;
+  readonly redisUrl: string;
+  /** profile /decide (memory) with --cpu-prof: 'always', 'on-miss' (goal missed) or 'never' */
+  readonly profile: 'always' | 'on-miss' | 'never';
+  readonly log: (line: string) => void;
+}
+
+export interface TargetRun {
+  readonly run: number;
+  readonly result: LoadResult;
+  readonly sessions: number;
+  readonly maxPerSession: number;
+}
+
+export interface TargetResults {
+  readonly target: Target;
+  readonly runs: TargetRun[];
+  unavailable: string | null;
+}
+
+export interface HttpResults {
+  readonly targets: readonly TargetResults[];
+  readonly profile: string | null;
+  readonly markdown: string;
+}
+
+let specCounter = 0;
+
+async function runLoad(options: HttpOptions, target: Target, server: RunningServer, tokens: readonly string[], durationS: number, amount?: number): Promise<LoadResult> {
+  const specPath = join(options.workDir, `load-${specCounter++}.json`);
+  writeFileSync(specPath, JSON.stringify(loadSpecFor(target, server.url, tokens, options.connections, durationS, amount)));
+  const timeoutMs = (amount ? 120 : durationS + 30) * 1000;
+  const child = await runChild(process.execPath, ['--import', 'tsx', LOAD_CHILD, specPath], { cwd: REPO_ROOT, timeoutMs });
+  const result = lastJsonLine<LoadResult>(child.stdout);
+  if (!result) throw new Error(`load generator failed (exit ${child.code}${child.timedOut ? ', timed out' : ''}): ${child.stderr.slice(-500)}`);
+  return result;
+}
+
+/** One request before the load: the target must answer an allowed decision. */
+async function sanityCheck(target: Target, baseUrl: string, token: string): Promise<string | null> {
+  const spec = loadSpecFor(target, baseUrl, [token], 1, 1);
+  const variant = spec.variants[0]!;
+  try {
+    const res = await fetch(`${baseUrl}${spec.path}`, {
+      method: spec.method,
+      headers: { ...spec.headers, ...variant.headers },
+      ...(variant.body !== undefined ? { body: variant.body } : {}),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    if (target.kind === 'authz') return res.status === 200 ? null : `GET /authz answered ${res.status}: ${text.slice(0, 200)}`;
+    const body = JSON.parse(text) as { allow?: unknown };
+    return res.status === 200 && body.allow === true ? null : `POST /decide answered ${res.status}: ${text.slice(0, 300)}`;
+  } catch (err) {
+    return `request failed: ${(err as Error).message}`;
+  }
+}
+
+async function startTarget(target: Target, options: HttpOptions, minter: TokenMinter, profileDir: string | null): Promise<RunningServer> {
+  const port = await freePort();
+  if (target.kind === 'bare') return startBare(port, profileDir);
+  if ('missing' in options.bundle) throw new Error(options.bundle.missing);
+  const serverOptions: LeashServerOptions = {
+    bundle: options.bundle.path, jwksPath: minter.jwksPath, store: target.store, redisUrl: options.redisUrl, workDir: options.workDir,
+  };
+  return startLeash(port, serverOptions, profileDir);
+}
+
+async function measureTarget(target: Target, options: HttpOptions, minter: TokenMinter, run: number, profileDir: string | null = null): Promise<TargetRun> {
+  const server = await startTarget(target, options, minter, profileDir);
+  try {
+    const nonce = `b${process.pid}-${run}-${target.id}-${Date.now().toString(36)}`;
+    const [probe] = await minter.mint(1, `${nonce}-probe`);
+    const problem = await sanityCheck(target, server.url, probe!);
+    if (problem) throw new Error(`sanity check failed: ${problem}`);
+    // warm-up on a small pool (it may run into 429s; it only warms the JIT and estimates rps)
+    const warm = await runLoad(options, target, server, await minter.mint(200, `${nonce}-w`), options.warmupS);
+    const sessions = Math.max(200, Math.ceil((warm.rps * 1.5 * options.durationS) / REQUESTS_PER_SESSION));
+    const tokens = await minter.mint(sessions, `${nonce}-m`);
+    // one request per session: verified tokens are cached before the measured run
+    await runLoad(options, target, server, tokens, options.durationS, sessions);
+    const result = await runLoad(options, target, server, tokens, options.durationS);
+    const maxPerSession = Math.ceil(result.total / sessions) + 1;
+    options.log(`  ${target.id} run ${run}: ${Math.round(result.rps)} rps, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${sessions} sessions`);
+    return { run, result, sessions, maxPerSession };
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function runHttp(options: HttpOptions): Promise<HttpResults> {
+  mkdirSync(options.workDir, { recursive: true });
+  const minter = await createMinter(join(options.workDir, 'bench-jwks.json'));
+  const redisUp = await tcpAnswers('127.0.0.1', 6379);
+  const results: TargetResults[] = TARGETS.map((target) => ({
+    target,
+    runs: [],
+    unavailable: target.kind === 'bare' ? null
+      : 'missing' in options.bundle ? `not available yet — ${options.bundle.missing}`
+      : !cliAvailable() ? 'not available yet — the leash CLI (cli/index.ts) is missing'
+      : target.kind === 'decide' && target.store === 'redis' && !redisUp ? 'Redis does not answer on 127.0.0.1:6379'
+      : null,
+  }));
+  for (let run = 1; run <= options.runs; run++) {
+    options.log(`HTTP run ${run}/${options.runs}`);
+    for (const entry of results) {
+      if (entry.unavailable) continue;
+      try {
+        entry.runs.push(await measureTarget(entry.target, options, minter, run));
+      } catch (err) {
+        entry.unavailable = `not available yet — ${(err as Error).message.split('\n').slice(0, 3).join(' ').slice(0, 400)}`;
+        options.log(`  ${entry.target.id}: ${entry.unavailable}`);
+      }
+    }
+  }
+  const profile = await maybeProfile(options, results, minter);
+  return { targets: results, profile, markdown: renderHttp(options, results, profile, redisUp) };
+}
+
+function decideGoalMissed(results: readonly TargetResults[]): boolean {
+  const bare = results.find((r) => r.target.id === 'bare')?.runs ?? [];
+  const decide = results.find((r) => r.target.id === 'decide-memory')?.runs ?? [];
+  if (!decide.length || !bare.length) return false;
+  const ratio = decide.map((d, i) => d.result.rps / (bare[i]?.result.rps ?? Number.NaN));
+  return ratio.some((r) => r < 0.5) || decide.some((d) => d.result.p99Ms >= 5);
+}
+
+/** A separate, unreported load run of /decide (memory) under --cpu-prof; summary markdown. */
+async function maybeProfile(options: HttpOptions, results: readonly TargetResults[], minter: TokenMinter): Promise<string | null> {
+  const decide = results.find((r) => r.target.id === 'decide-memory');
+  if (!decide || decide.unavailable || options.profile === 'never') return null;
+  if (options.profile === 'on-miss' && !decideGoalMissed(results)) return null;
+  const dir = join(options.workDir, `cpu-prof-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  options.log('profiling POST /decide (memory) with --cpu-prof');
+  try {
+    await measureTarget(decide.target, options, minter, 0, dir);
+  } catch (err) {
+    return `Profiling run failed: ${(err as Error).message.slice(0, 300)}`;
+  }
+  const file = newestProfile(dir);
+  if (!file) return `Profiling run wrote no .cpuprofile into ${dir} (the server must exit normally on SIGTERM for --cpu-prof to write).`;
+  return renderProfile('`leash serve` under `POST /decide` load, in-memory limits', summarizeProfile(file));
+}

@@ -1,0 +1,76 @@
+// Markdown for the HTTP section: one row per target with rps, p50 and p99 (median and
+// min–max over runs), the ratio to the bare route from the same run, and the goals.
+import { fmt, fmtRatio, goalLine, table } from '../lib/markdown.ts';
+import { median, summarize, type Summary } from '../lib/stats.ts';
+import type { HttpOptions, TargetResults } from './index.ts';
+import { describeTarget } from './targets.ts';
+
+function cell(s: Summary, digits: number): string {
+  if (s.n === 0) return 'n/a';
+  return s.n === 1 ? fmt(s.median, digits) : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+}
+
+/** Ratio to the bare route, paired run by run (same run, same machine state), then the median. */
+function pairedRatio(entry: TargetResults, bare: TargetResults | undefined, pick: (r: TargetResults['runs'][number]) => number): number {
+  if (!bare) return Number.NaN;
+  const ratios = entry.runs
+    .map((r) => {
+      const base = bare.runs.find((b) => b.run === r.run);
+      return base ? pick(r) / pick(base) : Number.NaN;
+    })
+    .filter(Number.isFinite);
+  return median(ratios);
+}
+
+export function renderHttp(options: HttpOptions, results: readonly TargetResults[], profile: string | null, redisUp: boolean): string {
+  const bare = results.find((r) => r.target.id === 'bare');
+  const lines: string[] = ['## 1. HTTP decisions against the stack\'s own limit', ''];
+  lines.push(
+    `autocannon ${options.connections} connections, pipelining 1, ${options.durationS} s measured per target per run ` +
+    `(after a ${options.warmupS} s warm-up and one request per session to warm the token cache); ${options.runs} run(s), ` +
+    'targets interleaved within each run, every server a fresh child process on 127.0.0.1, the load generator another. ' +
+    'Figures are the median over runs with min–max in brackets; ratios are paired with the bare route of the same run. ' +
+    'Latencies come from every response time autocannon reports (its own histogram has 1 ms resolution).',
+    '',
+    'Requests: `GET /customers/C-771/records/{n}` by the support agent on ticket T-4891 (an allowed read; it costs one ' +
+    'token of the session\'s 50-read limit). To measure decisions rather than 429s, every run mints a fresh pool of ' +
+    `sessions sized from the warm-up throughput so that no session gets more than ${40 + 1} requests (the "sessions" ` +
+    'column); each request carries its own EdDSA token, verified once and then served from the token cache. ' +
+    '`not allowed` counts answers that were not `200` with `"allow":true`.',
+    '',
+  );
+  const rows = results.map((entry) => {
+    const name = describeTarget(entry.target);
+    if (!entry.runs.length) return [name, entry.unavailable ?? 'not measured', '', '', '', '', '', ''];
+    const rps = summarize(entry.runs.map((r) => r.result.rps));
+    const p50 = summarize(entry.runs.map((r) => r.result.p50Ms));
+    const p99 = summarize(entry.runs.map((r) => r.result.p99Ms));
+    const bad = entry.runs.reduce((n, r) => n + (r.result.notAllowed ?? r.result.non2xx) + r.result.errors + r.result.timeouts, 0);
+    const total = entry.runs.reduce((n, r) => n + r.result.total, 0);
+    const sessions = entry.target.kind === 'bare' ? '—' : `${Math.min(...entry.runs.map((r) => r.sessions))}–${Math.max(...entry.runs.map((r) => r.sessions))}`;
+    return [
+      name,
+      cell(rps, 0),
+      cell(p50, 2),
+      cell(p99, 2),
+      fmtRatio(pairedRatio(entry, bare, (r) => r.result.rps)),
+      fmtRatio(pairedRatio(entry, bare, (r) => r.result.p99Ms)),
+      `${bad} of ${total.toLocaleString('en-US')}`,
+      sessions,
+    ];
+  });
+  lines.push(table(['target', 'requests/s', 'p50 ms', 'p99 ms', 'rps ÷ bare', 'p99 ÷ bare', 'not allowed / errors', 'sessions'], rows));
+  const unavailable = results.filter((r) => r.unavailable && r.runs.length);
+  if (unavailable.length) lines.push('', ...unavailable.map((r) => `- ${r.target.id} stopped early: ${r.unavailable}`));
+  if (!redisUp) lines.push('', '- Redis did not answer on 127.0.0.1:6379, so the Redis row is missing.');
+
+  const decide = results.find((r) => r.target.id === 'decide-memory');
+  const measured = !!decide?.runs.length && !!bare?.runs.length;
+  const ratio = measured ? pairedRatio(decide!, bare, (r) => r.result.rps) : Number.NaN;
+  const p99 = measured ? median(decide!.runs.map((r) => r.result.p99Ms)) : Number.NaN;
+  lines.push('', '### Goals', '');
+  lines.push(goalLine(measured ? ratio >= 0.5 : null, `\`/decide\` (in-memory limits) ≥ 50% of the bare route's requests/s: ${fmtRatio(ratio)}`));
+  lines.push(goalLine(measured ? p99 < 5 : null, `\`/decide\` p99 < 5 ms at ${options.connections} connections: ${fmt(p99, 2)} ms`));
+  if (profile) lines.push('', '### Profile', '', profile);
+  return lines.join('\n');
+}

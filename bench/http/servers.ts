@@ -1,0 +1,55 @@
+// Starting the servers under test as child processes on loopback: the bare Fastify
+// baseline, and `leash serve` (the real CLI) with the example bundle, the bench JWKS and
+// either the in-memory or the Redis limit store. Optional --cpu-prof for profiling runs.
+import { fileURLToPath } from 'node:url';
+import { LEASH_BIN, REPO_ROOT } from '../lib/bundle.ts';
+import { startServer, type RunningServer } from '../lib/child.ts';
+import { BENCH_AUDIENCE, BENCH_ISSUER } from './tokens.ts';
+
+const BARE_SERVER = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+
+export type LimitStoreKind = 'memory' | 'redis';
+
+export interface LeashServerOptions {
+  readonly bundle: string;
+  readonly jwksPath: string;
+  readonly store: LimitStoreKind;
+  readonly redisUrl: string;
+  readonly workDir: string;
+}
+
+function nodeFlags(profileDir: string | null): string[] {
+  return profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+}
+
+export function startBare(port: number, profileDir: string | null = null): Promise<RunningServer> {
+  const base = `http://127.0.0.1:${port}`;
+  return startServer(process.execPath, [...nodeFlags(profileDir), '--import', 'tsx', BARE_SERVER, String(port)], {
+    cwd: REPO_ROOT, baseUrl: base, readyUrl: `${base}/health`, startTimeoutMs: 30_000,
+  });
+}
+
+/** The exact `leash serve` arguments, also printed in RESULTS.md's command list. */
+export function leashServeArgs(port: number, options: LeashServerOptions): string[] {
+  return [
+    'serve',
+    '--bundle', options.bundle,
+    '--port', String(port),
+    '--host', '127.0.0.1',
+    '--jwks', options.jwksPath,
+    '--issuer', BENCH_ISSUER,
+    '--audience', BENCH_AUDIENCE,
+    ...(options.store === 'redis' ? ['--redis', options.redisUrl] : []),
+  ];
+}
+
+export function startLeash(port: number, options: LeashServerOptions, profileDir: string | null = null): Promise<RunningServer> {
+  const base = `http://127.0.0.1:${port}`;
+  return startServer(process.execPath, [...nodeFlags(profileDir), LEASH_BIN, ...leashServeArgs(port, options)], {
+    cwd: options.workDir,
+    env: { ...process.env, NODE_ENV: 'production' },
+    baseUrl: base,
+    readyUrl: `${base}/ready`,
+    startTimeoutMs: 90_000,
+  });
+}

@@ -1,0 +1,57 @@
+// The HTTP targets measured in one run, in order, and what each sends: the bare baseline,
+// /decide with in-memory limits, /decide with Redis limits, and /authz forward auth.
+import type { LimitStoreKind } from './servers.ts';
+import type { LoadSpec, RequestVariant } from './load-spec.ts';
+
+export type Target =
+  | { readonly kind: 'bare'; readonly id: 'bare' }
+  | { readonly kind: 'decide'; readonly id: 'decide-memory' | 'decide-redis'; readonly store: LimitStoreKind }
+  | { readonly kind: 'authz'; readonly id: 'authz-memory'; readonly store: LimitStoreKind };
+
+export const TARGETS: readonly Target[] = [
+  { kind: 'bare', id: 'bare' },
+  { kind: 'decide', id: 'decide-memory', store: 'memory' },
+  { kind: 'decide', id: 'decide-redis', store: 'redis' },
+  { kind: 'authz', id: 'authz-memory', store: 'memory' },
+];
+
+export function describeTarget(t: Target): string {
+  switch (t.kind) {
+    case 'bare': return 'bare Fastify `POST /decide` (constant decision)';
+    case 'decide': return `Leash \`POST /decide\`, ${t.store === 'memory' ? 'in-memory' : 'Redis'} limits`;
+    case 'authz': return `Leash \`GET /authz\` (forward auth), ${t.store === 'memory' ? 'in-memory' : 'Redis'} limits`;
+  }
+}
+
+function recordPath(i: number): string {
+  return `/customers/C-771/records/${i % 1000}`;
+}
+
+export function variantsFor(t: Target, tokens: readonly string[]): RequestVariant[] {
+  return tokens.map((token, i) => {
+    switch (t.kind) {
+      // the baseline gets the very same bodies as /decide, so JSON parsing is in both
+      case 'bare':
+      case 'decide':
+        return { body: JSON.stringify({ method: 'GET', path: recordPath(i), token }) };
+      case 'authz':
+        return { headers: { authorization: `Bearer ${token}`, 'x-forwarded-method': 'GET', 'x-forwarded-uri': recordPath(i) } };
+    }
+  });
+}
+
+export function loadSpecFor(t: Target, baseUrl: string, tokens: readonly string[], connections: number, durationS: number, amount?: number): LoadSpec {
+  const isAuthz = t.kind === 'authz';
+  return {
+    url: baseUrl,
+    method: isAuthz ? 'GET' : 'POST',
+    path: isAuthz ? '/authz' : '/decide',
+    headers: isAuthz ? {} : { 'content-type': 'application/json' },
+    variants: variantsFor(t, tokens),
+    connections,
+    durationS,
+    ...(amount ? { amount } : {}),
+    // /decide answers 200 with the verdict in the body; /authz says it with the status
+    expectAllow: t.kind !== 'authz',
+  };
+}
