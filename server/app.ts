@@ -1,0 +1,120 @@
+// Builds the Fastify app from a validated configuration: logger with redaction, one error
+// handler, the token verifier, the policy engine (first bundle loaded), the decision service,
+// metrics, then one plugin per concern (routes; other areas add theirs through `plugins`).
+// Listening is server.ts's job, so tests can build the app and listen on port 0.
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import type { DestinationStream } from 'pino';
+import type { LeashConfig } from './config/index.ts';
+import type { DecisionObserver, LimitStore } from './contracts.ts';
+import { toErrorBody, HttpError } from './errors.ts';
+import { createKeySource, createVerifier, DEV_AUDIENCE, DEV_ISSUER, type KeySource } from './identity/index.ts';
+import { createEngine, type BundleLoader, type BundleSource } from './engine/index.ts';
+import { createDecisionService } from './decide/index.ts';
+import { createMetrics } from './metrics/index.ts';
+import { authzRoute, dataApiRoute, decideRoute, healthRoutes } from './routes/index.ts';
+import { createMemoryLimitStore } from './limits/index.ts';
+import { loggerOptions } from './logging.ts';
+import { loadBundleFile } from './engine/bundle-loader.ts';
+
+export interface AppDeps {
+  /** the limit store (default: in-process memory) */
+  readonly limits?: LimitStore;
+  /** the decision observer (audit trail, alerts, quarantine) */
+  readonly observer?: DecisionObserver;
+  /** how bundle bytes become an evaluator (default: readBundle + opa-wasm) */
+  readonly loadBundle?: BundleLoader;
+  /** override the key source (default: from identity.jwks) */
+  readonly keys?: KeySource;
+  /** where logs go (default: stdout); tests capture it */
+  readonly logStream?: DestinationStream;
+  /** more plugins to register after the core routes (credential proxy, admin API...) */
+  readonly plugins?: readonly FastifyPluginAsync[];
+  readonly now?: () => number;
+}
+
+export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config.server.logLevel, deps.logStream),
+    bodyLimit: config.server.bodyLimitBytes,
+    // Wrong types are errors, not silently coerced or stripped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: false } },
+    return503OnClosing: true,
+  } satisfies FastifyServerOptions);
+
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body } = toErrorBody(err);
+    if (status >= 500) {
+      metrics.countError('http_5xx');
+      req.log.error({ code: body.code, err_name: (err as Error).name, err_message: (err as Error).message }, 'request failed');
+    } else {
+      req.log.info({ code: body.code }, 'request rejected');
+    }
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((req) => {
+    throw new HttpError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`);
+  });
+
+  const metrics = createMetrics();
+  const identity = config.identity;
+  const keys = deps.keys ?? (identity.jwks ? createKeySource(identity.jwks) : undefined);
+  const verifier = createVerifier({
+    ...(keys ? { keys } : {}),
+    ...(identity.hsSecret ? { hsSecret: identity.hsSecret } : {}),
+    algorithms: identity.algorithms,
+    issuer: identity.issuer ?? (config.server.dev ? [DEV_ISSUER] : []),
+    audience: identity.audience ?? (config.server.dev ? [DEV_AUDIENCE] : []),
+    clockToleranceSeconds: identity.clockToleranceSeconds,
+    maxLifetimeSeconds: identity.maxLifetimeSeconds,
+    sessionClaim: identity.sessionClaim,
+    keyClaim: identity.keyClaim,
+    taskClaim: identity.taskClaim,
+    maxTokenBytes: identity.maxTokenBytes,
+    cacheSize: identity.cacheSize,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+
+  const engine = await createEngine({
+    source: bundleSource(config),
+    load: deps.loadBundle ?? loadBundleFile,
+    log: app.log,
+    onChange: (outcome) => metrics.observeReload(outcome),
+  });
+
+  const limits = deps.limits ?? createMemoryLimitStore();
+  const observer = deps.observer ?? (await defaultObserver(config));
+  const decisions = createDecisionService({
+    verifier,
+    policy: () => engine.current(),
+    limits,
+    observer,
+    log: app.log,
+    evalTimeoutMs: config.bundle.evalTimeoutMs,
+    readsOnStoreUnavailable: config.limits.readsOnStoreUnavailable,
+    listeners: [metrics.observeDecision],
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+
+  app.decorate('leash', { decisions, engine, metrics, config });
+  app.addHook('onClose', async () => {
+    engine.close();
+    await Promise.allSettled([limits.close(), observer.close()]);
+  });
+
+  await app.register(healthRoutes);
+  await app.register(decideRoute);
+  await app.register(dataApiRoute);
+  await app.register(authzRoute);
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  return app;
+}
+
+function bundleSource(config: LeashConfig): BundleSource {
+  if (config.bundle.url) return { kind: 'url', url: config.bundle.url, pollSeconds: config.bundle.pollSeconds };
+  if (config.bundle.path) return { kind: 'file', path: config.bundle.path, watch: config.bundle.watch };
+  throw new Error('bundle.path: a bundle file or bundle.url is required');
+}
+
+async function defaultObserver(_config: LeashConfig): Promise<DecisionObserver> {
+  throw new Error('no decision observer: pass deps.observer (the audit observer is wired here once server/audit lands)');
+}

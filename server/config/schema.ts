@@ -1,0 +1,77 @@
+// The configuration schema: one section per concern (server, bundle, identity, limits...),
+// each a table of fields. The static `LeashConfig` type is inferred from these tables, so
+// another area adds a field or a section here and gets types and validation at once.
+import type { FieldSpec } from './fields.ts';
+
+export const ALL_ALGORITHMS = [
+  'EdDSA', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'HS256', 'HS384', 'HS512',
+] as const;
+
+export const CONFIG_SPECS = {
+  server: {
+    host: { type: 'string', default: '127.0.0.1', env: 'LEASH_HOST', required: true },
+    port: { type: 'int', default: 8181, env: 'LEASH_PORT', min: 0, max: 65535 },
+    bodyLimitBytes: { type: 'int', default: 1_048_576, env: 'LEASH_BODY_LIMIT', min: 1024, max: 64 * 1_048_576 },
+    logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', env: 'LEASH_LOG_LEVEL' },
+    dev: { type: 'bool', default: false, env: 'LEASH_DEV' },
+  },
+  bundle: {
+    /** a bundle .tar.gz on disk, watched and hot-reloaded */
+    path: { type: 'string', env: 'LEASH_BUNDLE' },
+    /** or a URL polled with ETag */
+    url: { type: 'string', env: 'LEASH_BUNDLE_URL' },
+    pollSeconds: { type: 'int', default: 30, env: 'LEASH_BUNDLE_POLL_SECONDS', min: 1, max: 86_400 },
+    watch: { type: 'bool', default: true, env: 'LEASH_BUNDLE_WATCH' },
+    /** a decision whose evaluation takes longer than this is denied as a policy error */
+    evalTimeoutMs: { type: 'int', default: 100, env: 'LEASH_EVAL_TIMEOUT_MS', min: 1, max: 10_000 },
+  },
+  identity: {
+    /** a JWKS file path or an https:// URL */
+    jwks: { type: 'string', env: 'LEASH_JWKS' },
+    issuer: { type: 'list', env: 'LEASH_ISSUER' },
+    audience: { type: 'list', env: 'LEASH_AUDIENCE' },
+    algorithms: { type: 'list', default: ['EdDSA', 'ES256', 'RS256', 'PS256'], env: 'LEASH_ALGORITHMS', allowed: ALL_ALGORITHMS },
+    /** the shared secret for HS* algorithms; only used when an HS algorithm is allowed */
+    hsSecret: { type: 'string', env: 'LEASH_HS_SECRET', secret: true },
+    clockToleranceSeconds: { type: 'int', default: 30, env: 'LEASH_CLOCK_TOLERANCE', min: 0, max: 300 },
+    maxLifetimeSeconds: { type: 'int', default: 86_400, env: 'LEASH_MAX_TOKEN_LIFETIME', min: 60, max: 30 * 86_400 },
+    sessionClaim: { type: 'string', default: 'sid', env: 'LEASH_SESSION_CLAIM', required: true },
+    keyClaim: { type: 'string', default: 'client_id', env: 'LEASH_KEY_CLAIM', required: true },
+    taskClaim: { type: 'string', default: 'task', env: 'LEASH_TASK_CLAIM', required: true },
+    maxTokenBytes: { type: 'int', default: 8192, env: 'LEASH_MAX_TOKEN_BYTES', min: 256, max: 65_536 },
+    /** the header the gateway forwards the client-certificate SHA-256 thumbprint in (base64url) */
+    certThumbprintHeader: { type: 'string', env: 'LEASH_CERT_THUMBPRINT_HEADER' },
+    cacheSize: { type: 'int', default: 10_000, env: 'LEASH_TOKEN_CACHE_SIZE', min: 0, max: 1_000_000 },
+  },
+  limits: {
+    /** when the limit store is unreachable: writes are always denied; reads follow this */
+    readsOnStoreUnavailable: { type: 'enum', values: ['deny', 'allow'], default: 'deny', env: 'LEASH_READS_ON_STORE_UNAVAILABLE' },
+  },
+} as const satisfies Readonly<Record<string, Readonly<Record<string, FieldSpec>>>>;
+
+type Specs = typeof CONFIG_SPECS;
+
+type FieldValue<F> = F extends { type: 'string' }
+  ? string
+  : F extends { type: 'int' }
+    ? number
+    : F extends { type: 'bool' }
+      ? boolean
+      : F extends { type: 'enum'; values: readonly (infer V)[] }
+        ? V
+        : F extends { type: 'list' }
+          ? readonly string[]
+          : never;
+
+type HasValue<F> = F extends { default: unknown } ? true : F extends { required: true } ? true : false;
+
+type SectionValue<S> = {
+  readonly [K in keyof S as HasValue<S[K]> extends true ? K : never]: FieldValue<S[K]>;
+} & {
+  readonly [K in keyof S as HasValue<S[K]> extends true ? never : K]?: FieldValue<S[K]>;
+};
+
+export type LeashConfig = { readonly [K in keyof Specs]: SectionValue<Specs[K]> };
+
+/** A partial, nested config as written in a file or assembled from flags. */
+export type ConfigInput = { readonly [K in keyof Specs]?: { readonly [F in keyof Specs[K]]?: unknown } };

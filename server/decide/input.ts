@@ -1,0 +1,94 @@
+// Builds the policy input from a gateway request and a verified agent: header names
+// lower-cased, credential headers and credential query parameters removed (the policy, the
+// audit trail and the logs never see them), and `now` in nanoseconds.
+import type { PolicyInput } from '../../compiler/index.ts';
+import type { DecisionRequest } from '../contracts.ts';
+
+/** Header names that always carry credentials. */
+const CREDENTIAL_HEADERS = new Set([
+  'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'apikey',
+  'x-auth-token', 'x-access-token', 'x-amz-security-token', 'x-csrf-token', 'x-xsrf-token', 'x-goog-api-key',
+  'ocp-apim-subscription-key', 'x-forwarded-authorization', 'x-original-authorization',
+]);
+/** Any other name that looks like it carries a secret. */
+const CREDENTIAL_NAME = /token|secret|passw|api[-_]?key|credential|authoriz|session-key|signature/i;
+const CREDENTIAL_QUERY = /^(access_token|id_token|refresh_token|token|api[-_]?key|apikey|client_secret|password|passwd|secret|sig|signature|x-amz-signature|x-amz-security-token|code)$/i;
+
+export function isCredentialHeader(name: string): boolean {
+  const n = name.toLowerCase();
+  return CREDENTIAL_HEADERS.has(n) || CREDENTIAL_NAME.test(n);
+}
+
+export function scrubHeaders(headers: DecisionRequest['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined || isCredentialHeader(name)) continue;
+    const lower = name.toLowerCase();
+    const text = typeof value === 'string' ? value : value.join(', ');
+    out[lower] = lower in out ? `${out[lower]}, ${text}` : text;
+  }
+  return out;
+}
+
+export function scrubQuery(query: DecisionRequest['query']): Record<string, string | readonly string[]> {
+  const out: Record<string, string | readonly string[]> = {};
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (!CREDENTIAL_QUERY.test(name)) out[name] = value;
+  }
+  return out;
+}
+
+/** Splits `/a/b?x=1&y=2&y=3` into a path and a query map (repeated names become lists). */
+export function splitPathAndQuery(raw: string): { path: string; query: Record<string, string | string[]> } {
+  const q = raw.indexOf('?');
+  if (q < 0) return { path: raw === '' ? '/' : raw, query: {} };
+  const query: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(raw.slice(q + 1))) {
+    const prev = query[k];
+    query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return { path: raw.slice(0, q) || '/', query };
+}
+
+/** The bearer token in an Authorization header, if any (any header-name case). */
+export function bearerToken(headers: DecisionRequest['headers']): string | undefined {
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (name.toLowerCase() !== 'authorization' || value === undefined) continue;
+    const text = typeof value === 'string' ? value : value[0];
+    const m = /^\s*bearer\s+(\S+)\s*$/i.exec(text ?? '');
+    return m?.[1];
+  }
+  return undefined;
+}
+
+export function headerValue(headers: DecisionRequest['headers'], wanted: string): string | undefined {
+  const w = wanted.toLowerCase();
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (name.toLowerCase() !== w || value === undefined) continue;
+    return typeof value === 'string' ? value : value[0];
+  }
+  return undefined;
+}
+
+export function buildPolicyInput(request: DecisionRequest, agent: PolicyInput['agent'], nowMs: number): PolicyInput {
+  const split = splitPathAndQuery(request.path);
+  return {
+    agent,
+    request: {
+      method: request.method.toUpperCase(),
+      path: split.path,
+      query: scrubQuery({ ...split.query, ...(request.query ?? {}) }),
+      headers: scrubHeaders(request.headers),
+      body: request.body ?? null,
+    },
+    upstream: request.upstream ?? null,
+    now: nowMs * 1_000_000,
+  };
+}
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The access kind a request would have, for denials made before the policy ran. */
+export function accessOf(method: string): 'read' | 'write' {
+  return READ_METHODS.has(method.toUpperCase()) ? 'read' : 'write';
+}

@@ -1,0 +1,171 @@
+// The decision service: verify the agent token, refuse quarantined sessions, build the
+// policy input, evaluate it with ONE policy revision, consume the decision's limit buckets,
+// then shape the answer (status, headers) and hand the record to the observer. Every error
+// path denies (fail closed) with a code and a reason a human can act on.
+import { randomUUID } from 'node:crypto';
+import type { Decision, PolicyInput } from '../../compiler/index.ts';
+import type { DecisionAnswer, DecisionObserver, DecisionRequest, DecisionService, LimitStore } from '../contracts.ts';
+import type { DenialCode } from '../errors.ts';
+import type { TokenVerifier } from '../identity/index.ts';
+import type { PolicyEvaluator } from '../engine/index.ts';
+import { accessOf, bearerToken, buildPolicyInput, isCredentialHeader } from './input.ts';
+import { identityHeaders } from './headers.ts';
+import { effectiveLimits, limitVerdict } from '../limits/index.ts';
+
+export interface DecideLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Told about every answer (metrics); must not throw. */
+export type AnswerListener = (answer: DecisionAnswer, request: DecisionRequest, durationSeconds: number) => void;
+
+export interface DecisionServiceOptions {
+  readonly verifier: TokenVerifier;
+  readonly policy: () => PolicyEvaluator | undefined;
+  readonly limits: LimitStore;
+  readonly observer: DecisionObserver;
+  readonly log: DecideLog;
+  readonly evalTimeoutMs: number;
+  readonly readsOnStoreUnavailable: 'deny' | 'allow';
+  readonly listeners?: readonly AnswerListener[];
+  readonly now?: () => number;
+}
+
+export function createDecisionService(options: DecisionServiceOptions): DecisionService {
+  const now = options.now ?? Date.now;
+
+  async function decideOnce(request: DecisionRequest, decisionId: string, nowMs: number): Promise<DecisionAnswer> {
+    const access = accessOf(request.method);
+    const verified = await options.verifier.verify(request.token ?? bearerToken(request.headers), request.certThumbprint);
+    if (!verified.ok) {
+      return denial({ decisionId, access, status: 401, code: 'bad_token', reasonCode: verified.reason, reason: verified.message });
+    }
+    const agent = verified.token.agent;
+    if (await options.observer.isQuarantined(agent.session)) {
+      return denial({ decisionId, access, status: 403, code: 'quarantined', reason: `session ${agent.session} is quarantined after repeated scope violations`, agent });
+    }
+    const input = buildPolicyInput(request, agent, nowMs);
+    // Take the serving revision once: this whole decision is made by it, even if a reload
+    // swaps the engine while the limit store is being consulted.
+    const evaluator = options.policy();
+    if (!evaluator) {
+      return denial({ decisionId, access, status: 403, code: 'policy_error', reason: 'no policy bundle is loaded', agent, input });
+    }
+    const started = process.hrtime.bigint();
+    const outcome = evaluator.evaluate(input);
+    const evalMs = Number(process.hrtime.bigint() - started) / 1e6;
+    if (!outcome.ok) {
+      options.log.error({ decision_id: decisionId, revision: evaluator.revision, reason: outcome.problem }, 'policy evaluation failed; denied');
+      return denial({ decisionId, access, status: 403, code: 'policy_error', reason: `policy error: ${outcome.problem}`, agent, input, revision: evaluator.revision });
+    }
+    if (evalMs > options.evalTimeoutMs) {
+      options.log.error({ decision_id: decisionId, revision: evaluator.revision, eval_ms: evalMs }, 'policy evaluation over its time bound; denied');
+      return denial({ decisionId, access, status: 403, code: 'policy_error', reason: `policy evaluation took ${evalMs.toFixed(1)}ms, over the ${options.evalTimeoutMs}ms bound`, agent, input, revision: evaluator.revision });
+    }
+    const decision = outcome.decision;
+    const base = { ...decision, decision_id: decisionId, agent, input, revision: evaluator.revision };
+    const idHeaders = identityHeaders(decisionId, agent);
+    if (!decision.allow) return { ...base, status: 403, headers: idHeaders };
+    // The policy's buckets, or the server's read/write defaults when it named none.
+    const buckets = effectiveLimits(decision, agent.session);
+    const consumed = await options.limits.consume({ buckets, nowMs, sessionExpiresAtMs: verified.token.expiresAtMs });
+    const verdict = limitVerdict(consumed, decision.access, { readsOnStoreFailure: options.readsOnStoreUnavailable });
+    switch (verdict.kind) {
+      case 'admit':
+        if (verdict.degraded) options.log.warn({ decision_id: decisionId, reason: verdict.degraded }, 'limit store unavailable; read admitted by configuration');
+        return {
+          ...base,
+          limits: buckets,
+          status: 200,
+          reasons: verdict.degraded ? [...decision.reasons, `limits not enforced: ${verdict.degraded}`] : decision.reasons,
+          headers: { ...idHeaders, ...verdict.headers },
+          bucketStates: verdict.buckets,
+        };
+      case 'deny':
+        if (verdict.code === 'store_unavailable') options.log.warn({ decision_id: decisionId, reason: verdict.reason }, 'limit store unavailable; denied');
+        return {
+          ...base,
+          limits: buckets,
+          allow: false,
+          status: verdict.status,
+          code: verdict.code,
+          reasons: verdict.code === 'store_unavailable' ? [`denied: the limit store was unreachable (${verdict.reason})`] : [...decision.reasons, verdict.reason],
+          headers: { ...idHeaders, ...verdict.headers, ...(verdict.code === 'store_unavailable' ? { 'Retry-After': '1' } : {}) },
+          bucketStates: verdict.buckets,
+        };
+      default:
+        return assertNever(verdict);
+    }
+  }
+
+  return {
+    async decide(request) {
+      const startedNs = process.hrtime.bigint();
+      const nowMs = now();
+      const decisionId = randomUUID();
+      let answer: DecisionAnswer;
+      try {
+        answer = await decideOnce(request, decisionId, nowMs);
+      } catch (err) {
+        // Only bugs land here (the verifier and the store do not throw): still deny.
+        options.log.error({ decision_id: decisionId, reason: err instanceof Error ? err.message : String(err) }, 'decision failed; denied');
+        answer = denial({ decisionId, access: accessOf(request.method), status: 403, code: 'policy_error', reason: 'internal error while deciding; denied' });
+      }
+      const durationNs = Number(process.hrtime.bigint() - startedNs);
+      try {
+        options.observer.record({ request: redactRequest(request), answer, timestampMs: nowMs, durationNs });
+      } catch (err) {
+        options.log.error({ decision_id: decisionId, reason: err instanceof Error ? err.message : String(err) }, 'decision observer failed');
+      }
+      for (const listen of options.listeners ?? []) listen(answer, request, durationNs / 1e9);
+      return answer;
+    },
+  };
+}
+
+interface DenialSpec {
+  readonly decisionId: string;
+  readonly access: Decision['access'];
+  readonly status: number;
+  readonly code: DenialCode;
+  readonly reason: string;
+  readonly reasonCode?: string;
+  readonly agent?: PolicyInput['agent'];
+  readonly input?: PolicyInput;
+  readonly revision?: string;
+}
+
+function denial(d: DenialSpec): DecisionAnswer {
+  const answer: DecisionAnswer = {
+    allow: false,
+    access: d.access,
+    rule: null,
+    reasons: [d.reason],
+    limits: [],
+    priority: d.access === 'write' ? 'high' : 'normal',
+    decision_id: d.decisionId,
+    status: d.status,
+    code: d.code,
+    headers: identityHeaders(d.decisionId, d.agent),
+  };
+  return {
+    ...answer,
+    ...(d.reasonCode !== undefined ? { reason_code: d.reasonCode } : {}),
+    ...(d.agent ? { agent: d.agent } : {}),
+    ...(d.input ? { input: d.input } : {}),
+    ...(d.revision ? { revision: d.revision } : {}),
+  };
+}
+
+/** The observer sees the request without its token or credential headers. */
+function redactRequest(request: DecisionRequest): DecisionRequest {
+  const { token: _token, ...rest } = request;
+  const headers: Record<string, string | readonly string[] | undefined> = {};
+  for (const [k, v] of Object.entries(request.headers ?? {})) if (!isCredentialHeader(k)) headers[k] = v;
+  return { ...rest, headers };
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(x)}`);
+}

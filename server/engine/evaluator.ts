@@ -1,0 +1,47 @@
+// One loaded policy revision: the bundle's policy.wasm instantiated by the OPA wasm SDK,
+// its data.json set once, and `evaluate` running the `leash/decision` entrypoint. An
+// evaluator is immutable once built; a reload builds a new one and swaps the reference.
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { DECISION_ENTRYPOINT, type Decision, type PolicyInput } from '../../compiler/index.ts';
+import { toDecision } from './decision-shape.ts';
+
+export type EvalOutcome =
+  | { readonly ok: true; readonly decision: Decision }
+  | { readonly ok: false; readonly problem: string };
+
+export interface PolicyEvaluator {
+  /** the bundle's revision (its manifest revision) */
+  readonly revision: string;
+  evaluate(input: PolicyInput): EvalOutcome;
+}
+
+export interface WasmBundleParts {
+  readonly revision: string;
+  readonly wasm: Uint8Array;
+  readonly data: unknown;
+}
+
+export type HostBuiltins = Record<string, (...args: unknown[]) => unknown>;
+
+export async function createWasmEvaluator(parts: WasmBundleParts, hostBuiltins?: HostBuiltins): Promise<PolicyEvaluator> {
+  const policy = await loadPolicy(parts.wasm as Uint8Array<ArrayBuffer>, undefined, hostBuiltins as Record<string, Function> | undefined);
+  if (!Object.prototype.hasOwnProperty.call(policy.entrypoints ?? {}, DECISION_ENTRYPOINT)) {
+    throw new Error(`policy.wasm has no "${DECISION_ENTRYPOINT}" entrypoint (it has: ${Object.keys(policy.entrypoints ?? {}).join(', ') || 'none'})`);
+  }
+  policy.setData((parts.data ?? {}) as object);
+  return {
+    revision: parts.revision,
+    evaluate(input) {
+      let resultSet: unknown;
+      try {
+        resultSet = policy.evaluate(input, DECISION_ENTRYPOINT);
+      } catch (err) {
+        // The SDK throws strings as well as Errors (opa_abort messages).
+        return { ok: false, problem: `evaluation failed: ${err instanceof Error ? err.message : String(err)}` };
+      }
+      if (!Array.isArray(resultSet) || resultSet.length === 0) return { ok: false, problem: 'the decision is undefined for this input' };
+      if (resultSet.length > 1) return { ok: false, problem: 'the decision has conflicting values' };
+      return toDecision((resultSet[0] as { result?: unknown }).result);
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// The server's one registry of error codes and the one error shape `{ code, message, errors? }`
+// every failed HTTP request answers with. Routes throw `HttpError`; `toErrorBody` turns any
+// thrown value (Fastify's own errors included) into a safe body that never echoes input.
+
+/** Stable snake_case codes: the HTTP status each maps to and what it means. */
+export const ERROR_CODES = {
+  invalid_request: { status: 400, meaning: 'the request does not match the endpoint schema (wrong or missing fields)' },
+  malformed_json: { status: 400, meaning: 'the body is not valid JSON' },
+  empty_body: { status: 400, meaning: 'the content-type says JSON but the body is empty' },
+  unsupported_media_type: { status: 415, meaning: 'the body is neither JSON nor empty' },
+  body_too_large: { status: 413, meaning: 'the body is over the configured size limit' },
+  unknown_data_path: { status: 404, meaning: 'the data API path names no Leash document' },
+  not_found: { status: 404, meaning: 'no route for this method and path' },
+  not_ready: { status: 503, meaning: 'no policy bundle is loaded yet' },
+  internal_error: { status: 500, meaning: 'an unexpected server error (logged, never detailed in the answer)' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Codes carried by a denial (in the decision answer, not as an HTTP error). */
+export const DENIAL_CODES = {
+  bad_token: 'the agent token is missing or failed verification (401)',
+  quarantined: 'the session is quarantined (403)',
+  policy_error: 'the policy could not be evaluated; denied fail-closed (403)',
+  rate_limited: 'a limit bucket is exhausted (429)',
+  store_unavailable: 'the limit store could not be reached; denied fail-closed (503)',
+} as const;
+
+export type DenialCode = keyof typeof DENIAL_CODES;
+
+export interface FieldError {
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface ErrorBody {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly errors?: readonly FieldError[];
+}
+
+export class HttpError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly errors?: readonly FieldError[],
+  ) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = ERROR_CODES[code].status;
+  }
+}
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  validation?: readonly { instancePath?: string; message?: string; params?: Record<string, unknown> }[];
+  validationContext?: string;
+}
+
+/** Maps any thrown value to a status and a body. Messages are fixed text: input is never echoed. */
+export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
+  if (err instanceof HttpError) {
+    const body: ErrorBody = err.errors ? { code: err.code, message: err.message, errors: err.errors } : { code: err.code, message: err.message };
+    return { status: err.status, body };
+  }
+  const e = (err ?? {}) as FastifyLikeError;
+  if (Array.isArray(e.validation)) {
+    const where = e.validationContext ?? 'body';
+    const errors = e.validation.map((v) => ({ path: fieldPath(where, v.instancePath, v.params), message: v.message ?? 'is invalid' }));
+    const first = errors[0];
+    return make('invalid_request', first ? `${first.path} ${first.message}` : `the ${where} is invalid`, errors);
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return make('malformed_json', 'the body is not valid JSON');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return make('empty_body', 'the content-type is application/json but the body is empty');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return make('body_too_large', 'the body is over the size limit');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return make('unsupported_media_type', 'send the body as application/json');
+    default:
+      break;
+  }
+  // Node's JSON.parse errors quote the input; never pass them through.
+  if (err instanceof SyntaxError || (e.statusCode === 400 && /JSON/i.test(String((err as Error).message)))) {
+    return make('malformed_json', 'the body is not valid JSON');
+  }
+  if (e.statusCode === 413) return make('body_too_large', 'the body is over the size limit');
+  if (e.statusCode === 415) return make('unsupported_media_type', 'send the body as application/json');
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return make('invalid_request', 'the request is invalid');
+  }
+  return make('internal_error', 'an internal error occurred; it has been logged');
+}
+
+function make(code: ErrorCode, message: string, errors?: readonly FieldError[]): { status: number; body: ErrorBody } {
+  return { status: ERROR_CODES[code].status, body: errors ? { code, message, errors } : { code, message } };
+}
+
+function fieldPath(where: string, instancePath: string | undefined, params: Record<string, unknown> | undefined): string {
+  const base = `${where}${(instancePath ?? '').replace(/\//g, '.')}`;
+  const missing = params?.['missingProperty'];
+  if (typeof missing === 'string') return `${base}.${missing}`;
+  const extra = params?.['additionalProperty'];
+  if (typeof extra === 'string') return `${base}.${extra}`;
+  return base;
+}

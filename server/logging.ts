@@ -1,0 +1,41 @@
+// Logger options for Fastify (pino): structured JSON, with every place a credential could
+// appear redacted, and request URLs logged with credential query parameters removed.
+import type { DestinationStream } from 'pino';
+import type { FastifyServerOptions } from 'fastify';
+
+const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["proxy-authorization"]',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'hsSecret',
+  '*.hsSecret',
+  'secret',
+  '*.secret',
+];
+
+const SECRET_QUERY = /([?&](?:access_token|id_token|token|api[-_]?key|apikey|client_secret|password|secret|sig|signature)=)[^&#]*/gi;
+
+export function scrubUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[redacted]');
+}
+
+export function loggerOptions(level: string, stream?: DestinationStream): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: {
+      req(req: { method: string; url: string; id?: string; ip?: string }) {
+        return { method: req.method, url: scrubUrl(req.url), id: req.id, remoteAddress: req.ip };
+      },
+    },
+    ...(stream ? { stream } : {}),
+  };
+}

@@ -1,0 +1,81 @@
+// Prometheus metrics for one app (its own registry, so several apps can live in one process):
+// decisions by result, rule, access kind and endpoint; decision latency; the serving bundle
+// revision; reloads; and errors by kind.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DecisionAnswer, DecisionRequest } from '../contracts.ts';
+import type { ReloadOutcome } from '../engine/index.ts';
+
+export interface LeashMetrics {
+  readonly registry: Registry;
+  observeDecision(answer: DecisionAnswer, request: DecisionRequest, durationSeconds: number): void;
+  observeReload(outcome: ReloadOutcome): void;
+  countError(kind: string): void;
+}
+
+export function createMetrics(): LeashMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'leash_' });
+  const decisions = new Counter({
+    name: 'leash_decisions_total',
+    help: 'Decisions made, by final result, matched rule, access kind and endpoint',
+    labelNames: ['result', 'rule', 'access', 'via'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'leash_decision_duration_seconds',
+    help: 'Time to decide, from request to answer (token check, evaluation, limits)',
+    labelNames: ['via'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [registry],
+  });
+  const revision = new Gauge({
+    name: 'leash_bundle_revision_info',
+    help: 'The serving bundle revision (value 1 on the serving revision label)',
+    labelNames: ['revision'] as const,
+    registers: [registry],
+  });
+  const reloads = new Counter({
+    name: 'leash_bundle_reloads_total',
+    help: 'Bundle reload attempts by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'leash_errors_total',
+    help: 'Errors by kind (policy_error, store_unavailable, bundle_rejected, http_5xx)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    observeDecision(answer, request, seconds) {
+      const result = resultOf(answer);
+      decisions.inc({ result, rule: answer.rule ?? 'none', access: answer.access, via: request.via });
+      latency.observe({ via: request.via }, seconds);
+      if (answer.code === 'policy_error' || answer.code === 'store_unavailable') errors.inc({ kind: answer.code });
+    },
+    observeReload(outcome) {
+      reloads.inc({ outcome: outcome.kind });
+      if (outcome.kind === 'loaded') {
+        revision.reset();
+        revision.set({ revision: outcome.revision }, 1);
+      }
+      if (outcome.kind === 'failed') errors.inc({ kind: 'bundle_rejected' });
+    },
+    countError(kind) {
+      errors.inc({ kind });
+    },
+  };
+}
+
+function resultOf(answer: DecisionAnswer): string {
+  if (answer.allow) return 'allow';
+  switch (answer.status) {
+    case 401:
+      return 'unauthenticated';
+    case 429:
+      return 'rate_limited';
+    default:
+      return answer.code ?? 'deny';
+  }
+}

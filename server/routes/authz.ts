@@ -1,0 +1,72 @@
+// GET|POST /authz: forward auth for nginx `auth_request`, Caddy `forward_auth` and Traefik
+// ForwardAuth. The original method and URI come from X-Forwarded-Method/X-Forwarded-Uri
+// (or X-Original-Method/X-Original-URI); the token from the forwarded Authorization header.
+// Answers the decision's status (200, 401, 403, 429) with x-leash-* and rate-limit headers.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { HttpError } from '../errors.ts';
+import { headerValue } from '../decide/index.ts';
+
+const headersSchema = {
+  type: 'object',
+  properties: {
+    'x-forwarded-method': { type: 'string' },
+    'x-forwarded-uri': { type: 'string' },
+    'x-original-method': { type: 'string' },
+    'x-original-uri': { type: 'string' },
+  },
+} as const;
+
+/** Headers that describe the hop to Leash, not the agent's request. */
+const HOP_HEADERS = /^(host|connection|content-length|transfer-encoding|keep-alive|x-forwarded-method|x-forwarded-uri|x-original-method|x-original-uri)$/i;
+
+export const authzRoute: FastifyPluginAsync = async (app) => {
+  const certHeader = app.leash.config.identity.certThumbprintHeader;
+  // The forwarded body, if any, is not read as the agent's body: accept any content type.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));
+
+  const handler = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const h = req.headers;
+    const method = first(h['x-forwarded-method']) ?? first(h['x-original-method']);
+    const uri = first(h['x-forwarded-uri']) ?? first(h['x-original-uri']);
+    if (!method || !uri) {
+      throw new HttpError('invalid_request', 'forward auth needs X-Forwarded-Method and X-Forwarded-Uri (or X-Original-Method and X-Original-URI)', [
+        ...(!method ? [{ path: 'headers.x-forwarded-method', message: 'is required' }] : []),
+        ...(!uri ? [{ path: 'headers.x-forwarded-uri', message: 'is required' }] : []),
+      ]);
+    }
+    if (!/^[A-Za-z]{1,32}$/.test(method)) {
+      throw new HttpError('invalid_request', 'headers.x-forwarded-method must be an HTTP method', [{ path: 'headers.x-forwarded-method', message: 'must be an HTTP method' }]);
+    }
+    const path = uri.startsWith('/') ? uri : toPath(uri);
+    if (path === undefined) {
+      throw new HttpError('invalid_request', 'headers.x-forwarded-uri must be a path or an absolute URL', [{ path: 'headers.x-forwarded-uri', message: 'must be a path or an absolute URL' }]);
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(h)) if (v !== undefined && !HOP_HEADERS.test(k)) headers[k] = v;
+    const thumb = certHeader ? headerValue(headers, certHeader) : undefined;
+    const answer = await app.leash.decisions.decide({ via: 'authz', method, path, headers, ...(thumb ? { certThumbprint: thumb } : {}) });
+    reply.code(answer.status).headers(answer.headers);
+    return {
+      decision_id: answer.decision_id,
+      allow: answer.allow,
+      reasons: answer.reasons,
+      ...(answer.code !== undefined ? { code: answer.code } : {}),
+      ...(answer.reason_code !== undefined ? { reason_code: answer.reason_code } : {}),
+    };
+  };
+  app.get('/authz', { schema: { headers: headersSchema } }, handler);
+  app.post('/authz', { schema: { headers: headersSchema } }, handler);
+};
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function toPath(uri: string): string | undefined {
+  try {
+    const u = new URL(uri);
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,51 @@
+// POST /decide: the generic decision endpoint (AWS API Gateway Lambda authorizers, Apigee
+// callouts, custom gateways). Body `{ method, path, query?, headers?, body?, upstream?,
+// token? }`; answers 200 with the decision, the status the gateway should return, and headers.
+import type { FastifyPluginAsync } from 'fastify';
+import { headerValue } from '../decide/index.ts';
+import { headerMapSchema, publicAnswer } from './services.ts';
+
+interface DecideBody {
+  method: string;
+  path: string;
+  query?: Record<string, string | string[]>;
+  headers?: Record<string, string | string[]>;
+  body?: unknown;
+  upstream?: string | null;
+  token?: string;
+}
+
+const bodySchema = {
+  type: 'object',
+  required: ['method', 'path'],
+  additionalProperties: false,
+  properties: {
+    method: { type: 'string', minLength: 1, maxLength: 32, pattern: '^[A-Za-z]+$' },
+    path: { type: 'string', minLength: 1, maxLength: 8192, pattern: '^/' },
+    query: headerMapSchema,
+    headers: headerMapSchema,
+    body: {},
+    upstream: { anyOf: [{ type: 'string', minLength: 1, maxLength: 256 }, { type: 'null' }] },
+    token: { type: 'string', minLength: 1 },
+  },
+} as const;
+
+export const decideRoute: FastifyPluginAsync = async (app) => {
+  const certHeader = app.leash.config.identity.certThumbprintHeader;
+  app.post<{ Body: DecideBody }>('/decide', { schema: { body: bodySchema } }, async (req) => {
+    const b = req.body;
+    const thumb = certHeader ? headerValue(b.headers, certHeader) : undefined;
+    const answer = await app.leash.decisions.decide({
+      via: 'decide',
+      method: b.method,
+      path: b.path,
+      ...(b.query ? { query: b.query } : {}),
+      ...(b.headers ? { headers: b.headers } : {}),
+      ...(b.body !== undefined ? { body: b.body } : {}),
+      ...(b.upstream !== undefined ? { upstream: b.upstream } : {}),
+      ...(b.token ? { token: b.token } : {}),
+      ...(thumb ? { certThumbprint: thumb } : {}),
+    });
+    return publicAnswer(answer);
+  });
+};
