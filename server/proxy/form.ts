@@ -85,9 +85,9 @@ function insert(root: Node, path: readonly string[], value: string, key: string)
       continue;
     }
     if (last || existing.kind !== next.kind) {
-      return last && existing.kind === 'value'
-        ? `form field "${clip(key)}" is given more than once`
-        : `form field "${clip(key)}" is both a value and a structure`;
+      if (existing.kind === 'value' && next.kind === 'value') return `form field "${clip(key)}" is given more than once`;
+      if (existing.kind === 'value' || next.kind === 'value') return `form field "${clip(key)}" is both a value and a structure`;
+      return `form field "${clip(key)}" mixes [] and named keys`;
     }
     node = existing;
   }

@@ -17,7 +17,8 @@ export interface ParsedTarget {
 const UPSTREAM_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 // RFC 3986 pchar plus '/': unreserved, sub-delims, ':', '@', and '%' (checked separately).
 const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
-const QUERY_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
+// The query cannot move the target, so it only has to be printable ASCII (brackets are common: expand[]=x).
+const QUERY_CHARS = /^[\x21-\x22\x24-\x7e]*$/;
 
 type Parse = { readonly ok: true; readonly target: ParsedTarget } | { readonly ok: false; readonly failure: ProxyFailure };
 
