@@ -41,6 +41,9 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     return503OnClosing: true,
   } satisfies FastifyServerOptions);
 
+  // JSON only (the forward-auth route accepts anything, in its own scope).
+  app.removeContentTypeParser('text/plain');
+
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = toErrorBody(err);
     if (status >= 500) {

@@ -1,0 +1,67 @@
+// Configuration: file < environment < flags, and every bad value rejected with the field name
+// and where the value came from (the secret itself is never shown).
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../server/config/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'leash-cfg-'));
+const required = { bundle: { path: 'b.tar.gz' }, identity: { jwks: 'j.json', issuer: ['i'], audience: ['a'] } };
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies defaults, then the file, then the environment, then flags', () => {
+    const file = join(dir, 'leash.yaml');
+    writeFileSync(file, 'server:\n  port: 9000\n  host: 0.0.0.0\nidentity:\n  issuer: [https://idp.example]\n  audience: [leash]\n  jwks: /etc/jwks.json\nbundle:\n  path: /srv/bundle.tar.gz\n');
+    const c = loadConfig({ file, env: { LEASH_PORT: '9100' }, flags: { server: { host: '127.0.0.2' } } });
+    expect(c.server.port).toBe(9100);
+    expect(c.server.host).toBe('127.0.0.2');
+    expect(c.identity.issuer).toEqual(['https://idp.example']);
+    expect(c.identity.algorithms).toEqual(['EdDSA', 'ES256', 'RS256', 'PS256']);
+    expect(c.identity.sessionClaim).toBe('sid');
+    expect(c.limits.readsOnStoreUnavailable).toBe('deny');
+  });
+
+  it('names the bad field and the source of the bad value', () => {
+    const p = problems(() => loadConfig({ env: { LEASH_PORT: 'eighty' }, flags: required }));
+    expect(p).toEqual(['server.port: must be an integer (got "eighty" from environment variable LEASH_PORT)']);
+    expect(problems(() => loadConfig({ flags: { ...required, server: { port: 70000 } } }))[0]).toMatch(/^server\.port: must be between 0 and 65535/);
+    expect(problems(() => loadConfig({ flags: { ...required, identity: { ...required.identity, algorithms: ['EdDSA', 'none'] } } }))[0]).toMatch(/^identity\.algorithms: has unsupported none/);
+  });
+
+  it('rejects unknown settings in a file', () => {
+    const file = join(dir, 'typo.json');
+    writeFileSync(file, JSON.stringify({ ...required, server: { prot: 1 } }));
+    expect(problems(() => loadConfig({ file }))).toContain(`server.prot: unknown setting (in config file ${file})`);
+  });
+
+  it('requires issuer, audience, keys and a bundle outside dev mode', () => {
+    const p = problems(() => loadConfig({ env: {} }));
+    expect(p.map((x) => x.split(':')[0])).toEqual(['identity.jwks', 'identity.issuer', 'identity.audience', 'bundle.path']);
+    expect(problems(() => loadConfig({ flags: { server: { dev: true } } }))).toEqual([]);
+  });
+
+  it('allows HS algorithms only with their own secret, and never prints the secret', () => {
+    const p = problems(() => loadConfig({ flags: { ...required, identity: { ...required.identity, algorithms: ['HS256'] } } }));
+    expect(p[0]).toMatch(/^identity\.hsSecret: required because identity\.algorithms allows HS256/);
+    const short = problems(() => loadConfig({ env: { LEASH_HS_SECRET: 'short-secret-value' }, flags: { ...required, identity: { ...required.identity, algorithms: ['HS256'] } } }));
+    expect(short[0]).toMatch(/^identity\.hsSecret: must be at least 32 characters/);
+    expect(short.join()).not.toContain('short-secret-value');
+  });
+
+  it('reports a config file that is not valid', () => {
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{ "server": ');
+    expect(problems(() => loadConfig({ file }))[0]).toBe(`config file ${file}: is not valid JSON`);
+  });
+});
