@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: { alias: { leash: fileURLToPath(new URL('./compiler/dsl/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['./test/global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
