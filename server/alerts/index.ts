@@ -1,0 +1,10 @@
+// Alerts and quarantine: classify anomalies, send write alerts at once and read anomalies
+// in a digest (Slack-compatible webhook), and block sessions after repeated scope violations.
+export { classifyDecision } from './classify.ts';
+export type { Anomaly, AnomalyKind } from './classify.ts';
+export { alertMessage, digestMessage, quarantineMessage } from './slack.ts';
+export type { DigestLine, SlackMessage } from './slack.ts';
+export { createNotifier } from './notifier.ts';
+export type { Notifier, NotifierOptions, NotifierStats } from './notifier.ts';
+export { createMemoryQuarantine, createRedisQuarantine, DEFAULT_QUARANTINE_POLICY } from './quarantine.ts';
+export type { QuarantineEntry, QuarantinePolicy, QuarantineStore, RedisQuarantineOptions, ViolationOutcome } from './quarantine.ts';

@@ -1,0 +1,148 @@
+// Sends alerts: write anomalies and quarantines at once (POST to a Slack-compatible
+// webhook with retry and backoff, in the background), read anomalies into a digest sent
+// every `digestEveryMs`. A burst of immediate alerts beyond `maxImmediatePerMinute` spills
+// into the digest instead of flooding the channel. Without a webhook, alerts go to the log.
+import { request } from 'undici';
+import { describeUrl } from '../audit/sinks/webhook.ts';
+import type { AuditLogger } from '../audit/sink.ts';
+import type { Anomaly } from './classify.ts';
+import { alertMessage, digestMessage, quarantineMessage, type DigestLine, type SlackMessage } from './slack.ts';
+
+export interface NotifierOptions {
+  readonly webhookUrl?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** default 5 minutes */
+  readonly digestEveryMs?: number;
+  readonly maxImmediatePerMinute?: number;
+  readonly digestMaxLines?: number;
+  readonly attempts?: number;
+  readonly backoffMs?: number;
+  readonly timeoutMs?: number;
+  readonly log: AuditLogger;
+  readonly now?: () => number;
+}
+
+export interface NotifierStats {
+  readonly sent: number;
+  readonly failed: number;
+  readonly digested: number;
+}
+
+export interface Notifier {
+  immediate(a: Anomaly): void;
+  quarantined(a: Anomaly, violations: number, untilMs: number): void;
+  digest(a: Anomaly): void;
+  /** send the digest now (also what the timer does) */
+  flushDigest(): Promise<void>;
+  stats(): NotifierStats;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+export function createNotifier(options: NotifierOptions): Notifier {
+  const now = options.now ?? Date.now;
+  const attempts = options.attempts ?? 4;
+  const backoffMs = options.backoffMs ?? 100;
+  const timeout = options.timeoutMs ?? 2_000;
+  const maxPerMinute = options.maxImmediatePerMinute ?? 60;
+  const maxLines = options.digestMaxLines ?? 50;
+  const where = options.webhookUrl ? describeUrl(options.webhookUrl) : 'log';
+  const recent: number[] = [];
+  const lines = new Map<string, DigestLine>();
+  let overflow = 0;
+  let since = now();
+  let sent = 0;
+  let failed = 0;
+  let digested = 0;
+  const inFlight = new Set<Promise<void>>();
+
+  async function post(message: SlackMessage, what: string): Promise<void> {
+    if (!options.webhookUrl) {
+      options.log.warn({ alert: message.text }, `leash alert (${what})`);
+      sent++;
+      return;
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await request(options.webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(options.headers ?? {}) },
+          body: JSON.stringify(message),
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+        });
+        await res.body.dump();
+        if (res.statusCode >= 200 && res.statusCode < 300) {
+          sent++;
+          return;
+        }
+        throw new Error(`${where} answered ${res.statusCode}`);
+      } catch (err) {
+        if (attempt >= attempts) {
+          failed++;
+          // the alert text still reaches the log: an alert is never lost silently
+          options.log.error({ alert: message.text, error: (err as Error).message, attempts: attempt }, `alert webhook failed (${what})`);
+          return;
+        }
+        await sleep(backoffMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  function send(message: SlackMessage, what: string): void {
+    const p = post(message, what).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+
+  function addToDigest(a: Anomaly): void {
+    digested++;
+    const key = `${a.kind}\u0000${a.session}`;
+    const line = lines.get(key);
+    if (line) lines.set(key, { ...line, count: line.count + 1, lastPath: a.path });
+    else if (lines.size < maxLines) lines.set(key, { kind: a.kind, agentId: a.agentId, session: a.session, count: 1, lastPath: a.path });
+    else overflow++;
+  }
+
+  function underBurstCap(): boolean {
+    const t = now();
+    while (recent.length > 0 && recent[0]! <= t - 60_000) recent.shift();
+    if (recent.length >= maxPerMinute) return false;
+    recent.push(t);
+    return true;
+  }
+
+  async function flushDigest(): Promise<void> {
+    const until = now();
+    if (lines.size === 0 && overflow === 0) {
+      since = until;
+      return;
+    }
+    const message = digestMessage([...lines.values()], since, until, overflow);
+    lines.clear();
+    overflow = 0;
+    since = until;
+    await post(message, 'digest');
+  }
+
+  const timer = setInterval(() => void flushDigest(), options.digestEveryMs ?? 300_000);
+  timer.unref();
+
+  return {
+    immediate(a) {
+      if (underBurstCap()) send(alertMessage(a), a.kind);
+      else addToDigest(a);
+    },
+    quarantined(a, violations, untilMs) {
+      send(quarantineMessage(a, violations, untilMs), 'quarantine');
+    },
+    digest: addToDigest,
+    flushDigest,
+    stats: () => ({ sent, failed, digested }),
+    async close() {
+      clearInterval(timer);
+      await flushDigest();
+      await Promise.all([...inFlight]);
+    },
+  };
+}

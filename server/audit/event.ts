@@ -1,0 +1,104 @@
+// The audit event: OPA's decision-log fields (decision_id, path, input, result, timestamp,
+// labels, metrics, bundles) plus Leash's identity and limit fields, built from one
+// DecisionRecord. Credentials never reach it: the input passes through redact.ts.
+import type { AccessKind, Priority } from '../../compiler/index.ts';
+import { DECISION_ENTRYPOINT } from '../../compiler/index.ts';
+import type { BucketState, DecisionRecord } from '../contracts.ts';
+import { redactBody, redactValue, type RedactOptions } from './redact.ts';
+
+export interface AuditEvent {
+  readonly decision_id: string;
+  readonly path: string;
+  readonly input: unknown;
+  readonly result: {
+    readonly allow: boolean;
+    readonly status: number;
+    readonly code?: string;
+    readonly reason_code?: string;
+    readonly reasons: readonly string[];
+    readonly limits: readonly unknown[];
+  };
+  /** RFC 3339 with ms, UTC */
+  readonly timestamp: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly bundles?: Readonly<Record<string, { readonly revision: string }>>;
+  readonly agent_id: string | null;
+  readonly session: string | null;
+  readonly key_id: string | null;
+  readonly task: unknown;
+  readonly access: AccessKind;
+  readonly rule: string | null;
+  readonly limit_state: readonly BucketState[];
+  readonly priority: Priority;
+  readonly via: string;
+  readonly alerts?: readonly string[];
+  readonly upstream_call?: DecisionRecord['upstreamCall'];
+}
+
+export interface EventOptions extends RedactOptions {
+  /** OPA-style labels: who produced the event (id, version, ...) */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** anomaly kinds that alerted for this decision; makes the event high priority */
+  readonly alerts?: readonly string[];
+}
+
+export function buildAuditEvent(record: DecisionRecord, options: EventOptions = {}): AuditEvent {
+  const { request, answer } = record;
+  const agent = answer.agent;
+  const alerts = options.alerts ?? [];
+  const high = answer.priority === 'high' || answer.access === 'write' || alerts.length > 0;
+  const event: AuditEvent = {
+    decision_id: answer.decision_id,
+    path: DECISION_ENTRYPOINT,
+    input: buildInput(record, options),
+    result: {
+      allow: answer.allow,
+      status: answer.status,
+      ...(answer.code ? { code: answer.code } : {}),
+      ...(answer.reason_code ? { reason_code: answer.reason_code } : {}),
+      reasons: answer.reasons,
+      limits: answer.limits.map((l) => ({ id: l.id, scope: l.scope, max: l.max, window: l.window, cost: l.cost })),
+    },
+    timestamp: new Date(record.timestampMs).toISOString(),
+    labels: { app: 'leash', ...(options.labels ?? {}) },
+    metrics: { timer_server_handler_ns: record.durationNs },
+    ...(answer.revision ? { bundles: { leash: { revision: answer.revision } } } : {}),
+    agent_id: agent?.id ?? null,
+    session: agent?.session ?? null,
+    key_id: agent?.key ?? null,
+    task: agent?.task ? redactValue(agent.task) : null,
+    access: answer.access,
+    rule: answer.rule,
+    limit_state: answer.bucketStates ?? [],
+    priority: high ? 'high' : 'normal',
+    via: request.via,
+    ...(alerts.length > 0 ? { alerts } : {}),
+    ...(record.upstreamCall ? { upstream_call: record.upstreamCall } : {}),
+  };
+  return event;
+}
+
+/** the policy input when there is one, else the raw request; either way without credentials */
+function buildInput(record: DecisionRecord, options: RedactOptions): unknown {
+  const input = record.answer.input;
+  if (input) {
+    return {
+      agent: { ...input.agent, claims: redactValue(input.agent.claims), task: redactValue(input.agent.task) },
+      request: {
+        method: input.request.method,
+        path: input.request.path,
+        query: redactValue(input.request.query),
+        headers: redactValue(input.request.headers),
+        body: redactBody(input.request.body, options),
+      },
+      upstream: input.upstream,
+      now: input.now,
+    };
+  }
+  const r = record.request;
+  const headers: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  // never the token itself, nor the certificate thumbprint bound to it
+  return { request: { method: r.method, path: r.path, query: redactValue(r.query ?? {}), headers: redactValue(headers), body: redactBody(r.body, options) }, upstream: r.upstream ?? null };
+}
