@@ -1,0 +1,127 @@
+// `npm run bench [-- --quick]`: measures Leash and writes bench/RESULTS.md as a whole.
+// Order: build the example bundle (timed), HTTP decisions against a bare Fastify route,
+// policy evaluation against Cedar and casbin (after an equivalence check that fails the
+// run on any mismatch), the compiler, then the other engineers' bench scripts, whose own
+// sections are kept. A missing component is reported as "not available yet", never a crash.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runEngines } from './engines/index.ts';
+import { buildFloorBundle } from './engines/leash.ts';
+import { runHttp } from './http/index.ts';
+import { buildWithCli, cliAvailable, failureText, REPO_ROOT } from './lib/bundle.ts';
+import { FOREIGN_SCRIPTS, runCompiler, runForeign, type ForeignRun } from './lib/compiler-section.ts';
+import { renderHeader, type RunSettings } from './lib/header.ts';
+import { composeResults, extractSection, readResults, RESULTS_PATH, stripSections, type Section } from './lib/results.ts';
+
+const OWN = ['header', 'http', 'engines', 'compiler', 'notes'] as const;
+const DEFAULT_NOTES = 'Hand-written observations go here; `npm run bench` keeps this section as it is.';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    duration: { type: 'string' },
+    only: { type: 'string' },
+    profile: { type: 'string', default: 'on-miss' },
+    note: { type: 'string' },
+    'skip-foreign': { type: 'boolean', default: false },
+  },
+  allowPositionals: false,
+});
+
+const quick = args.quick === true;
+const settings: RunSettings = {
+  quick,
+  runs: args.runs ? Number(args.runs) : quick ? 1 : 3,
+  durationS: args.duration ? Number(args.duration) : quick ? 3 : 10,
+  warmupS: quick ? 1 : 2,
+  connections: 32,
+  argv: process.argv.slice(2),
+  note: args.note ?? null,
+};
+const only = new Set((args.only ?? 'http,engines,compiler').split(',').map((s) => s.trim()));
+const profile = args.profile === 'always' || args.profile === 'never' ? args.profile : 'on-miss';
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+async function prepareBundles(workDir: string): Promise<{
+  bundle: { path: string } | { missing: string };
+  floor: { path: string } | { missing: string };
+  firstBuild: { ms: number; bundle: string } | { missing: string };
+}> {
+  if (!cliAvailable()) {
+    const missing = 'the leash CLI (cli/index.ts) is not available yet';
+    return { bundle: { missing }, floor: { missing }, firstBuild: { missing } };
+  }
+  log('building the example bundle');
+  const built = await buildWithCli([join(REPO_ROOT, 'policies')], join(workDir, 'bundle.tar.gz'));
+  const bundle = built.ok ? { path: built.out } : { missing: `leash build failed (${failureText(built.result)})` };
+  const floorBuilt = await buildFloorBundle(workDir);
+  return {
+    bundle,
+    floor: floorBuilt.ok ? { path: floorBuilt.bundle } : { missing: floorBuilt.reason },
+    firstBuild: built.ok ? { ms: built.ms, bundle: built.out } : { missing: bundle.missing ?? 'build failed' },
+  };
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const workDir = mkdtempSync(join(tmpdir(), 'leash-bench-'));
+  mkdirSync(workDir, { recursive: true });
+  const previous = readResults();
+  const fresh: Record<string, string> = {};
+  let failed = false;
+  try {
+    const { bundle, floor, firstBuild } = await prepareBundles(workDir);
+    if (only.has('http')) {
+      const http = await runHttp({
+        runs: settings.runs, durationS: settings.durationS, warmupS: settings.warmupS, connections: settings.connections,
+        bundle, workDir, redisUrl: 'redis://127.0.0.1:6379/0', profile, log,
+      });
+      fresh['http'] = http.markdown;
+    }
+    if (only.has('engines')) {
+      log('engines: equivalence, then timing');
+      const engines = await runEngines({ quick, bundle, floor });
+      fresh['engines'] = engines.markdown;
+      if (engines.failed) {
+        failed = true;
+        log(`engines disagree on ${engines.equivalence.mismatches.length} requests: see RESULTS.md`);
+      }
+    }
+    const foreignRuns: ForeignRun[] = [];
+    if (only.has('compiler')) {
+      // the other scripts write their own sections; start them from this run's file
+      const runForeignScripts = !args['skip-foreign'];
+      writeResults(previous, fresh, settings, started, runForeignScripts ? 'regenerate' : 'keep');
+      if (runForeignScripts) for (const script of FOREIGN_SCRIPTS) foreignRuns.push(await runForeign(script, quick, log));
+      const compiler = await runCompiler({ quick, workDir, firstBuild, floorBundle: 'path' in floor ? floor.path : null, log }, foreignRuns);
+      fresh['compiler'] = compiler.markdown;
+    }
+    const current = only.has('compiler') ? readResults() : previous;
+    writeResults(current, fresh, settings, started, 'keep', previous);
+    log(`wrote ${RESULTS_PATH} in ${Math.round((Date.now() - started) / 1000)} s`);
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  return failed ? 1 : 0;
+}
+
+/**
+ * Writes RESULTS.md: own sections (fresh ones, else the previous text), then whatever
+ * other scripts wrote ('keep'), or nothing of theirs when they are about to regenerate it.
+ */
+function writeResults(text: string, fresh: Record<string, string>, s: RunSettings, started: number, foreign: 'keep' | 'regenerate', previous = text): void {
+  const body = (name: string) => fresh[name] ?? extractSection(previous, name) ?? `_${name}: not run yet._`;
+  const ownBodies = ['http', 'engines', 'compiler'].map((name) => body(name));
+  const head: Section[] = [
+    { name: 'header', markdown: renderHeader(s, ownBodies, Date.now() - started) },
+    ...['http', 'engines', 'compiler'].map((name, i) => ({ name, markdown: ownBodies[i]! })),
+  ];
+  const notes: Section = { name: 'notes', markdown: extractSection(previous, 'notes') ?? `## Notes\n\n${DEFAULT_NOTES}` };
+  const others = foreign === 'keep' ? stripSections(text, OWN) : '';
+  writeFileSync(RESULTS_PATH, composeResults(head, others, [notes]));
+}
+
+process.exitCode = await main();
