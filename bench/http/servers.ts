@@ -47,7 +47,7 @@ export function startLeash(port: number, options: LeashServerOptions, profileDir
   const base = `http://127.0.0.1:${port}`;
   return startServer(process.execPath, [...nodeFlags(profileDir), LEASH_BIN, ...leashServeArgs(port, options)], {
     cwd: options.workDir,
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', LEASH_LOG_LEVEL: 'warn' },
     baseUrl: base,
     readyUrl: `${base}/ready`,
     startTimeoutMs: 90_000,
