@@ -15,3 +15,4 @@ export {
   opa_eval, entrypoints, builtins, leash_result_set_add, leash_host_builtin0,
   leash_host_builtin1, leash_host_builtin2, leash_host_builtin3, leash_host_builtin4,
 } from "./abi";
+export { leash_cg_value_merge, leash_cg_add_path } from "./codegen-support";
