@@ -120,7 +120,8 @@ export async function handleProxyCall(ctx: ProxyContext, request: FastifyRequest
   const outHeaders = agentResponseHeaders(result.headers);
   const decoded = decoderFor(outHeaders['content-encoding'], upstream.name);
   if ('code' in decoded) {
-    result.body.destroy();
+    // Destroying the body makes undici emit an abort error: listen so it is not uncaught.
+    result.body.once('error', () => {}).destroy();
     audit({ upstream: upstream.name, status: decoded.status, durationMs: performance.now() - forwardStart, cost });
     return sendFailure(reply, decoded, false, answer.decision_id);
   }
