@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runEngines } from './engines/index.ts';
-import { buildFloorBundle } from './engines/leash.ts';
+import { buildFloorModule } from './engines/leash.ts';
 import { runHttp } from './http/index.ts';
 import { buildWithCli, cliAvailable, failureText, REPO_ROOT } from './lib/bundle.ts';
 import { FOREIGN_SCRIPTS, runCompiler, runForeign, type ForeignRun } from './lib/compiler-section.ts';
@@ -47,22 +47,22 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 async function prepareBundles(workDir: string): Promise<{
   bundle: { path: string } | { missing: string };
-  floor: { path: string } | { missing: string };
+  floor: { wasm: Uint8Array } | { missing: string };
   firstBuild: { ms: number; bundle: string } | { missing: string };
 }> {
+  const floorBuilt = await buildFloorModule();
+  const floor = floorBuilt.ok ? { wasm: floorBuilt.wasm } : { missing: floorBuilt.reason };
   if (!cliAvailable()) {
     const missing = 'the leash CLI (cli/index.ts) is not available yet';
-    return { bundle: { missing }, floor: { missing }, firstBuild: { missing } };
+    return { bundle: { missing }, floor, firstBuild: { missing } };
   }
   log('building the example bundle');
   const built = await buildWithCli([join(REPO_ROOT, 'policies')], join(workDir, 'bundle.tar.gz'));
-  const bundle = built.ok ? { path: built.out } : { missing: `leash build failed (${failureText(built.result)})` };
-  const floorBuilt = await buildFloorBundle(workDir);
-  return {
-    bundle,
-    floor: floorBuilt.ok ? { path: floorBuilt.bundle } : { missing: floorBuilt.reason },
-    firstBuild: built.ok ? { ms: built.ms, bundle: built.out } : { missing: bundle.missing ?? 'build failed' },
-  };
+  if (!built.ok) {
+    const missing = `leash build failed (${failureText(built.result)})`;
+    return { bundle: { missing }, floor, firstBuild: { missing } };
+  }
+  return { bundle: { path: built.out }, floor, firstBuild: { ms: built.ms, bundle: built.out } };
 }
 
 async function main(): Promise<number> {
@@ -96,7 +96,7 @@ async function main(): Promise<number> {
       const runForeignScripts = !args['skip-foreign'];
       writeResults(previous, fresh, settings, started, runForeignScripts ? 'regenerate' : 'keep');
       if (runForeignScripts) for (const script of FOREIGN_SCRIPTS) foreignRuns.push(await runForeign(script, quick, log));
-      const compiler = await runCompiler({ quick, workDir, firstBuild, floorBundle: 'path' in floor ? floor.path : null, log }, foreignRuns);
+      const compiler = await runCompiler({ quick, workDir, firstBuild, floorWasmBytes: 'wasm' in floor ? floor.wasm.length : null, log }, foreignRuns);
       fresh['compiler'] = compiler.markdown;
     }
     const current = only.has('compiler') ? readResults() : previous;

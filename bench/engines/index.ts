@@ -9,14 +9,14 @@ import { createCasbinEngine } from './casbin.ts';
 import { createCedarEngine } from './cedar.ts';
 import type { Engine, EngineSetup, Unavailable } from './engine.ts';
 import { checkEquivalence, describeMismatch, type EquivalenceReport } from './equivalence.ts';
-import { engineFromBundle } from './leash.ts';
+import { engineFromBundle, engineFromWasm } from './leash.ts';
 import { referenceEngine } from './reference.ts';
 import { generateInputs } from './scenario.ts';
 
 export { checkEquivalence, describeMismatch } from './equivalence.ts';
 export { createCasbinEngine } from './casbin.ts';
 export { createCedarEngine } from './cedar.ts';
-export { engineFromBundle, buildFloorBundle, FLOOR_REGO } from './leash.ts';
+export { engineFromBundle, engineFromWasm, buildFloorModule, FLOOR_REGO } from './leash.ts';
 export { referenceEngine } from './reference.ts';
 export { generateInputs, KNOWN_DECISIONS, scenarioInput } from './scenario.ts';
 export type { Engine, EngineSetup, Unavailable } from './engine.ts';
@@ -25,7 +25,7 @@ export interface EngineOptions {
   readonly quick: boolean;
   /** the example bundle, or why there is none */
   readonly bundle: { readonly path: string } | { readonly missing: string };
-  readonly floor: { readonly path: string } | { readonly missing: string };
+  readonly floor: { readonly wasm: Uint8Array } | { readonly missing: string };
 }
 
 export interface EngineTiming {
@@ -51,7 +51,7 @@ async function setUpLeash(options: EngineOptions): Promise<{ leash: EngineSetup;
     : await engineFromBundle('leash', 'Leash policy.wasm via @open-policy-agent/opa-wasm', options.bundle.path);
   const floor: EngineSetup = 'missing' in options.floor
     ? { ok: false, missing: { name: 'sdk-floor', reason: options.floor.missing } }
-    : await engineFromBundle('sdk-floor', 'constant-decision module via the same SDK path', options.floor.path);
+    : await engineFromWasm('sdk-floor', 'constant-decision module via the same SDK path', options.floor.wasm, undefined);
   return { leash, floor };
 }
 

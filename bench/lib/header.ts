@@ -29,8 +29,8 @@ export function renderHeader(s: RunSettings, sectionBodies: readonly string[], e
     '**Commands** (everything on 127.0.0.1; `<tmp>` is a fresh temporary directory):',
     '',
     `- \`${invoked}\` = \`node --import tsx bench/run.ts${s.argv.length ? ` ${s.argv.join(' ')}` : ''}\``,
-    '- bundle: `node bin/leash.mjs build <repo>/policies -o <tmp>/bundle.tar.gz`; SDK floor: ' +
-      '`node bin/leash.mjs build -t wasm -e leash/decision <tmp>/floor -o <tmp>/floor.tar.gz`',
+    '- bundle: `node bin/leash.mjs build <repo>/policies -o <tmp>/bundle.tar.gz`; SDK floor: `FLOOR_REGO` (bench/engines/leash.ts) ' +
+      'compiled in process with compiler/rego `parseModule` and compiler/wasm `compileWasm`',
     '- baseline server: `node --import tsx bench/http/bare-server.ts <port>`',
     '- Leash server: `node bin/leash.mjs serve --bundle <tmp>/bundle.tar.gz --port <port> --host 127.0.0.1 ' +
       '--jwks <tmp>/bench-jwks.json --issuer https://idp.bench.leash.local --audience leash-bench [--redis redis://127.0.0.1:6379/0]` (NODE_ENV=production, LEASH_LOG_LEVEL=warn)',
