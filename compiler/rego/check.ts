@@ -40,12 +40,20 @@ export function checkModulesWithIndex(modules: readonly Module[]): CheckResult {
   return { diagnostics: dedupe(out), index };
 }
 
+/** Drop repeats; sort by position. */
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
-  return ds.filter((d) => {
+  const kept = ds.filter((d) => {
     const k = `${d.code}|${d.message}|${d.loc?.file}:${d.loc?.line}:${d.loc?.col}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
+  });
+  // Source order (file, line, column), as a reader goes through the files.
+  const pos = (d: Diagnostic): [string, number, number] => [d.loc?.file ?? '', d.loc?.line ?? 0, d.loc?.col ?? 0];
+  return kept.sort((a, b) => {
+    const [fa, la, ca] = pos(a);
+    const [fb, lb, cb] = pos(b);
+    return fa < fb ? -1 : fa > fb ? 1 : la - lb || ca - cb;
   });
 }

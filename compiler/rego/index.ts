@@ -7,3 +7,4 @@ export { checkModules, checkModulesWithIndex, type CheckResult } from './check.t
 export { indexRules, ruleKind, rulePath, ModuleScope, type RuleIndex, type RuleGroup, type RuleKind, type RuleRef } from './rule-index.ts';
 export { BUILTINS, lookupBuiltin, NONDETERMINISTIC, type BuiltinInfo } from './builtins.ts';
 export { walkTerm, walkExpr, walkBody, walkRule } from './walk.ts';
+export { checkRegoFiles, checkRegoSources, findRegoFiles, formatRego, type RegoCheckResult } from './files.ts';

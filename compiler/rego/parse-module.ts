@@ -7,7 +7,7 @@ import { Cursor, ParseFailure } from './parse-cursor.ts';
 import { lex } from './lexer.ts';
 import { parseBraceBody, parseIn, parseLiteral, parsePrimary } from './parse-term.ts';
 import { splitComments, attachAnnotations } from './parse-annotations.ts';
-import { printRef } from './print.ts';
+import { printHead, printRef } from './print.ts';
 
 export interface ParseResult {
   readonly module?: Module;
@@ -198,7 +198,7 @@ function adviceFor(head: Head): string {
     const set = printRef({ ...head.ref, path: head.ref.path.slice(0, -1) });
     return ` (a v0 partial set rule is written \`${set} contains ... if { ... }\` in Rego v1)`;
   }
-  return ` (write \`${printRef(head.ref)}${head.args ? '(...)' : ''} ... if { ... }\`)`;
+  return ` (write \`${printHead(head)} if { ... }\`)`;
 }
 
 function parseElse(c: Cursor): Else {
