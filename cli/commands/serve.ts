@@ -1,0 +1,86 @@
+// `leash serve`: start the decision server. Flags override LEASH_* environment variables,
+// which override the config file. `--dev` builds the example policies, creates a development
+// key under .leash/, keeps limits in memory, audits to .leash/audit.jsonl and prints a curl.
+import type { Command } from 'commander';
+import { ConfigError, loadConfig, type ConfigInput } from '../../server/config/index.ts';
+import { StartError, startServer } from '../../server/server.ts';
+import { devCurl, prepareDev } from '../../server/dev.ts';
+
+export interface ServeOptions {
+  readonly bundle?: string;
+  readonly port?: string;
+  readonly host?: string;
+  readonly config?: string;
+  readonly jwks?: string;
+  readonly issuer?: string;
+  readonly audience?: string;
+  readonly logLevel?: string;
+  readonly dev?: boolean;
+}
+
+export function flagsFrom(opts: ServeOptions): ConfigInput {
+  const server: Record<string, unknown> = {};
+  const bundle: Record<string, unknown> = {};
+  const identity: Record<string, unknown> = {};
+  if (opts.port !== undefined) server['port'] = opts.port;
+  if (opts.host !== undefined) server['host'] = opts.host;
+  if (opts.logLevel !== undefined) server['logLevel'] = opts.logLevel;
+  if (opts.dev) server['dev'] = true;
+  if (opts.bundle !== undefined) bundle['path'] = opts.bundle;
+  if (opts.jwks !== undefined) identity['jwks'] = opts.jwks;
+  if (opts.issuer !== undefined) identity['issuer'] = opts.issuer;
+  if (opts.audience !== undefined) identity['audience'] = opts.audience;
+  return { server, bundle, identity };
+}
+
+/** Nested merge of flag sets: later ones win field by field. */
+function mergeFlags(...sets: ConfigInput[]): ConfigInput {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const set of sets) {
+    for (const [section, fields] of Object.entries(set)) out[section] = { ...(out[section] ?? {}), ...(fields as Record<string, unknown>) };
+  }
+  return out as ConfigInput;
+}
+
+export async function runServe(opts: ServeOptions): Promise<number> {
+  try {
+    const user = flagsFrom(opts);
+    const dev = opts.dev ? await prepareDev(opts.bundle ? { bundle: opts.bundle } : {}) : undefined;
+    const config = loadConfig({
+      ...(opts.config ? { file: opts.config } : {}),
+      env: process.env,
+      flags: dev ? mergeFlags(dev.flags, user) : user,
+    });
+    const server = await startServer(config, {}, { handleSignals: true });
+    if (dev) {
+      process.stderr.write(`\nLeash (dev) is listening on ${server.url}\nbundle ${dev.bundlePath}, keys ${dev.keys.jwksPath}\n\nTry the support-agent scenario:\n\n`);
+      process.stdout.write(`${await devCurl(dev.keys, server.url)}\n\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof StartError || err instanceof Error) {
+      process.stderr.write(`leash serve: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('start the decision server for API gateways')
+    .option('--bundle <file>', 'policy bundle (.tar.gz) to serve; hot-reloaded when it changes')
+    .option('--port <port>', 'port to listen on (default 8181)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--config <file>', 'configuration file (JSON or YAML)')
+    .option('--jwks <file-or-url>', 'JWKS with the keys agent tokens are signed with')
+    .option('--issuer <iss>', 'trusted token issuer(s), comma-separated')
+    .option('--audience <aud>', 'accepted token audience(s), comma-separated')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .option('--dev', 'embedded default: build policies/, dev key in .leash/, memory limits, local audit file')
+    .action(async (opts: ServeOptions) => {
+      const code = await runServe(opts);
+      if (code !== 0) process.exitCode = code;
+    });
+}

@@ -1,0 +1,63 @@
+// `leash serve --dev` (and `npm start`): the embedded default. Builds the example policies
+// into `.leash/bundle.tar.gz`, creates the development signing key and JWKS once, points the
+// configuration at them, and prepares a ready-to-paste curl with a fresh support-agent token.
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ConfigInput } from './config/index.ts';
+import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintToken, type DevKeys } from './identity/index.ts';
+
+export const DEV_DIR = '.leash';
+
+export interface DevSetup {
+  readonly keys: DevKeys;
+  readonly bundlePath: string;
+  readonly auditPath: string;
+  /** configuration the dev mode sets (flags given by the user still win) */
+  readonly flags: ConfigInput;
+}
+
+export async function prepareDev(options: { dir?: string; policies?: string; bundle?: string } = {}): Promise<DevSetup> {
+  const dir = options.dir ?? DEV_DIR;
+  const keys = await ensureDevKeys(dir);
+  const bundlePath = options.bundle ?? join(dir, 'bundle.tar.gz');
+  if (!options.bundle) await buildExampleBundle(options.policies ?? 'policies', bundlePath);
+  return {
+    keys,
+    bundlePath,
+    auditPath: join(dir, 'audit.jsonl'),
+    flags: {
+      server: { dev: true },
+      bundle: { path: bundlePath },
+      identity: { jwks: keys.jwksPath, issuer: [DEV_ISSUER], audience: [DEV_AUDIENCE] },
+    },
+  };
+}
+
+/** Compiles the policies folder into a bundle file; throws an Error listing diagnostics. */
+export async function buildExampleBundle(_policies: string, _out: string): Promise<void> {
+  throw new Error('the policy compiler is not available yet; pass --bundle');
+}
+
+/** The support-agent scenario token and the curl commands that try it. */
+export async function devCurl(keys: DevKeys, baseUrl: string): Promise<string> {
+  const token = await mintToken(keys, {
+    sub: 'support-bot',
+    sid: `s-${randomBytes(4).toString('hex')}`,
+    ttlSeconds: 3600,
+    claims: { role: 'support', client_id: 'key-17', task: { ticketId: 'T-4891', customerId: 'C-771' } },
+  });
+  const decide = (path: string, method = 'GET') =>
+    `curl -s ${baseUrl}/decide -H 'content-type: application/json' \\\n  -d '{"method":"${method}","path":"${path}","token":"'"$TOKEN"'"}'`;
+  return [
+    `TOKEN='${token}'`,
+    '',
+    '# allowed: a record of the customer in the task scope',
+    decide('/customers/C-771/records/42'),
+    '# denied: another customer',
+    decide('/customers/C-332/records/7'),
+    '# writable: the assigned ticket',
+    decide('/tickets/T-4891', 'PATCH'),
+    '# forward auth (nginx auth_request, Caddy forward_auth, Traefik ForwardAuth)',
+    `curl -si ${baseUrl}/authz -H "authorization: Bearer $TOKEN" -H 'x-forwarded-method: PATCH' -H 'x-forwarded-uri: /tickets/T-4891'`,
+  ].join('\n');
+}
