@@ -83,7 +83,7 @@ async function main(): Promise<number> {
     }
     if (only.has('engines')) {
       log('engines: equivalence, then timing');
-      const engines = await runEngines({ quick, bundle, floor });
+      const engines = await runEngines({ quick, bundle, floor, profile, workDir });
       fresh['engines'] = engines.markdown;
       if (engines.failed) {
         failed = true;

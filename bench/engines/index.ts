@@ -1,7 +1,13 @@
 // Section 2 of RESULTS.md: Leash's wasm (through the opa-wasm SDK) against Cedar and
 // casbin on the same generated support-agent requests. First every engine must agree on
 // every request (mismatches fail the run), then nanoseconds per decision and the ratios.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { PolicyInput } from '../../compiler/index.ts';
+import { REPO_ROOT } from '../lib/bundle.ts';
+import { runChild } from '../lib/child.ts';
+import { newestProfile, renderProfile, summarizeProfile } from '../lib/cpu-profile.ts';
 import { fmt, fmtRatio, goalLine, table } from '../lib/markdown.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
 import { timeBatches, warmUp } from '../lib/timing.ts';
@@ -26,6 +32,9 @@ export interface EngineOptions {
   /** the example bundle, or why there is none */
   readonly bundle: { readonly path: string } | { readonly missing: string };
   readonly floor: { readonly wasm: Uint8Array } | { readonly missing: string };
+  /** profile Leash's evaluation with --cpu-prof: 'always', 'on-miss' (a goal missed) or 'never' */
+  readonly profile: 'always' | 'on-miss' | 'never';
+  readonly workDir: string;
 }
 
 export interface EngineTiming {
@@ -98,10 +107,37 @@ export async function runEngines(options: EngineOptions): Promise<EngineResults>
   const failed = equivalence.mismatches.length > 0;
   const timed = [...deciders.filter((e) => e.name !== 'reference'), ...(floor.ok ? [floor.engine] : [])];
   const timings = failed ? [] : timeEngines(timed, generateInputs(1000, 88), options.quick ? 1 : 3, options.quick ? 10 : 25);
-  return { equivalence, timings, missing, failed, markdown: renderEngines(options, equivalence, timings, missing) };
+  const profile = await maybeProfile(options, timings);
+  return { equivalence, timings, missing, failed, markdown: renderEngines(options, equivalence, timings, missing, profile) };
 }
 
-function renderEngines(options: EngineOptions, eq: EquivalenceReport, timings: readonly EngineTiming[], missing: readonly Unavailable[]): string {
+const PROFILE_CHILD = fileURLToPath(new URL('./profile-child.ts', import.meta.url));
+
+/** Leash's goals: ≥ 5× Cedar's speed and ≤ 2× the SDK floor; null when not measurable. */
+function leashGoals(timings: readonly EngineTiming[]): { cedar: boolean | null; floor: boolean | null } {
+  const ns = (name: string) => timings.find((t) => t.name === name)?.rounds.median ?? Number.NaN;
+  const [leash, cedar, floor] = [ns('leash'), ns('cedar'), ns('sdk-floor')];
+  return {
+    cedar: Number.isFinite(leash) && Number.isFinite(cedar) ? cedar / leash >= 5 : null,
+    floor: Number.isFinite(leash) && Number.isFinite(floor) ? leash / floor <= 2 : null,
+  };
+}
+
+async function maybeProfile(options: EngineOptions, timings: readonly EngineTiming[]): Promise<string | null> {
+  if ('missing' in options.bundle || !timings.some((t) => t.name === 'leash') || options.profile === 'never') return null;
+  const goals = leashGoals(timings);
+  if (options.profile === 'on-miss' && goals.cedar !== false && goals.floor !== false) return null;
+  const dir = join(options.workDir, `cpu-prof-engines-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  const child = await runChild(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', PROFILE_CHILD, options.bundle.path, '4'], {
+    cwd: REPO_ROOT, timeoutMs: 60_000,
+  });
+  const file = newestProfile(dir);
+  if (child.code !== 0 || !file) return `Profiling Leash's evaluation failed (exit ${child.code}): ${child.stderr.slice(-300)}`;
+  return renderProfile('Leash evaluation through the SDK (4 s loop over the generated requests)', summarizeProfile(file));
+}
+
+function renderEngines(options: EngineOptions, eq: EquivalenceReport, timings: readonly EngineTiming[], missing: readonly Unavailable[], profile: string | null): string {
   const ns = (name: string) => timings.find((t) => t.name === name)?.rounds.median ?? Number.NaN;
   const leashNs = ns('leash');
   const floorNs = ns('sdk-floor');
@@ -143,10 +179,9 @@ function renderEngines(options: EngineOptions, eq: EquivalenceReport, timings: r
     lines.push(table(['engine', 'ns/decision, median', 'batch p10–p90', '÷ leash', '÷ SDK floor'], rows));
   }
   lines.push('', '### Goals', '');
-  const cedarNs = ns('cedar');
-  lines.push(goalLine(Number.isFinite(leashNs) && Number.isFinite(cedarNs) ? cedarNs / leashNs >= 5 : null,
-    `Leash ≥ 5× faster than Cedar per decision: Cedar/Leash = ${fmtRatio(cedarNs / leashNs)}`));
-  lines.push(goalLine(Number.isFinite(leashNs) && Number.isFinite(floorNs) ? leashNs / floorNs <= 2 : null,
-    `Leash within 2× of the SDK floor: Leash/floor = ${fmtRatio(leashNs / floorNs)}`));
+  const goals = leashGoals(timings);
+  lines.push(goalLine(goals.cedar, `Leash ≥ 5× faster than Cedar per decision: Cedar/Leash = ${fmtRatio(ns('cedar') / leashNs)}`));
+  lines.push(goalLine(goals.floor, `Leash within 2× of the SDK floor: Leash/floor = ${fmtRatio(leashNs / floorNs)}`));
+  if (profile) lines.push('', '### Profile', '', profile);
   return lines.join('\n');
 }

@@ -67,9 +67,10 @@ export function summarizeProfile(file: string, top = 12): ProfileSummary {
   return { file, totalMs: total / 1000, functions: rank(fnTime), areas: rank(areaTime) };
 }
 
+/** The newest main-thread profile (CPU.<date>.<time>.<pid>.<thread>.<seq>; thread 0 is main, others are loader workers). */
 export function newestProfile(dir: string): string | null {
   try {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0').sort();
     return files.length ? join(dir, files[files.length - 1]!) : null;
   } catch {
     return null;
