@@ -8,18 +8,19 @@ import { printRef } from './print.ts';
 import { walkRule } from './walk.ts';
 import { declaredIn } from './vars.ts';
 
-const FUTURE_KEYWORDS = new Set(['in', 'every', 'if', 'contains']);
+// `not` enables body negation (`not { ... }`), which the parser refuses with its own message.
+const FUTURE_KEYWORDS = new Set(['in', 'every', 'if', 'contains', 'not']);
 
 export function checkImports(module: Module, out: Diagnostic[]): void {
   const seen = new Map<string, string>();
   const ruleNames = new Set(module.rules.map((r) => (r.head.ref.head.kind === 'Var' ? r.head.ref.head.name : '')));
   for (const imp of module.imports) {
     const text = printRef(imp.path);
-    const segs = text.split('.');
+    const segs = [imp.path.head.kind === 'Var' ? imp.path.head.name : '', ...imp.path.path.map((t) => (t.kind === 'String' ? t.value : '?'))];
     const root = segs[0];
     if (root === 'future') {
       const ok = segs[1] === 'keywords' && (segs.length === 2 || (segs.length === 3 && FUTURE_KEYWORDS.has(segs[2]!)));
-      if (!ok || imp.alias !== undefined) out.push(error('rego_compile_error', `unknown import ${text}: the future keywords are ${[...FUTURE_KEYWORDS].join(', ')} (and all are on in Rego v1)`, imp.loc));
+      if (!ok || imp.alias !== undefined) out.push(error('rego_compile_error', `unknown import ${text}: the future keywords are ${[...FUTURE_KEYWORDS].join(', ')} (in, every, if and contains are always on in Rego v1)`, imp.loc));
       continue;
     }
     if (root === 'rego') {

@@ -37,7 +37,7 @@ export function conformanceDir(): string | undefined {
 
 /** Every case, in topic/file order; [] when the folder is absent. */
 export function loadConformanceCases(dir = conformanceDir()): ConformanceCase[] {
-  if (dir === undefined) return [];
+  if (dir === undefined || !existsSync(dir)) return [];
   const cases: ConformanceCase[] = [];
   for (const topic of readdirSync(dir).sort()) {
     const topicDir = join(dir, topic);
