@@ -2,10 +2,14 @@
 // Each command registers itself here; bin/leash.mjs imports this file.
 import { Command } from 'commander';
 import { registerFmtCommand } from './commands/fmt.ts';
+import { registerServeCommand } from './commands/serve.ts';
+import { registerTokenCommand } from './commands/token.ts';
 
 const program = new Command();
 program.name('leash').description('Policy decision service for AI agents that call APIs');
 
 registerFmtCommand(program);
+registerServeCommand(program);
+registerTokenCommand(program);
 
 await program.parseAsync(process.argv);
