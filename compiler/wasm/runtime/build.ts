@@ -34,7 +34,7 @@ async function compileAssemblyScript(): Promise<Uint8Array> {
     [
       join(RUNTIME_SOURCE_DIR, 'index.ts'),
       '--runtime', 'stub', '--importMemory', '--noExportMemory',
-      '-O3', '--noAssert', '--debug', '--outFile', 'runtime.wasm',
+      '-O3', '--noAssert', '--debug', '--disableWarning', '--outFile', 'runtime.wasm',
     ],
     {
       writeFile(name, contents) {

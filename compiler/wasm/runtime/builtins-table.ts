@@ -8,6 +8,16 @@ export interface NativeBuiltin {
 }
 
 const table: Record<string, number> = {
+  // comparison and arithmetic (operators use OPA's builtin names)
+  equal: 2, neq: 2, lt: 2, lte: 2, gt: 2, gte: 2, plus: 2, minus: 2, mul: 2, div: 2, rem: 2,
+  abs: 1, round: 1, ceil: 1, floor: 1, 'numbers.range': 2, 'numbers.range_step': 3,
+  // aggregates
+  count: 1, sum: 1, product: 1, max: 1, min: 1, sort: 1, all: 1, any: 1,
+  // strings
+  concat: 2, startswith: 2, endswith: 2, contains: 2, lower: 1, upper: 1, split: 2, 'strings.split_n': 3,
+  trim: 2, trim_left: 2, trim_right: 2, trim_prefix: 2, trim_suffix: 2, trim_space: 1, replace: 3,
+  'strings.replace_n': 2, substring: 3, indexof: 2, indexof_n: 2, 'strings.count': 2, 'strings.reverse': 1,
+  'strings.any_prefix_match': 2, 'strings.any_suffix_match': 2,
 };
 
 /** Rego name → native implementation. Export names are `builtin_` + the name with '.' → '_'. */

@@ -87,6 +87,15 @@ export function typeErr(name: string, n: i32, want: string, v: usize): usize {
   return 0;
 }
 
+// typeErrContaining: "<name>: operand <n> must be array of strings but got array containing <type>"
+export function typeErrContaining(name: string, n: i32, x: usize): usize {
+  let saved = wBegin(96);
+  wStr(name); wStr(": operand "); wInt(n); wStr(" must be array of strings but got array containing "); wStr(typeName(x));
+  setError(1);
+  wRestore(saved);
+  return 0;
+}
+
 // typeErrMsg: "<name>: operand <n> <msg>" as a type error.
 export function typeErrMsg(name: string, n: i32, msg: string): usize {
   let saved = wBegin(96);

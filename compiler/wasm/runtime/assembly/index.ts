@@ -16,3 +16,5 @@ export {
   leash_host_builtin1, leash_host_builtin2, leash_host_builtin3, leash_host_builtin4,
 } from "./abi";
 export { leash_cg_value_merge, leash_cg_add_path } from "./codegen-support";
+export * from "./builtins-num";
+export * from "./builtins-str";
