@@ -12,7 +12,9 @@ import { createEngine, type BundleLoader, type BundleSource } from './engine/ind
 import { createDecisionService } from './decide/index.ts';
 import { createMetrics } from './metrics/index.ts';
 import { authzRoute, dataApiRoute, decideRoute, healthRoutes } from './routes/index.ts';
-import { createMemoryLimitStore } from './limits/index.ts';
+import { createLimitStoreFromConfig } from './limits/index.ts';
+import { createObserverFromConfig } from './audit/index.ts';
+import { adminRoutes } from './admin/index.ts';
 import { loggerOptions } from './logging.ts';
 import { loadBundleFile } from './engine/bundle-loader.ts';
 
@@ -84,8 +86,10 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     onChange: (outcome) => metrics.observeReload(outcome),
   });
 
-  const limits = deps.limits ?? createMemoryLimitStore();
-  const observer = deps.observer ?? (await defaultObserver(config));
+  const limits = deps.limits ?? (await createLimitStoreFromConfig(config, app.log));
+  // audit trail, alerts and quarantine (Redis-backed when limits.redis is set)
+  const observerSetup = deps.observer ? undefined : createObserverFromConfig(config, app.log, deps.now);
+  const observer = deps.observer ?? observerSetup!.observer;
   const decisions = createDecisionService({
     verifier,
     policy: () => engine.current(),
@@ -108,6 +112,9 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
   await app.register(decideRoute);
   await app.register(dataApiRoute);
   await app.register(authzRoute);
+  if (config.admin.token && observerSetup) {
+    await app.register(adminRoutes, { token: config.admin.token, quarantine: observerSetup.quarantine, ...(deps.now ? { now: deps.now } : {}) });
+  }
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }
@@ -116,8 +123,4 @@ function bundleSource(config: LeashConfig): BundleSource {
   if (config.bundle.url) return { kind: 'url', url: config.bundle.url, pollSeconds: config.bundle.pollSeconds };
   if (config.bundle.path) return { kind: 'file', path: config.bundle.path, watch: config.bundle.watch };
   throw new Error('bundle.path: a bundle file or bundle.url is required');
-}
-
-async function defaultObserver(_config: LeashConfig): Promise<DecisionObserver> {
-  throw new Error('no decision observer: pass deps.observer (the audit observer is wired here once server/audit lands)');
 }

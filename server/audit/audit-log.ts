@@ -17,7 +17,7 @@ export type AuditSinkConfig =
   | ({ readonly type: 'redis-stream' } & RedisStreamSinkOptions & { readonly runner?: RunnerOptions })
   | { readonly type: 'custom'; readonly sink: AuditSink; readonly runner?: RunnerOptions };
 
-export const DEFAULT_AUDIT_PATH = 'leash-audit/audit.jsonl';
+export const DEFAULT_AUDIT_PATH = '.leash/audit/audit.jsonl';
 
 export interface AuditLog {
   write(event: AuditEvent): void;

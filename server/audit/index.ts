@@ -15,3 +15,5 @@ export { createRedisStreamSink } from './sinks/redis-stream.ts';
 export { redactValue, REDACTED } from './redact.ts';
 export { createDecisionObserver } from './observer.ts';
 export type { LeashObserver, ObserverOptions } from './observer.ts';
+export { auditSinksFromConfig, createObserverFromConfig } from './setup.ts';
+export type { ObserverSetup } from './setup.ts';

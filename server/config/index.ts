@@ -85,6 +85,13 @@ function crossCheck(c: LeashConfig): string[] {
   }
   if (c.bundle.path && c.bundle.url) problems.push('bundle.url: set either bundle.path or bundle.url, not both');
   if (c.bundle.url && !/^https?:\/\//.test(c.bundle.url)) problems.push('bundle.url: must be an http(s) URL');
+  if (c.limits.redis !== undefined && !/^rediss?:\/\/[^/]/.test(c.limits.redis)) problems.push('limits.redis: must be a redis://HOST:PORT URL (--redis or LEASH_REDIS)');
+  if (/[{}]/.test(c.limits.redisPrefix)) problems.push('limits.redisPrefix: must not contain { or } (they would move the Redis Cluster hash tag)');
+  if (c.audit.redisStream !== undefined && c.limits.redis === undefined) problems.push('audit.redisStream: needs limits.redis (--redis or LEASH_REDIS)');
+  for (const [field, url] of [['audit.webhook', c.audit.webhook], ['alerts.webhook', c.alerts.webhook]] as const) {
+    if (url !== undefined && !/^https?:\/\//.test(url)) problems.push(`${field}: must be an http(s) URL`);
+  }
+  if (c.admin.token !== undefined && c.admin.token.length < 16) problems.push('admin.token: must be at least 16 characters (LEASH_ADMIN_TOKEN)');
   return problems;
 }
 

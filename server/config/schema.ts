@@ -46,6 +46,44 @@ export const CONFIG_SPECS = {
   limits: {
     /** when the limit store is unreachable: writes are always denied; reads follow this */
     readsOnStoreUnavailable: { type: 'enum', values: ['deny', 'allow'], default: 'deny', env: 'LEASH_READS_ON_STORE_UNAVAILABLE' },
+    /** redis://HOST:PORT[/db]: share limits and quarantine between servers (default: in-process memory) */
+    redis: { type: 'string', env: 'LEASH_REDIS', secret: true },
+    /** prefix of every Redis key Leash writes */
+    redisPrefix: { type: 'string', default: 'leash:', env: 'LEASH_REDIS_PREFIX', required: true },
+    /** a limit-store call slower than this fails as store_unavailable */
+    redisTimeoutMs: { type: 'int', default: 500, env: 'LEASH_REDIS_TIMEOUT_MS', min: 10, max: 10_000 },
+    /** live buckets the in-memory store keeps at most (then it fails closed) */
+    memoryMaxKeys: { type: 'int', default: 1_000_000, env: 'LEASH_LIMITS_MEMORY_MAX_KEYS', min: 100, max: 100_000_000 },
+  },
+  audit: {
+    /** the JSONL audit file ('' turns the file sink off) */
+    file: { type: 'string', default: '.leash/audit/audit.jsonl', env: 'LEASH_AUDIT_FILE' },
+    fileMaxBytes: { type: 'int', default: 104_857_600, env: 'LEASH_AUDIT_FILE_MAX_BYTES', min: 4_096, max: 1_099_511_627_776 },
+    fileMaxFiles: { type: 'int', default: 5, env: 'LEASH_AUDIT_FILE_MAX_FILES', min: 1, max: 1_000 },
+    /** normal events are fsync'ed at most this long after they are written (high priority at once) */
+    fileSyncMs: { type: 'int', default: 1_000, env: 'LEASH_AUDIT_FILE_SYNC_MS', min: 10, max: 60_000 },
+    stdout: { type: 'bool', default: false, env: 'LEASH_AUDIT_STDOUT' },
+    /** POST events (JSON arrays) here; normal events batched, high priority at once */
+    webhook: { type: 'string', env: 'LEASH_AUDIT_WEBHOOK', secret: true },
+    /** XADD events to this Redis Stream on limits.redis */
+    redisStream: { type: 'string', env: 'LEASH_AUDIT_REDIS_STREAM' },
+    redisStreamMaxLen: { type: 'int', default: 1_000_000, env: 'LEASH_AUDIT_REDIS_STREAM_MAXLEN', min: 100, max: 1_000_000_000 },
+    /** events buffered per sink before overflow (counted and logged) */
+    bufferSize: { type: 'int', default: 10_000, env: 'LEASH_AUDIT_BUFFER', min: 10, max: 10_000_000 },
+  },
+  alerts: {
+    /** a Slack-compatible incoming webhook; without one, alerts go to the log */
+    webhook: { type: 'string', env: 'LEASH_ALERT_WEBHOOK', secret: true },
+    /** read anomalies are sent as one digest this often */
+    digestSeconds: { type: 'int', default: 300, env: 'LEASH_ALERT_DIGEST_SECONDS', min: 1, max: 86_400 },
+    /** scope violations that quarantine a session... */
+    quarantineAfter: { type: 'int', default: 3, env: 'LEASH_QUARANTINE_AFTER', min: 1, max: 10_000 },
+    /** ...within this many seconds */
+    quarantineWindowSeconds: { type: 'int', default: 600, env: 'LEASH_QUARANTINE_WINDOW_SECONDS', min: 1, max: 604_800 },
+  },
+  admin: {
+    /** enables /admin/sessions; sent as Authorization: Bearer <token>; at least 16 characters */
+    token: { type: 'string', env: 'LEASH_ADMIN_TOKEN', secret: true },
   },
 } as const satisfies Readonly<Record<string, Readonly<Record<string, FieldSpec>>>>;
 

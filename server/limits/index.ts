@@ -11,3 +11,4 @@ export type { LimitVerdict, StoreFailurePolicy } from './verdict.ts';
 export { mostRestrictive, rateLimitHeaders } from './headers.ts';
 export { parseWindow, planBuckets, MAX_WINDOW_MS } from './window.ts';
 export { bucketKey, ruleTag } from './keys.ts';
+export { createLimitStoreFromConfig } from './setup.ts';

@@ -1,0 +1,47 @@
+// Builds the decision observer from the configuration: the audit sinks (file by default,
+// stdout, webhook, Redis Stream), the alert notifier and the quarantine store (Redis when
+// `limits.redis` is set, so every server shares it; else memory).
+import { hostname } from 'node:os';
+import type { LeashConfig } from '../config/index.ts';
+import { createMemoryQuarantine, createNotifier, createRedisQuarantine, type QuarantineStore } from '../alerts/index.ts';
+import { createAuditLog, type AuditSinkConfig } from './audit-log.ts';
+import { createDecisionObserver, type LeashObserver } from './observer.ts';
+import type { AuditLogger } from './sink.ts';
+
+export interface ObserverSetup {
+  readonly observer: LeashObserver;
+  /** for the admin endpoints */
+  readonly quarantine: QuarantineStore;
+}
+
+export function auditSinksFromConfig(config: LeashConfig): AuditSinkConfig[] {
+  const a = config.audit;
+  const runner = { capacity: a.bufferSize };
+  const sinks: AuditSinkConfig[] = [];
+  if (a.file !== '') sinks.push({ type: 'file', path: a.file, maxBytes: a.fileMaxBytes, maxFiles: a.fileMaxFiles, syncEveryMs: a.fileSyncMs, runner });
+  if (a.stdout) sinks.push({ type: 'stdout', runner });
+  if (a.webhook) sinks.push({ type: 'webhook', url: a.webhook, runner: { ...runner, batchSize: 100, batchDelayMs: 1_000, attempts: 6 } });
+  if (a.redisStream && config.limits.redis) sinks.push({ type: 'redis-stream', url: config.limits.redis, stream: a.redisStream, maxLen: a.redisStreamMaxLen, runner: { ...runner, batchSize: 200, batchDelayMs: 50 } });
+  return sinks;
+}
+
+export function createObserverFromConfig(config: LeashConfig, log: AuditLogger, now?: () => number): ObserverSetup {
+  const policy = { threshold: config.alerts.quarantineAfter, windowMs: config.alerts.quarantineWindowSeconds * 1000 };
+  const quarantine = config.limits.redis ? createRedisQuarantine({ url: config.limits.redis, prefix: config.limits.redisPrefix, policy }) : createMemoryQuarantine(policy);
+  const notifier = createNotifier({
+    ...(config.alerts.webhook ? { webhookUrl: config.alerts.webhook } : {}),
+    digestEveryMs: config.alerts.digestSeconds * 1000,
+    log,
+    ...(now ? { now } : {}),
+  });
+  const observer = createDecisionObserver({
+    audit: createAuditLog(auditSinksFromConfig(config), log),
+    notifier,
+    quarantine,
+    labels: { id: `${hostname()}:${process.pid}`, version: '0.1.0' },
+    maxSessionLifeMs: config.identity.maxLifetimeSeconds * 1000,
+    log,
+    ...(now ? { now } : {}),
+  });
+  return { observer, quarantine };
+}
