@@ -168,6 +168,7 @@ function parseHead(c: Cursor): Head {
 function parseRuleBody(c: Cursor, advice: () => string): Body {
   if (c.eatKw('if')) {
     if (!c.isOp('{')) return [parseLiteral(c)];
+    if (c.isOp('}', c.peek())) c.fail('found empty body', c.peek());
     // `if {x: 1 | ...}` may be a one-literal body that starts with a collection, as in OPA:
     // try the braced body first, then the literal, and report the body's error if both fail.
     const pos = c.pos;
