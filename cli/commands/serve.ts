@@ -16,12 +16,14 @@ export interface ServeOptions {
   readonly audience?: string;
   readonly logLevel?: string;
   readonly dev?: boolean;
+  readonly redis?: string;
 }
 
 export function flagsFrom(opts: ServeOptions): ConfigInput {
   const server: Record<string, unknown> = {};
   const bundle: Record<string, unknown> = {};
   const identity: Record<string, unknown> = {};
+  const limits: Record<string, unknown> = {};
   if (opts.port !== undefined) server['port'] = opts.port;
   if (opts.host !== undefined) server['host'] = opts.host;
   if (opts.logLevel !== undefined) server['logLevel'] = opts.logLevel;
@@ -30,7 +32,8 @@ export function flagsFrom(opts: ServeOptions): ConfigInput {
   if (opts.jwks !== undefined) identity['jwks'] = opts.jwks;
   if (opts.issuer !== undefined) identity['issuer'] = opts.issuer;
   if (opts.audience !== undefined) identity['audience'] = opts.audience;
-  return { server, bundle, identity };
+  if (opts.redis !== undefined) limits['redis'] = opts.redis;
+  return { server, bundle, identity, limits };
 }
 
 /** Nested merge of flag sets: later ones win field by field. */
@@ -78,6 +81,7 @@ export function registerServeCommand(program: Command): void {
     .option('--issuer <iss>', 'trusted token issuer(s), comma-separated')
     .option('--audience <aud>', 'accepted token audience(s), comma-separated')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .option('--redis <url>', 'redis://HOST:PORT: share limits and quarantine with other servers (default: in-process memory)')
     .option('--dev', 'embedded default: build policies/, dev key in .leash/, memory limits, local audit file')
     .action(async (opts: ServeOptions) => {
       const code = await runServe(opts);
