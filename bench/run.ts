@@ -77,6 +77,7 @@ async function main(): Promise<number> {
     if (only.has('http')) {
       const http = await runHttp({
         runs: settings.runs, durationS: settings.durationS, warmupS: settings.warmupS, connections: settings.connections,
+        pacedRate: 1000, pacedDurationS: quick ? 2 : 5,
         bundle, workDir, redisUrl: 'redis://127.0.0.1:6379/0', profile, log,
       });
       fresh['http'] = http.markdown;

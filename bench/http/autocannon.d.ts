@@ -8,6 +8,7 @@ declare module 'autocannon' {
       timeout?: number;
       duration?: number;
       amount?: number;
+      overallRate?: number;
       requests?: Record<string, unknown>[];
     }
     interface Histogram {

@@ -29,6 +29,9 @@ export interface HttpOptions {
   readonly durationS: number;
   readonly warmupS: number;
   readonly connections: number;
+  /** a second, open-loop measurement at this offered load (requests/s), for latency below saturation */
+  readonly pacedRate: number;
+  readonly pacedDurationS: number;
   readonly bundle: { readonly path: string } | { readonly missing: string };
   readonly workDir: string;
   readonly redisUrl: string;
@@ -40,6 +43,8 @@ export interface HttpOptions {
 export interface TargetRun {
   readonly run: number;
   readonly result: LoadResult;
+  /** the same target at options.pacedRate requests/s */
+  readonly paced: LoadResult;
   readonly sessions: number;
   readonly maxPerSession: number;
 }
@@ -58,9 +63,9 @@ export interface HttpResults {
 
 let specCounter = 0;
 
-async function runLoad(options: HttpOptions, target: Target, server: RunningServer, tokens: readonly string[], durationS: number, amount?: number): Promise<LoadResult> {
+async function runLoad(options: HttpOptions, target: Target, server: RunningServer, tokens: readonly string[], durationS: number, amount?: number, rate?: number): Promise<LoadResult> {
   const specPath = join(options.workDir, `load-${specCounter++}.json`);
-  writeFileSync(specPath, JSON.stringify(loadSpecFor(target, server.url, tokens, options.connections, durationS, amount)));
+  writeFileSync(specPath, JSON.stringify(loadSpecFor(target, server.url, tokens, options.connections, durationS, amount, rate)));
   const timeoutMs = (amount ? 120 : durationS + 30) * 1000;
   const child = await runChild(process.execPath, ['--import', 'tsx', LOAD_CHILD, specPath], { cwd: REPO_ROOT, timeoutMs });
   const result = lastJsonLine<LoadResult>(child.stdout);
@@ -107,14 +112,17 @@ async function measureTarget(target: Target, options: HttpOptions, minter: Token
     if (problem) throw new Error(`sanity check failed: ${problem}`);
     // warm-up on a small pool (it may run into 429s; it only warms the JIT and estimates rps)
     const warm = await runLoad(options, target, server, await minter.mint(200, `${nonce}-w`), options.warmupS);
-    const sessions = Math.min(MAX_SESSIONS, Math.max(200, Math.ceil((warm.rps * 1.5 * options.durationS) / REQUESTS_PER_SESSION)));
+    const expected = warm.rps * 1.5 * options.durationS + options.pacedRate * options.pacedDurationS;
+    const sessions = Math.min(MAX_SESSIONS, Math.max(200, Math.ceil(expected / REQUESTS_PER_SESSION)));
     const tokens = await minter.mint(sessions, `${nonce}-m`);
     // one request per session: verified tokens are cached before the measured run
     await runLoad(options, target, server, tokens, options.durationS, sessions);
     const result = await runLoad(options, target, server, tokens, options.durationS);
-    const maxPerSession = Math.ceil(result.total / sessions) + 1;
-    options.log(`  ${target.id} run ${run}: ${Math.round(result.rps)} rps, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ${sessions} sessions`);
-    return { run, result, sessions, maxPerSession };
+    const paced = await runLoad(options, target, server, tokens, options.pacedDurationS, undefined, options.pacedRate);
+    const maxPerSession = Math.ceil((result.total + paced.total) / sessions) + 1;
+    options.log(`  ${target.id} run ${run}: ${Math.round(result.rps)} rps, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms; ` +
+      `at ${options.pacedRate} rps p99 ${paced.p99Ms.toFixed(2)} ms; ${sessions} sessions`);
+    return { run, result, paced, sessions, maxPerSession };
   } finally {
     await server.stop();
   }

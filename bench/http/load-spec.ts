@@ -16,6 +16,8 @@ export interface LoadSpec {
   readonly durationS: number;
   /** when set, send exactly this many requests instead of running for durationS */
   readonly amount?: number;
+  /** when set, offer this many requests per second in total (open loop) instead of as many as possible */
+  readonly overallRate?: number;
   /** count answers that are not 200 with `"allow":true` in the body */
   readonly expectAllow: boolean;
 }

@@ -20,6 +20,7 @@ const instance = autocannon({
   pipelining: 1,
   timeout: 10,
   ...(spec.amount ? { amount: spec.amount } : { duration: spec.durationS }),
+  ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
   requests: [{
     method: spec.method,
     path: spec.path,

@@ -40,7 +40,7 @@ export function variantsFor(t: Target, tokens: readonly string[]): RequestVarian
   });
 }
 
-export function loadSpecFor(t: Target, baseUrl: string, tokens: readonly string[], connections: number, durationS: number, amount?: number): LoadSpec {
+export function loadSpecFor(t: Target, baseUrl: string, tokens: readonly string[], connections: number, durationS: number, amount?: number, overallRate?: number): LoadSpec {
   const isAuthz = t.kind === 'authz';
   return {
     url: baseUrl,
@@ -51,6 +51,7 @@ export function loadSpecFor(t: Target, baseUrl: string, tokens: readonly string[
     connections,
     durationS,
     ...(amount ? { amount } : {}),
+    ...(overallRate ? { overallRate } : {}),
     // /decide answers 200 with the verdict in the body; /authz says it with the status
     expectAllow: t.kind !== 'authz',
   };
