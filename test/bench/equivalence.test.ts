@@ -11,7 +11,7 @@ import {
 } from '../../bench/engines/index.ts';
 import { buildWithCli, failureText, REPO_ROOT } from '../../bench/lib/bundle.ts';
 
-const LEASH_PARTS = ['policies/support-agent.policy.ts', 'compiler/wasm/index.ts', 'cli/index.ts'];
+const LEASH_PARTS = ['policies/support-agent.policy.ts', 'compiler/wasm/index.ts', 'cli/commands/build.ts'];
 const leashPresent = LEASH_PARTS.every((p) => existsSync(join(REPO_ROOT, p)));
 
 describe('bench engine encodings', () => {
