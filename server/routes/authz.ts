@@ -2,6 +2,8 @@
 // ForwardAuth. The original method and URI come from X-Forwarded-Method/X-Forwarded-Uri
 // (or X-Original-Method/X-Original-URI); the token from the forwarded Authorization header.
 // Answers the decision's status (200, 401, 403, 429) with x-leash-* and rate-limit headers.
+// `ANY /authz/<original path>` serves Envoy's HTTP ext_authz (path_prefix "/authz"), which
+// sends the original method and path as they are.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.ts';
 import { headerValue } from '../decide/index.ts';
@@ -26,8 +28,9 @@ export const authzRoute: FastifyPluginAsync = async (app) => {
 
   const handler = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const h = req.headers;
-    const method = first(h['x-forwarded-method']) ?? first(h['x-original-method']);
-    const uri = first(h['x-forwarded-uri']) ?? first(h['x-original-uri']);
+    const prefixed = prefixedTarget(req);
+    const method = first(h['x-forwarded-method']) ?? first(h['x-original-method']) ?? prefixed?.method;
+    const uri = first(h['x-forwarded-uri']) ?? first(h['x-original-uri']) ?? prefixed?.uri;
     if (!method || !uri) {
       throw new HttpError('invalid_request', 'forward auth needs X-Forwarded-Method and X-Forwarded-Uri (or X-Original-Method and X-Original-URI)', [
         ...(!method ? [{ path: 'headers.x-forwarded-method', message: 'is required' }] : []),
@@ -56,7 +59,15 @@ export const authzRoute: FastifyPluginAsync = async (app) => {
   };
   app.get('/authz', { schema: { headers: headersSchema } }, handler);
   app.post('/authz', { schema: { headers: headersSchema } }, handler);
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/authz/*', schema: { headers: headersSchema }, handler });
 };
+
+/** For `/authz/<path>` (Envoy ext_authz with a path prefix): the request itself is the target. */
+function prefixedTarget(req: FastifyRequest): { method: string; uri: string } | undefined {
+  const url = req.url;
+  if (!url.startsWith('/authz/')) return undefined;
+  return { method: req.method, uri: url.slice('/authz'.length) };
+}
 
 function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
