@@ -17,6 +17,7 @@ import { createObserverFromConfig } from './audit/index.ts';
 import { adminRoutes } from './admin/index.ts';
 import { loggerOptions } from './logging.ts';
 import { loadBundleFile } from './engine/bundle-loader.ts';
+import { evaluatorBundle, proxyRoutes } from './proxy/index.ts';
 
 export interface AppDeps {
   /** the limit store (default: in-process memory) */
@@ -32,6 +33,8 @@ export interface AppDeps {
   /** more plugins to register after the core routes (credential proxy, admin API...) */
   readonly plugins?: readonly FastifyPluginAsync[];
   readonly now?: () => number;
+  /** where the credential proxy reads upstream credentials (default: process.env, once at start) */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -115,6 +118,12 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
   if (config.admin.token && observerSetup) {
     await app.register(adminRoutes, { token: config.admin.token, quarantine: observerSetup.quarantine, ...(deps.now ? { now: deps.now } : {}) });
   }
+  // The credential proxy, ANY /proxy/{upstream}/... (docs/proxy.md).
+  await app.register(proxyRoutes({
+    settings: config.proxy, decisions, observer, bundle: () => evaluatorBundle(engine.current()),
+    ...(identity.certThumbprintHeader ? { certThumbprintHeader: identity.certThumbprintHeader } : {}),
+    ...(deps.env ? { env: deps.env } : {}),
+  }));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

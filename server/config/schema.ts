@@ -85,6 +85,27 @@ export const CONFIG_SPECS = {
     /** enables /admin/sessions; sent as Authorization: Bearer <token>; at least 16 characters */
     token: { type: 'string', env: 'LEASH_ADMIN_TOKEN', secret: true },
   },
+  proxy: {
+    /** `name=url` pairs: per-environment upstream base URLs (`--upstream-url stripe=http://127.0.0.1:9999`) */
+    upstreamUrls: { type: 'list', env: 'LEASH_UPSTREAM_URLS' },
+    /** a JSON or YAML file of secret name → value, for `{ secret: NAME }` credential references */
+    secretsFile: { type: 'string', env: 'LEASH_SECRETS_FILE' },
+    /** upstreams whose calls move money or send messages (besides their metadata flag) */
+    sensitiveUpstreams: { type: 'list', env: 'LEASH_SENSITIVE_UPSTREAMS' },
+    /** `name METHOD /path-prefix`: routes whose body streams to the upstream uninspected */
+    streamRoutes: { type: 'list', env: 'LEASH_PROXY_STREAM_ROUTES' },
+    /** largest body read into memory for the policy; larger ones are 413 on policy-checked routes */
+    inspectBodyBytes: { type: 'int', default: 1_048_576, env: 'LEASH_PROXY_INSPECT_BYTES', min: 1_024, max: 67_108_864 },
+    /** largest body forwarded on streamed routes */
+    maxBodyBytes: { type: 'int', default: 52_428_800, env: 'LEASH_PROXY_MAX_BODY_BYTES', min: 1_024, max: 4_294_967_296 },
+    connectTimeoutMs: { type: 'int', default: 5_000, env: 'LEASH_PROXY_CONNECT_TIMEOUT_MS', min: 50, max: 120_000 },
+    /** time from sending the request to the upstream's response headers (504 after) */
+    headersTimeoutMs: { type: 'int', default: 30_000, env: 'LEASH_PROXY_HEADERS_TIMEOUT_MS', min: 50, max: 600_000 },
+    /** longest pause between two chunks of the upstream's response */
+    bodyTimeoutMs: { type: 'int', default: 30_000, env: 'LEASH_PROXY_BODY_TIMEOUT_MS', min: 50, max: 600_000 },
+    /** longest pause between two chunks of the agent's request body */
+    requestBodyTimeoutMs: { type: 'int', default: 30_000, env: 'LEASH_PROXY_REQUEST_BODY_TIMEOUT_MS', min: 50, max: 600_000 },
+  },
 } as const satisfies Readonly<Record<string, Readonly<Record<string, FieldSpec>>>>;
 
 type Specs = typeof CONFIG_SPECS;

@@ -27,6 +27,7 @@ export interface ProxyContext {
   readonly prefix: string;
   /** the header the gateway forwards the client-certificate thumbprint in, when configured */
   readonly certThumbprintHeader?: string;
+  readonly refresh?: () => void;
 }
 
 export async function handleProxyCall(ctx: ProxyContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -35,6 +36,7 @@ export async function handleProxyCall(ctx: ProxyContext, request: FastifyRequest
   const raw = request.raw;
   const method = (raw.method ?? 'GET').toUpperCase();
 
+  ctx.refresh?.();
   const parsed = parseProxyTarget(raw.url ?? '', ctx.prefix);
   if (!parsed.ok) return sendFailure(reply, parsed.failure, true);
   const { target } = parsed;

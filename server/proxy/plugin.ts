@@ -16,6 +16,8 @@ export interface ProxyPluginOptions {
   /** where the routes live; default `/proxy` */
   readonly prefix?: string;
   readonly certThumbprintHeader?: string;
+  /** called before each call: lets the registry follow bundle reloads */
+  readonly refresh?: () => void;
   /** the undici dispatcher to forward with; default a dedicated Agent closed with the app */
   readonly dispatcher?: Dispatcher;
 }
@@ -41,6 +43,7 @@ export async function proxyPlugin(app: FastifyInstance, options: ProxyPluginOpti
     prefix,
     ...(options.observer ? { observer: options.observer } : {}),
     ...(options.certThumbprintHeader ? { certThumbprintHeader: options.certThumbprintHeader } : {}),
+    ...(options.refresh ? { refresh: options.refresh } : {}),
   };
   const handler = (request: Parameters<typeof handleProxyCall>[1], reply: Parameters<typeof handleProxyCall>[2]) => handleProxyCall(ctx, request, reply);
   app.all(`${prefix}/:upstream`, handler);

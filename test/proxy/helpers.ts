@@ -10,11 +10,11 @@ import { Writable } from 'node:stream';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWTPayload } from 'jose';
 import type { FastifyInstance } from 'fastify';
 import type { Decision, LimitRequest, PolicyInput } from '../../compiler/index.ts';
-import { buildApp, type AppDeps } from '../../server/app.ts';
+import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config/index.ts';
 import type { DecisionObserver, DecisionRecord } from '../../server/contracts.ts';
 import type { PolicyEvaluator } from '../../server/engine/index.ts';
-import { createUpstreamRegistry, loadCredentials, proxyPlugin, type ProxyLimits, type UpstreamDeclaration, type UpstreamOverride } from '../../server/proxy/index.ts';
+import type { ProxyLimits } from '../../server/proxy/index.ts';
 
 export const ISSUER = 'https://issuer.proxy.test';
 export const AUDIENCE = 'leash-proxy-test';
@@ -168,41 +168,41 @@ export interface ProxyServerOptions {
   readonly upstreamUrl: string;
   readonly env?: Record<string, string>;
   readonly limits?: Partial<ProxyLimits>;
-  readonly overrides?: Record<string, UpstreamOverride>;
   readonly policy?: PolicyEvaluator;
 }
 
-export const STRIPE: UpstreamDeclaration = {
-  name: 'stripe', baseUrl: 'https://api.stripe.com', credential: { kind: 'env', name: 'STRIPE_API_KEY' }, inject: { kind: 'bearer' }, sensitive: true, streamRoutes: [],
-};
-export const LAB: UpstreamDeclaration = {
-  name: 'lab', baseUrl: 'https://lab.example/base', credential: { kind: 'env', name: 'STRIPE_API_KEY' }, inject: { kind: 'bearer' }, sensitive: false, streamRoutes: [{ method: 'POST', pathPrefix: '/upload' }],
-};
-/** Same fake, the key as a query parameter (the way some APIs take it). */
-export const QLAB: UpstreamDeclaration = { ...LAB, name: 'qlab', inject: { kind: 'query', name: 'key' }, streamRoutes: [] };
-/** Nothing listens there: connection refused. */
-export const DEAD: UpstreamDeclaration = { ...LAB, name: 'dead', baseUrl: 'http://127.0.0.1:1', streamRoutes: [] };
+/** Upstream metadata as the DSL compiler writes it into data.json (`leash.upstreams`). */
+export const UPSTREAMS = {
+  stripe: { name: 'stripe', baseUrl: 'https://api.stripe.com', credential: { env: 'STRIPE_API_KEY' }, inject: { type: 'bearer' }, sensitive: true, policy: 'billing-agent', source: 'policies/billing-agent.policy.ts:1' },
+  lab: { name: 'lab', baseUrl: 'https://lab.example/base', credential: { env: 'STRIPE_API_KEY' }, inject: { type: 'bearer' }, streamRoutes: ['POST /upload'], policy: 'lab', source: 'test' },
+  /** same fake, the key as a query parameter (the way some APIs take it) */
+  qlab: { name: 'qlab', baseUrl: 'https://lab.example/base', credential: { env: 'STRIPE_API_KEY' }, inject: { type: 'query', name: 'key' }, policy: 'lab', source: 'test' },
+  /** nothing listens there: connection refused */
+  dead: { name: 'dead', baseUrl: 'http://127.0.0.1:1', credential: { env: 'STRIPE_API_KEY' }, inject: { type: 'bearer' }, policy: 'lab', source: 'test' },
+} as const;
 
 /** The real app (real verifier, memory limit store) with the proxy plugin and both upstreams pointed at the fake. */
 export async function startProxyServer(keys: Keys, options: ProxyServerOptions): Promise<ProxyServer> {
   const dir = mkdtempSync(join(tmpdir(), 'leash-proxy-bundle-'));
   const bundlePath = join(dir, 'bundle.tar.gz');
   writeFileSync(bundlePath, 'stand-in bundle: the loader below returns the JS billing policy');
+  const limits = options.limits ?? {};
   const config = loadConfig({
     env: {},
-    flags: { server: { logLevel: 'info' }, bundle: { path: bundlePath, watch: false }, identity: { jwks: keys.jwksPath, issuer: [ISSUER], audience: [AUDIENCE] } },
+    flags: {
+      server: { logLevel: 'info' },
+      bundle: { path: bundlePath, watch: false },
+      identity: { jwks: keys.jwksPath, issuer: [ISSUER], audience: [AUDIENCE] },
+      audit: { file: '' },
+      proxy: { upstreamUrls: [`stripe=${options.upstreamUrl}`, `lab=${options.upstreamUrl}/base`, `qlab=${options.upstreamUrl}/base`], ...limits },
+    },
   });
   const logs = new LogCapture();
   const observer = new RecordingObserver();
-  const credentials = loadCredentials({ env: options.env ?? { STRIPE_API_KEY: STRIPE_KEY } });
-  const overrides = { stripe: { url: options.upstreamUrl }, lab: { url: `${options.upstreamUrl}/base` }, qlab: { url: `${options.upstreamUrl}/base` }, ...(options.overrides ?? {}) };
-  const { registry, report } = createUpstreamRegistry({ declarations: [STRIPE, LAB, QLAB, DEAD], overrides, credentials });
-  const plugin: NonNullable<AppDeps['plugins']>[number] = async (app) => {
-    for (const warning of report.warnings) app.log.warn({ proxy: true }, warning);
-    await app.register(proxyPlugin, { decisions: app.leash.decisions, observer, registry, ...(options.limits ? { limits: options.limits } : {}) });
-  };
   const policy = options.policy ?? billingPolicy();
-  const app = await buildApp(config, { observer, logStream: logs, loadBundle: async () => policy, plugins: [plugin] });
+  // The evaluator carries the bundle's data.json, as the server's bundle loader provides it.
+  const evaluator = { ...policy, data: { leash: { upstreams: UPSTREAMS } } };
+  const app = await buildApp(config, { observer, logStream: logs, loadBundle: async () => evaluator, env: options.env ?? { STRIPE_API_KEY: STRIPE_KEY } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
