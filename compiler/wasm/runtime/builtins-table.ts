@@ -18,6 +18,20 @@ const table: Record<string, number> = {
   trim: 2, trim_left: 2, trim_right: 2, trim_prefix: 2, trim_suffix: 2, trim_space: 1, replace: 3,
   'strings.replace_n': 2, substring: 3, indexof: 2, indexof_n: 2, 'strings.count': 2, 'strings.reverse': 1,
   'strings.any_prefix_match': 2, 'strings.any_suffix_match': 2,
+  // objects, sets, arrays
+  'object.get': 3, 'object.keys': 1, 'object.remove': 2, 'object.filter': 2, 'object.union': 2,
+  'object.union_n': 1, 'object.subset': 2, 'json.filter': 2, 'json.remove': 2, and: 2, or: 2,
+  intersection: 1, union: 1, 'array.concat': 2, 'array.slice': 3, 'array.reverse': 1, 'array.flatten': 1,
+  // walk(x) returns every [path, value] pair of x as an array; codegen scans it
+  walk: 1,
+  // types and casts
+  is_number: 1, is_string: 1, is_boolean: 1, is_array: 1, is_set: 1, is_object: 1, is_null: 1,
+  type_name: 1, to_number: 1,
+  // encodings
+  'base64.encode': 1, 'base64.decode': 1, 'base64.is_valid': 1, 'base64url.encode': 1,
+  'base64url.encode_no_pad': 1, 'base64url.decode': 1, 'hex.encode': 1, 'hex.decode': 1,
+  'urlquery.encode': 1, 'urlquery.decode': 1, 'urlquery.encode_object': 1, 'urlquery.decode_object': 1,
+  'json.marshal': 1, 'json.unmarshal': 1, 'json.is_valid': 1,
 };
 
 /** Rego name → native implementation. Export names are `builtin_` + the name with '.' → '_'. */

@@ -18,3 +18,6 @@ export {
 export { leash_cg_value_merge, leash_cg_add_path } from "./codegen-support";
 export * from "./builtins-num";
 export * from "./builtins-str";
+export * from "./builtins-coll";
+export { opa_value_merge, opa_value_add_path, opa_value_remove_path } from "./paths";
+export * from "./builtins-types";

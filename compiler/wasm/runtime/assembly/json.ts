@@ -225,6 +225,11 @@ export function opa_value_parse(p: usize, n: u32): usize { return parse(p, n, tr
 
 const HEX = memory.data<u8>([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
 
+let htmlEscape = false;
+// setHtmlEscape makes dumps escape <, > and & as \u003c etc. (Go's json.Marshal, used by
+// json.marshal).
+export function setHtmlEscape(on: bool): void { htmlEscape = on; }
+
 export function dumpString(p: usize, n: u32): void {
   let d = wReserve(n + 2);
   store<u8>(d, 0x22);
@@ -232,7 +237,7 @@ export function dumpString(p: usize, n: u32): void {
   let i: u32 = 0;
   for (; i < n; i++) {
     let c = load<u8>(p + i);
-    if (c < 0x20 || c == 0x22 || c == 0x5c) break;
+    if (c < 0x20 || c == 0x22 || c == 0x5c || (htmlEscape && (c == 0x3c || c == 0x3e || c == 0x26))) break;
     store<u8>(d + k, c); k++;
   }
   wLen += k;
@@ -243,7 +248,7 @@ export function dumpString(p: usize, n: u32): void {
     else if (c == 0x0a) { wByte(0x5c); wByte(0x6e); }
     else if (c == 0x0d) { wByte(0x5c); wByte(0x72); }
     else if (c == 0x09) { wByte(0x5c); wByte(0x74); }
-    else if (c < 0x20) {
+    else if (c < 0x20 || (htmlEscape && (c == 0x3c || c == 0x3e || c == 0x26))) {
       wByte(0x5c); wByte(0x75); wByte(0x30); wByte(0x30);
       wByte(load<u8>(HEX + (c >> 4))); wByte(load<u8>(HEX + (c & 15)));
     } else wByte(c);

@@ -1,0 +1,307 @@
+// Native builtins: type tests (is_*), type_name, to_number, and the encodings
+// (base64, base64url, hex, urlquery, json.marshal/unmarshal/is_valid).
+import { alloc } from "./alloc";
+import {
+  T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, tagOf, lenOf, strPtr, arrGet,
+  objKey, objVal, opa_boolean, opa_string, opa_object, opa_array_with_cap, opa_array_append,
+  opa_object_insert, objectGet, opa_number_int, opa_number_ref,
+} from "./value";
+import { typeErr, typeName, builtinErr, builtinErrS } from "./errors";
+import { needStr, needObj, isStr, sv, intResult } from "./helpers";
+import { parse, dumpValue, setHtmlEscape } from "./json";
+import { wBegin, wRestore, wBuf, wLen, wByte } from "./writer";
+
+export function builtin_is_number(x: usize): usize { return opa_boolean(tagOf(x) == T_NUMBER ? 1 : 0); }
+export function builtin_is_string(x: usize): usize { return opa_boolean(tagOf(x) == T_STRING ? 1 : 0); }
+export function builtin_is_boolean(x: usize): usize { return opa_boolean(tagOf(x) == T_BOOL ? 1 : 0); }
+export function builtin_is_array(x: usize): usize { return opa_boolean(tagOf(x) == T_ARRAY ? 1 : 0); }
+export function builtin_is_set(x: usize): usize { return opa_boolean(tagOf(x) == T_SET ? 1 : 0); }
+export function builtin_is_object(x: usize): usize { return opa_boolean(tagOf(x) == T_OBJECT ? 1 : 0); }
+export function builtin_is_null(x: usize): usize { return opa_boolean(tagOf(x) == T_NULL ? 1 : 0); }
+export function builtin_type_name(x: usize): usize { return sv(typeName(x)); }
+
+// validNumberText accepts Go's ParseFloat decimal syntax (sign, digits, '.', exponent).
+function validNumberText(p: usize, n: u32): bool {
+  let i: u32 = 0;
+  if (i < n && (load<u8>(p) == 0x2d || load<u8>(p) == 0x2b)) i++;
+  let digits: u32 = 0;
+  while (i < n && <u32>load<u8>(p + i) - 0x30 <= 9) { i++; digits++; }
+  if (i < n && load<u8>(p + i) == 0x2e) { i++; while (i < n && <u32>load<u8>(p + i) - 0x30 <= 9) { i++; digits++; } }
+  if (digits == 0) return false;
+  if (i < n && (load<u8>(p + i) == 0x65 || load<u8>(p + i) == 0x45)) {
+    i++;
+    if (i < n && (load<u8>(p + i) == 0x2d || load<u8>(p + i) == 0x2b)) i++;
+    let e: u32 = 0;
+    while (i < n && <u32>load<u8>(p + i) - 0x30 <= 9) { i++; e++; }
+    if (e == 0) return false;
+  }
+  return i == n;
+}
+
+export function builtin_to_number(x: usize): usize {
+  switch (tagOf(x)) {
+    case T_NULL: return opa_number_int(0);
+    case T_BOOL: return opa_number_int(load<u8>(x, 1));
+    case T_NUMBER: return x;
+    case T_STRING: {
+      let p = strPtr(x), n = lenOf(x);
+      if (!validNumberText(p, n)) return builtinErrS("", "strconv.ParseFloat: parsing \"", x, "\": invalid syntax");
+      let s = p, m = n;
+      if (load<u8>(s) == 0x2b) { s++; m--; }
+      let v = parse(s, m, false);
+      return v ? v : opa_number_ref(s, m);
+    }
+  }
+  return typeErr("to_number", 1, "one of {null, boolean, number, string}", x);
+}
+
+// ---- base64 ----
+
+const B64 = memory.data<u8>([65,66,67,68,69,70,71,72,73,74,75,76,77,78,79,80,81,82,83,84,85,86,87,88,89,90,97,98,99,100,101,102,103,104,105,106,107,108,109,110,111,112,113,114,115,116,117,118,119,120,121,122,48,49,50,51,52,53,54,55,56,57,43,47]);
+
+function b64encode(s: usize, url: bool, pad: bool): usize {
+  let p = strPtr(s), n = lenOf(s);
+  let out = alloc((n + 2) / 3 * 4), k: u32 = 0;
+  let i: u32 = 0;
+  while (i + 3 <= n) {
+    let v = (<u32>load<u8>(p + i) << 16) | (<u32>load<u8>(p + i + 1) << 8) | <u32>load<u8>(p + i + 2);
+    for (let j = 18; j >= 0; j -= 6) { store<u8>(out + k, b64char((v >> j) & 63, url)); k++; }
+    i += 3;
+  }
+  let rest = n - i;
+  if (rest) {
+    let v = <u32>load<u8>(p + i) << 16;
+    if (rest == 2) v |= <u32>load<u8>(p + i + 1) << 8;
+    store<u8>(out + k, b64char((v >> 18) & 63, url)); k++;
+    store<u8>(out + k, b64char((v >> 12) & 63, url)); k++;
+    if (rest == 2) { store<u8>(out + k, b64char((v >> 6) & 63, url)); k++; }
+    else if (pad) { store<u8>(out + k, 0x3d); k++; }
+    if (pad) { store<u8>(out + k, 0x3d); k++; }
+  }
+  return opa_string(out, k);
+}
+
+function b64char(i: u32, url: bool): u8 {
+  if (url && i == 62) return 0x2d;
+  if (url && i == 63) return 0x5f;
+  return load<u8>(B64 + i);
+}
+
+function b64val(c: u32, url: bool): i32 {
+  if (c >= 0x41 && c <= 0x5a) return <i32>c - 0x41;
+  if (c >= 0x61 && c <= 0x7a) return <i32>c - 0x61 + 26;
+  if (c >= 0x30 && c <= 0x39) return <i32>c - 0x30 + 52;
+  if (c == (url ? 0x2d : 0x2b)) return 62;
+  if (c == (url ? 0x5f : 0x2f)) return 63;
+  return -1;
+}
+
+let b64ErrAt: i32 = 0;
+
+// b64decode returns 0 on malformed input (b64ErrAt = offending byte offset).
+function b64decode(s: usize, url: bool, padOptional: bool): usize {
+  let p = strPtr(s), n = lenOf(s);
+  let out = alloc(n), k: u32 = 0;
+  let acc: u32 = 0, bits: u32 = 0, i: u32 = 0, count: u32 = 0;
+  for (; i < n; i++) {
+    let c = <u32>load<u8>(p + i);
+    if (c == 0x0a || c == 0x0d) continue;
+    if (c == 0x3d) break;
+    let v = b64val(c, url);
+    if (v < 0) { b64ErrAt = <i32>i; return 0; }
+    acc = (acc << 6) | <u32>v; bits += 6; count++;
+    if (bits >= 8) { bits -= 8; store<u8>(out + k, <u8>(acc >> bits)); k++; }
+  }
+  let rem = count % 4;
+  if (rem == 1) { b64ErrAt = <i32>i; return 0; }
+  if (i < n) {
+    // padding: must complete the quantum exactly
+    let pads: u32 = 0;
+    while (i < n && load<u8>(p + i) == 0x3d) { pads++; i++; }
+    if (i != n || rem == 0 || rem + pads != 4) { b64ErrAt = <i32>(i < n ? i : n - 1); return 0; }
+  } else if (rem != 0 && !padOptional) { b64ErrAt = <i32>n; return 0; }
+  return opa_string(out, k);
+}
+
+export function builtin_base64_encode(s: usize): usize { return needStr("base64.encode", 1, s) ? b64encode(s, false, true) : 0; }
+export function builtin_base64url_encode(s: usize): usize { return needStr("base64url.encode", 1, s) ? b64encode(s, true, true) : 0; }
+export function builtin_base64url_encode_no_pad(s: usize): usize { return needStr("base64url.encode_no_pad", 1, s) ? b64encode(s, true, false) : 0; }
+
+function decodeErr(name: string): usize {
+  let saved = wBegin(16);
+  let d = wBuf;
+  let n = b64ErrAt;
+  // decimal digits of the offset
+  let tmp = alloc(12), k = 0;
+  do { store<u8>(tmp + k, <u8>(0x30 + n % 10)); n /= 10; k++; } while (n);
+  for (let i = 0; i < k; i++) store<u8>(d + i, load<u8>(tmp + k - 1 - i));
+  let num = opa_string(d, k);
+  wRestore(saved);
+  return builtinErrS(name, "illegal base64 data at input byte ", num, "");
+}
+
+export function builtin_base64_decode(s: usize): usize {
+  if (!needStr("base64.decode", 1, s)) return 0;
+  let r = b64decode(s, false, false);
+  return r ? r : decodeErr("base64.decode");
+}
+
+export function builtin_base64url_decode(s: usize): usize {
+  if (!needStr("base64url.decode", 1, s)) return 0;
+  let r = b64decode(s, true, true);
+  return r ? r : decodeErr("base64url.decode");
+}
+
+export function builtin_base64_is_valid(s: usize): usize {
+  if (!needStr("base64.is_valid", 1, s)) return 0;
+  return opa_boolean(b64decode(s, false, false) ? 1 : 0);
+}
+
+// ---- hex ----
+
+const HEXD = memory.data<u8>([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+
+export function builtin_hex_encode(s: usize): usize {
+  if (!needStr("hex.encode", 1, s)) return 0;
+  let p = strPtr(s), n = lenOf(s), out = alloc(n * 2);
+  for (let i: u32 = 0; i < n; i++) {
+    let b = load<u8>(p + i);
+    store<u8>(out + i * 2, load<u8>(HEXD + (b >> 4))); store<u8>(out + i * 2 + 1, load<u8>(HEXD + (b & 15)));
+  }
+  return opa_string(out, n * 2);
+}
+
+function hexVal(c: u32): i32 {
+  if (c >= 0x30 && c <= 0x39) return <i32>c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return <i32>c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return <i32>c - 0x37;
+  return -1;
+}
+
+export function builtin_hex_decode(s: usize): usize {
+  if (!needStr("hex.decode", 1, s)) return 0;
+  let p = strPtr(s), n = lenOf(s);
+  if (n % 2) return builtinErrS("hex.decode", "encoding/hex: odd length hex string", 0, "");
+  let out = alloc(n / 2);
+  for (let i: u32 = 0; i < n; i += 2) {
+    let a = hexVal(load<u8>(p + i)), b = hexVal(load<u8>(p + i + 1));
+    if (a < 0 || b < 0) return builtinErr("hex.decode", "encoding/hex: invalid byte");
+    store<u8>(out + i / 2, <u8>((a << 4) | b));
+  }
+  return opa_string(out, n / 2);
+}
+
+// ---- urlquery ----
+
+function queryEscapeInto(s: usize): void {
+  let p = strPtr(s), n = lenOf(s);
+  for (let i: u32 = 0; i < n; i++) {
+    let c = <u32>load<u8>(p + i);
+    if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c == 0x2d || c == 0x5f || c == 0x2e || c == 0x7e) wByte(c);
+    else if (c == 0x20) wByte(0x2b);
+    else { wByte(0x25); wByte(upperHex(c >> 4)); wByte(upperHex(c & 15)); }
+  }
+}
+
+function upperHex(d: u32): u32 { return d < 10 ? 0x30 + d : 0x41 + d - 10; }
+
+export function builtin_urlquery_encode(s: usize): usize {
+  if (!needStr("urlquery.encode", 1, s)) return 0;
+  let saved = wBegin(lenOf(s) * 3 + 1);
+  queryEscapeInto(s);
+  let r = opa_string(wBuf, wLen);
+  wRestore(saved);
+  return r;
+}
+
+// queryUnescape decodes '+' and %XX in bytes [p, p+n); 0 when malformed.
+function queryUnescape(p: usize, n: u32): usize {
+  let out = alloc(n), k: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let c = <u32>load<u8>(p + i);
+    if (c == 0x2b) { store<u8>(out + k, 0x20); k++; continue; }
+    if (c == 0x25) {
+      if (i + 2 >= n) return 0;
+      let a = hexVal(load<u8>(p + i + 1)), b = hexVal(load<u8>(p + i + 2));
+      if (a < 0 || b < 0) return 0;
+      store<u8>(out + k, <u8>((a << 4) | b)); k++; i += 2;
+      continue;
+    }
+    store<u8>(out + k, <u8>c); k++;
+  }
+  return opa_string(out, k);
+}
+
+export function builtin_urlquery_decode(s: usize): usize {
+  if (!needStr("urlquery.decode", 1, s)) return 0;
+  let r = queryUnescape(strPtr(s), lenOf(s));
+  return r ? r : builtinErr("urlquery.decode", "invalid URL escape");
+}
+
+export function builtin_urlquery_encode_object(o: usize): usize {
+  if (!needObj("urlquery.encode_object", 1, o)) return 0;
+  let saved = wBegin(64);
+  let first = true;
+  for (let i: u32 = 0; i < lenOf(o); i++) {
+    let k = objKey(o, i), v = objVal(o, i);
+    if (!isStr(k)) { wRestore(saved); return typeErr("urlquery.encode_object", 1, "object of strings", k); }
+    let t = tagOf(v);
+    let n: u32 = t == T_STRING ? 1 : (t == T_ARRAY || t == T_SET ? lenOf(v) : 0);
+    if (t != T_STRING && t != T_ARRAY && t != T_SET) { wRestore(saved); return typeErr("urlquery.encode_object", 1, "object of strings, arrays or sets", v); }
+    for (let j: u32 = 0; j < n; j++) {
+      let x = t == T_STRING ? v : arrGet(v, j);
+      if (!isStr(x)) { wRestore(saved); return typeErr("urlquery.encode_object", 1, "array of strings", x); }
+      if (!first) wByte(0x26);
+      first = false;
+      queryEscapeInto(k); wByte(0x3d); queryEscapeInto(x);
+    }
+  }
+  let r = opa_string(wBuf, wLen);
+  wRestore(saved);
+  return r;
+}
+
+export function builtin_urlquery_decode_object(s: usize): usize {
+  if (!needStr("urlquery.decode_object", 1, s)) return 0;
+  let p = strPtr(s), n = lenOf(s), out = opa_object();
+  let start: u32 = 0;
+  for (let i: u32 = 0; i <= n; i++) {
+    if (i < n && load<u8>(p + i) != 0x26 && load<u8>(p + i) != 0x3b) continue;
+    if (i > start) {
+      let eq = start;
+      while (eq < i && load<u8>(p + eq) != 0x3d) eq++;
+      let k = queryUnescape(p + start, eq - start);
+      let v = eq < i ? queryUnescape(p + eq + 1, i - eq - 1) : opa_string(p, 0);
+      if (!k || !v) return builtinErr("urlquery.decode_object", "invalid URL escape");
+      let arr = objectGet(out, k);
+      if (!arr) { arr = opa_array_with_cap(1); opa_object_insert(out, k, arr); }
+      opa_array_append(arr, v);
+    }
+    start = i + 1;
+  }
+  return out;
+}
+
+// ---- json ----
+
+export function builtin_json_marshal(x: usize): usize {
+  let saved = wBegin(128);
+  setHtmlEscape(true);
+  dumpValue(x, false);
+  setHtmlEscape(false);
+  let r = opa_string(wBuf, wLen);
+  wRestore(saved);
+  return r;
+}
+
+export function builtin_json_unmarshal(s: usize): usize {
+  if (!needStr("json.unmarshal", 1, s)) return 0;
+  let v = parse(strPtr(s), lenOf(s), false);
+  return v ? v : builtinErr("json.unmarshal", "invalid JSON");
+}
+
+export function builtin_json_is_valid(s: usize): usize {
+  if (!isStr(s)) return opa_boolean(0);
+  return opa_boolean(parse(strPtr(s), lenOf(s), false) ? 1 : 0);
+}
+
