@@ -1,0 +1,179 @@
+// Limits, audit and alerts through the real server (buildApp / startServer with real JWTs,
+// real stores, the real observer): the exfiltration scenario, two server processes sharing
+// Redis, Redis dying mid-run, alerts and quarantine with the admin endpoints.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig, type ConfigInput } from '../../server/config/index.ts';
+import { AUDIENCE, ISSUER, makeKeys, supportClaims, type TestKeys } from '../server/helpers.ts';
+import { startReceiver } from '../alerts/fixtures.ts';
+import { loadSupportPolicy, READS_PER_SESSION, WRITES_PER_SESSION } from './fixtures/support-policy.ts';
+import { deleteKeys, REDIS_URL, startRedisServer, uniquePrefix } from './redis-helpers.ts';
+
+const WORKER = fileURLToPath(new URL('./fixtures/serve-worker.ts', import.meta.url));
+const ADMIN = 'admin-token-for-tests-0123456789';
+
+let keys: TestKeys;
+let dir: string;
+let bundle: string;
+
+beforeAll(async () => {
+  keys = await makeKeys();
+  dir = await mkdtemp(join(tmpdir(), 'leash-srv-limits-'));
+  bundle = join(dir, 'policy.tar.gz');
+  await writeFile(bundle, 'support-ts-1');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function app(flags: ConfigInput): Promise<FastifyInstance> {
+  const config = loadConfig({
+    env: {},
+    flags: {
+      ...flags,
+      server: { logLevel: 'silent' },
+      bundle: { path: bundle, watch: false },
+      identity: { jwks: keys.jwksPath, issuer: [ISSUER], audience: [AUDIENCE] },
+    },
+  });
+  return buildApp(config, { loadBundle: loadSupportPolicy });
+}
+
+interface Answer {
+  decision_id: string;
+  allow: boolean;
+  status: number;
+  code?: string;
+  reasons: string[];
+  headers: Record<string, string>;
+}
+
+async function decide(a: FastifyInstance, token: string, method: string, path: string): Promise<Answer> {
+  const res = await a.inject({ method: 'POST', url: '/decide', payload: { method, path, token } });
+  expect(res.statusCode).toBe(200);
+  return res.json() as Answer;
+}
+
+const auditIds = async (file: string) => (await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { decision_id: string }).decision_id);
+
+describe('through the server (memory store)', () => {
+  it('exfiltration: 600 reads, exactly the per-session limit allowed, the rest 429; a second session on the same key keeps its allowance; one audit event each', async () => {
+    const auditFile = join(dir, 'exfil.jsonl');
+    const a = await app({ audit: { file: auditFile } });
+    const attacker = await keys.sign(supportClaims({ sid: 's-attacker' }));
+    const answers: Answer[] = [];
+    for (let i = 0; i < 600; i++) answers.push(await decide(a, attacker, 'GET', `/customers/C-771/records/${i}`));
+    const ok = answers.filter((x) => x.status === 200);
+    const limited = answers.filter((x) => x.status === 429);
+    expect({ ok: ok.length, limited: limited.length }).toEqual({ ok: READS_PER_SESSION, limited: 600 - READS_PER_SESSION });
+    expect(limited[0]).toMatchObject({ allow: false, code: 'rate_limited' });
+    expect(limited[0]!.headers).toMatchObject({ 'RateLimit-Limit': String(READS_PER_SESSION), 'RateLimit-Remaining': '0' });
+    expect(Number(limited[0]!.headers['Retry-After'])).toBeGreaterThan(0);
+    expect(ok[0]!.headers['RateLimit-Remaining']).toBe(String(READS_PER_SESSION - 1));
+
+    const colleague = await keys.sign(supportClaims({ sid: 's-colleague' })); // same client_id key-17
+    const second: Answer[] = [];
+    for (let i = 0; i < READS_PER_SESSION + 1; i++) second.push(await decide(a, colleague, 'GET', `/customers/C-771/records/${i}`));
+    expect(second.filter((x) => x.status === 200)).toHaveLength(READS_PER_SESSION);
+    expect(second[READS_PER_SESSION]!.status).toBe(429);
+    await a.close(); // flushes the audit trail
+    const ids = await auditIds(auditFile);
+    expect(ids).toHaveLength(600 + READS_PER_SESSION + 1);
+    expect(new Set(ids)).toEqual(new Set([...answers, ...second].map((x) => x.decision_id)));
+  });
+
+  it('applies the documented read/write defaults when the policy names no limit', async () => {
+    const a = await app({ audit: { file: join(dir, 'defaults.jsonl') } });
+    const t = await keys.sign(supportClaims());
+    const statuses: number[] = [];
+    for (let i = 0; i < 101; i++) statuses.push((await decide(a, t, 'GET', '/status')).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(100);
+    expect(statuses[100]).toBe(429);
+    await a.close();
+  });
+
+  it('alerts a denied write at once, quarantines after repeated violations, and the admin endpoint releases the session', async () => {
+    const rx = await startReceiver();
+    const a = await app({ audit: { file: join(dir, 'alerts.jsonl') }, alerts: { webhook: rx.url, quarantineAfter: 3 }, admin: { token: ADMIN } });
+    const t = await keys.sign(supportClaims({ sid: 's-rogue' }));
+    const denied = await decide(a, t, 'POST', '/tickets/T-0001/comments');
+    expect(denied).toMatchObject({ status: 403, allow: false });
+    const [alert] = await rx.waitFor(1);
+    expect((alert!.body as { text: string }).text).toContain('Write outside the task scope: agent support-bot, session s-rogue: POST /tickets/T-0001/comments');
+    await decide(a, t, 'GET', '/customers/C-332/records/1');
+    await decide(a, t, 'GET', '/customers/C-333/records/1');
+    const quarantine = await rx.waitFor(2);
+    expect((quarantine[1]!.body as { text: string }).text).toContain('session s-rogue of agent support-bot is QUARANTINED for the rest of its life');
+    expect(await decide(a, t, 'GET', '/customers/C-771/records/1')).toMatchObject({ status: 403, code: 'quarantined' });
+
+    const auth = { authorization: `Bearer ${ADMIN}` };
+    expect((await a.inject({ method: 'GET', url: '/admin/sessions' })).statusCode).toBe(401);
+    const list = await a.inject({ method: 'GET', url: '/admin/sessions', headers: auth });
+    expect(list.json().sessions.map((s: { session: string }) => s.session)).toEqual(['s-rogue']);
+    expect((await a.inject({ method: 'POST', url: '/admin/sessions/s-rogue/release', headers: auth })).json()).toEqual({ session: 's-rogue', released: true });
+    expect(await decide(a, t, 'GET', '/customers/C-771/records/1')).toMatchObject({ status: 200 });
+    await a.close();
+    await rx.close();
+  });
+});
+
+describe('through the server (Redis)', () => {
+  const prefix = uniquePrefix('srv');
+  const admin = new Redis(REDIS_URL);
+  afterAll(async () => {
+    await deleteKeys(admin, prefix);
+    admin.disconnect();
+  });
+
+  it('two server processes sharing Redis admit exactly 5 of 200 concurrent writes', async () => {
+    const children: ChildProcess[] = [];
+    try {
+      const urls = await Promise.all(
+        [0, 1].map(async (i) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', WORKER, REDIS_URL, prefix, keys.jwksPath, bundle, join(dir, `proc-${i}.jsonl`)], { stdio: ['ignore', 'pipe', 'inherit'] });
+          children.push(child);
+          const line = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
+          return String(line.value);
+        }),
+      );
+      expect(urls.every((u) => u.startsWith('http://127.0.0.1:'))).toBe(true);
+      const token = await keys.sign(supportClaims({ sid: 's-shared' }));
+      const post = (url: string) =>
+        fetch(`${url}/decide`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method: 'POST', path: '/tickets/T-4891/comments', token }) }).then(async (r) => ((await r.json()) as Answer).status);
+      const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => post(urls[i % 2]!)));
+      expect({ ok: statuses.filter((s) => s === 200).length, limited: statuses.filter((s) => s === 429).length }).toEqual({ ok: WRITES_PER_SESSION, limited: 200 - WRITES_PER_SESSION });
+    } finally {
+      await Promise.all(children.map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGTERM'))))));
+    }
+  });
+
+  it('Redis stopped mid-run: writes denied with the store-unavailable reason, reads too by default; recovers when Redis returns', async () => {
+    let redis = await startRedisServer();
+    const a = await app({ limits: { redis: redis.url, redisPrefix: prefix }, audit: { file: join(dir, 'outage.jsonl') } });
+    try {
+      const t = await keys.sign(supportClaims({ sid: 's-outage' }));
+      expect((await decide(a, t, 'POST', '/tickets/T-4891/comments')).status).toBe(200);
+      await redis.stop();
+      const write = await decide(a, t, 'POST', '/tickets/T-4891/comments');
+      expect(write).toMatchObject({ allow: false, status: 503, code: 'store_unavailable' });
+      expect(write.reasons.join(' ')).toMatch(/limit store (was )?unreachable/);
+      expect(await decide(a, t, 'GET', '/customers/C-771/records/1')).toMatchObject({ allow: false, code: 'store_unavailable' });
+      redis = await startRedisServer(redis.port);
+      for (let i = 0; i < 100 && (await decide(a, t, 'GET', '/customers/C-771/records/1')).code === 'store_unavailable'; i++) await new Promise((r) => setTimeout(r, 50));
+      const back = await decide(a, t, 'POST', '/tickets/T-4891/comments');
+      // the throwaway Redis runs without persistence, so its counters restarted empty (docs/limits.md)
+      expect(back).toMatchObject({ status: 200, headers: { 'RateLimit-Remaining': String(WRITES_PER_SESSION - 1) } });
+    } finally {
+      await a.close();
+      await redis.stop();
+    }
+  });
+});
