@@ -1,0 +1,9 @@
+// What policy authors import as `leash`: the typed DSL (definePolicy, resource, upstream),
+// its types, and the defaults it documents. See docs/dsl.md for a tour.
+export { definePolicy, resource, upstream, DEFAULT_LIMITS } from './define.ts';
+export type {
+  AccessKind, Agent, AllowRule, ClaimMatch, CredentialRef, Ctx, DenyRule, Identity, Injection, Json, JsonObject,
+  Limit, Limits, LimitScope, Method, Policy, PolicySpec, Predicate, Priority, Reason, RequestView, Resource,
+  ResourceSpec, TaskOf, Upstream, UpstreamMetadata, UpstreamSpec, Window,
+} from './types.ts';
+export type { RouteParams } from './route.ts';

@@ -1,0 +1,168 @@
+// The authoring types of the DSL: what a policy file may say, typed from the agent's claims
+// type `C` and each route template `T`, so a claim typo or an unknown route parameter is a
+// TypeScript error. Values are plain data holding real arrow functions (see define.ts).
+import type { AccessKind, LimitScope, Priority } from '../contract.ts';
+import type { RouteParams } from './route.ts';
+
+export type { AccessKind, LimitScope, Priority };
+
+export type Method = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export const READ_METHODS: readonly Method[] = ['GET', 'HEAD', 'OPTIONS'];
+export const WRITE_METHODS: readonly Method[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** JSON as it arrives in a request body or claim. */
+export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json | undefined };
+export type JsonObject = { readonly [key: string]: Json | undefined };
+
+/** The task scope inside the claims (`task: {...}`), or null when the claims declare none. */
+export type TaskOf<C> = C extends { readonly task: infer T } ? T : null;
+
+/** The verified agent: identity fields the server fills in, and the typed claims. */
+export interface Agent<C> {
+  readonly id: string;
+  readonly session: string;
+  readonly key: string | null;
+  readonly claims: C;
+}
+
+export interface RequestView {
+  readonly method: string;
+  readonly path: string;
+  readonly query: QueryView;
+  readonly headers: { readonly [name: string]: string | undefined };
+  readonly body: Json;
+}
+
+export type QueryView = { readonly [name: string]: string | readonly string[] | undefined };
+
+/** What every predicate, reason and cost function receives. */
+export interface Ctx<C, T extends string> {
+  readonly params: RouteParams<T>;
+  readonly agent: Agent<C>;
+  readonly task: TaskOf<C>;
+  readonly request: RequestView;
+  readonly query: QueryView;
+  /** The parsed request body; a body that is not a JSON object makes property reads undefined. */
+  readonly body: JsonObject;
+}
+
+export type Predicate<C, T extends string> = (ctx: Ctx<C, T>) => boolean;
+export type Reason<C, T extends string> = string | ((ctx: Ctx<C, T>) => string);
+
+/** Allows one access kind on a route when `when` holds (always, when absent). */
+export interface AllowRule<C, T extends string> {
+  readonly when?: Predicate<C, T>;
+  /** Said in the denial when the route matched but `when` did not hold. */
+  readonly reason?: Reason<C, T>;
+  /** Audit priority when this rule decides; default 'high' for writes, 'normal' for reads. */
+  readonly priority?: Priority;
+}
+
+/** Denies whenever `when` holds; deny wins over every allow. */
+export interface DenyRule<C, T extends string> {
+  readonly when: Predicate<C, T>;
+  readonly reason: Reason<C, T>;
+  /** Only for this access kind; both when absent. */
+  readonly access?: AccessKind;
+  readonly priority?: Priority;
+}
+
+/** `'session'` is the session's lifetime; otherwise a window such as '60s', '15m', '1h', '1d'. */
+export type Window = 'session' | `${number}s` | `${number}m` | `${number}h` | `${number}d`;
+
+export interface Limit<C, T extends string> {
+  readonly scope: LimitScope;
+  readonly max: number;
+  readonly window: Window;
+  /** What one request consumes: a fixed weight, or computed from the request (a budget). Default 1. */
+  readonly cost?: number | ((ctx: Ctx<C, T>) => number);
+}
+
+/** One list for every access kind, or separate read and write lists. */
+export type Limits<C, T extends string> =
+  | readonly Limit<C, T>[]
+  | { readonly read?: readonly Limit<C, T>[]; readonly write?: readonly Limit<C, T>[] };
+
+export interface ResourceSpec<C, T extends string> {
+  /** Methods this route answers; all seven when absent. */
+  readonly methods?: readonly Method[];
+  /** Counts every method on this route as this access kind (e.g. a POST search is a read). */
+  readonly access?: AccessKind;
+  readonly read?: AllowRule<C, T>;
+  readonly write?: AllowRule<C, T>;
+  readonly deny?: { readonly [name: string]: DenyRule<C, T> };
+  readonly limits?: Limits<C, T>;
+}
+
+export interface Resource<C, T extends string> extends ResourceSpec<C, T> {
+  readonly kind: 'resource';
+  readonly route: T;
+}
+
+/** Where the real credential comes from: never the value itself. */
+export type CredentialRef = { readonly env: string } | { readonly secret: string };
+
+/** How the proxy puts the credential on the forwarded request. */
+export type Injection =
+  | { readonly type: 'bearer' }
+  /** The credential is `user:password`, or the password of `username`. */
+  | { readonly type: 'basic'; readonly username?: string }
+  | { readonly type: 'header'; readonly name: string; readonly prefix?: string }
+  | { readonly type: 'query'; readonly name: string };
+
+export interface UpstreamSpec<C> {
+  readonly baseUrl: string;
+  readonly credential: CredentialRef;
+  readonly inject: Injection;
+  /** Allowed calls, as routes over the upstream's own paths. */
+  readonly routes: { readonly [name: string]: Resource<C, any> };
+  /** Per-agent (or other scope) limits and budgets for every call through this upstream. */
+  readonly limits?: Limits<C, string>;
+}
+
+export interface Upstream<C> extends UpstreamSpec<C> {
+  readonly kind: 'upstream';
+}
+
+type ClaimValue<V> = V extends string | number | boolean ? V | readonly V[] : never;
+
+/** Which agents a policy is for: every listed claim must equal the value (or one of the values). */
+export type ClaimMatch<C> = { readonly [K in keyof C]?: ClaimValue<C[K]> };
+
+type StringKeys<X> = { [K in keyof X]-?: X[K] extends string ? K : never }[keyof X] & string;
+
+/** Where limit scope identities come from, when not from the server's defaults. */
+export interface Identity<C> {
+  /** The claim that identifies the API key (default: the server's `agent.key`). */
+  readonly key?: StringKeys<C>;
+  /** The task field that identifies the task, required for 'task'-scoped limits. */
+  readonly task?: StringKeys<TaskOf<C>>;
+}
+
+export interface PolicySpec<C> {
+  /** Names the policy in rule ids, limit ids and the Rego package; kebab-case. */
+  readonly name: string;
+  readonly appliesTo: ClaimMatch<C>;
+  readonly identity?: Identity<C>;
+  /** Policy-wide limits per access kind; see DEFAULT_LIMITS for what applies when absent. */
+  readonly limits?: { readonly read?: readonly Limit<C, string>[]; readonly write?: readonly Limit<C, string>[] };
+  readonly resources?: { readonly [name: string]: Resource<C, any> };
+  readonly upstreams?: { readonly [name: string]: Upstream<C> };
+  /** Deny rules over every request of the agents this policy applies to. */
+  readonly deny?: { readonly [name: string]: DenyRule<C, string> };
+}
+
+export interface Policy<C = any> extends PolicySpec<C> {
+  readonly kind: 'policy';
+}
+
+/** Upstream metadata the bundle carries in data.json at `leash.upstreams.<name>`: no secrets. */
+export interface UpstreamMetadata {
+  readonly name: string;
+  readonly baseUrl: string;
+  readonly credential: CredentialRef;
+  readonly inject: Injection;
+  /** The policy that declared it, and where. */
+  readonly policy: string;
+  readonly source: string;
+}
