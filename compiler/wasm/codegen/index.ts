@@ -88,6 +88,7 @@ export function generateWasm(policy: Policy, options: CodegenOptions): CodegenRe
     m.addGlobal(link.resultSetGlobal, i32, true, m.i32.const(0));
     m.addGlobal('leash:input', i32, true, m.i32.const(0));
     m.addGlobal('leash:data', i32, true, m.i32.const(0));
+    for (let i = 0; i < policy.slots; i++) m.addGlobal(`leash:slot:${i}`, i32, true, m.i32.const(0));
     const memoGlobals: string[] = [];
     for (const f of policy.funcs) addFunc(m, link, f, memoGlobals);
     policy.plans.forEach((p, i) => {

@@ -157,6 +157,10 @@ export function compileStmt(st: FnState, s: Stmt): binaryen.ExpressionRef {
     }
     case 'ResultSetAdd':
       return rt(st, 'leash_result_set_add', [m.global.get(st.link.resultSetGlobal, i32), get(st, s.value)], binaryen.none);
+    case 'SetGlobal':
+      return m.global.set(`leash:slot:${s.slot}`, get(st, s.source));
+    case 'GetGlobal':
+      return m.local.set(s.target, m.global.get(`leash:slot:${s.slot}`, i32));
     case 'ReturnLocal':
       return m.return(get(st, s.source));
     default:

@@ -53,6 +53,9 @@ export type Stmt =
   /** Upserts `value` at `path` (constant keys) inside a copy of `source` (with on input/data). */
   | { readonly kind: 'Upsert'; readonly source: Local; readonly path: Local[]; readonly value: Local; readonly target: Local; readonly loc?: Loc }
   | { readonly kind: 'ResultSetAdd'; readonly value: Local; readonly loc?: Loc }
+  /** Global slots carry `with` replacement values into the rule copies planned for them. */
+  | { readonly kind: 'SetGlobal'; readonly slot: number; readonly source: Local; readonly loc?: Loc }
+  | { readonly kind: 'GetGlobal'; readonly slot: number; readonly target: Local; readonly loc?: Loc }
   | { readonly kind: 'ReturnLocal'; readonly source: Local; readonly loc?: Loc };
 
 export type StmtKind = Stmt['kind'];
@@ -82,6 +85,8 @@ export interface Policy {
   readonly funcs: Func[];
   /** builtins referenced, with their arity */
   readonly builtins: Map<string, number>;
+  /** number of global slots used by `with` */
+  readonly slots: number;
 }
 
 export const INPUT: Local = 0;

@@ -4,10 +4,10 @@ import type { Body, Expr, Term, Every, SomeIn, With, CallTerm } from '../../rego
 import { assertNever } from '../../rego/ast.ts';
 import type { Local, Stmt } from '../ir/index.ts';
 import { PlanError } from './errors.ts';
-import type { Env, K } from './context.ts';
-import { Scope, block, withLocals, unboundVars } from './context.ts';
+import type { Env, K, FuncMock, Overrides } from './context.ts';
+import { Scope, block, withLocals, unboundVars, overridesKey } from './context.ts';
 import { planTerm, unify, unifyLocal, planSeq, emitConst } from './terms.ts';
-import { resolveCallee, emitCallee } from './calls.ts';
+import { resolveCallee, emitCallee, calleeKey, type Callee } from './calls.ts';
 import { findNode } from './tree.ts';
 
 export function planBody(env: Env, scope: Scope, body: Body, i: number, out: Stmt[], k: K): void {
@@ -162,26 +162,83 @@ function planWith(env: Env, scope: Scope, e: Expr, i: number, cur: Env, out: Stm
   if (target.kind !== 'Ref' && target.kind !== 'Var') throw new PlanError('with target must be a reference', w.loc);
   const head = target.kind === 'Ref' ? target.head : target;
   const path = target.kind === 'Ref' ? target.path : [];
-  if (head.kind !== 'Var' || (head.name !== 'input' && head.name !== 'data')) {
-    throw new PlanError('with on functions is not supported yet', w.loc);
-  }
+  if (unboundVars(env, scope, w.value).length > 0) throw new PlanError('with value has unsafe variables', w.value.loc);
   const segs = path.map((p) => (p.kind === 'String' ? p.value : undefined));
   if (segs.some((s) => s === undefined)) throw new PlanError('with target paths must be constant', w.loc);
   const strs = segs as string[];
+  if (head.kind !== 'Var') throw new PlanError('with target must be input, data or a function', w.loc);
+  if (head.name !== 'input' && head.name !== 'data') {
+    return planFuncMock(env, scope, e, i, cur, [head.name, ...strs].join('.'), w, out, k);
+  }
   if (head.name === 'data') {
     const node = findNode(env.planner.root, strs);
-    if (node?.hasValueRules || touchesRules(env, strs)) throw new PlanError('with on rules (virtual documents) is not supported yet', w.loc);
+    if (node?.kind === 'func') return planFuncMock(env, scope, e, i, cur, ['data', ...strs].join('.'), w, out, k);
   }
-  if (unboundVars(env, scope, w.value).length > 0) throw new PlanError('with value has unsafe variables', w.value.loc);
   planTerm(env, scope, w.value, out, (v, o) => {
     const keys: Local[] = strs.map((s) => emitConst(env, JSON.stringify(s), o));
     const nl = env.fn.local();
     const src = head.name === 'input' ? cur.input : cur.data;
     if (keys.length === 0) o.push({ kind: 'AssignVar', source: v, target: nl, loc: w.loc });
     else o.push({ kind: 'Upsert', source: src, path: keys, value: v, target: nl, loc: w.loc });
-    const next = head.name === 'input' ? withLocals(cur, nl, cur.data) : withLocals(cur, cur.input, nl);
+    let next = head.name === 'input' ? withLocals(cur, nl, cur.data) : withLocals(cur, cur.input, nl);
+    if (head.name === 'data' && touchesRules(env, strs)) {
+      if (passesRule(env, strs)) throw new PlanError('with below a rule value is not supported yet', w.loc);
+      const slot = env.planner.slots++;
+      o.push({ kind: 'SetGlobal', slot, source: v, loc: w.loc });
+      const data = new Map(next.overrides.data);
+      data.set(strs.join('.'), slot);
+      next = { ...next, overrides: { funcs: next.overrides.funcs, data, key: overridesKey(next.overrides.funcs, data) } };
+    }
     planWith(env, scope, e, i + 1, next, o, k);
   });
+}
+
+/** `with f as g` / `with f as value`: calls of f under the expression use the replacement. */
+function planFuncMock(env: Env, scope: Scope, e: Expr, i: number, cur: Env, name: string, w: With, out: Stmt[], k: K): void {
+  const callee = resolveCallee(env, name, w.loc);
+  const key = calleeKey(callee);
+  const replacement = functionNamed(env, scope, w.value);
+  const next = (mock: FuncMock, o: Stmt[]): void => {
+    const funcs = new Map(cur.overrides.funcs);
+    funcs.set(key, mock);
+    const overrides: Overrides = { funcs, data: cur.overrides.data, key: overridesKey(funcs, cur.overrides.data) };
+    planWith(env, scope, e, i + 1, { ...cur, overrides }, o, k);
+  };
+  if (replacement) return next({ kind: 'callee', callee: replacement }, out);
+  planTerm(env, scope, w.value, out, (v, o) => {
+    const slot = env.planner.slots++;
+    o.push({ kind: 'SetGlobal', slot, source: v, loc: w.loc });
+    next({ kind: 'value', slot }, o);
+  });
+}
+
+/** The function a with value names (`count`, `data.lib.f`, `f`), if it names one. */
+function functionNamed(env: Env, scope: Scope, t: Term): Callee | undefined {
+  let name: string | undefined;
+  if (t.kind === 'Var') name = t.name;
+  else if (t.kind === 'Ref' && t.head.kind === 'Var' && t.path.every((p) => p.kind === 'String')) {
+    name = [t.head.name, ...t.path.map((p) => (p as { value: string }).value)].join('.');
+  }
+  if (name === undefined) return undefined;
+  const first = name.split('.')[0]!;
+  if (scope.lookup(first) !== undefined) return undefined;
+  try {
+    return resolveCallee(env, name, t.loc);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the path goes below a rule node (a with on part of a rule's value). */
+function passesRule(env: Env, path: readonly string[]): boolean {
+  let node = env.planner.root;
+  for (const seg of path) {
+    if (node.kind && node.kind !== 'func') return true;
+    const c = node.children.get(seg);
+    if (!c) return false;
+    node = c;
+  }
+  return false;
 }
 
 function touchesRules(env: Env, path: readonly string[]): boolean {

@@ -3,8 +3,8 @@
 import type { CallTerm, Term } from '../../rego/ast.ts';
 import type { Local, Stmt } from '../ir/index.ts';
 import { PlanError } from './errors.ts';
-import type { Env, KT } from './context.ts';
-import { Scope, block } from './context.ts';
+import type { Env, KT, Overrides } from './context.ts';
+import { Scope, block, overridesKey } from './context.ts';
 import { findNode } from './tree.ts';
 import type { RuleNode } from './tree.ts';
 import { planSeq, planTerm, emitConst } from './terms.ts';
@@ -43,11 +43,32 @@ export function resolveCallee(env: Env, operator: string, loc: Term['loc']): Cal
   return { kind: 'builtin', name: operator, arity };
 }
 
+export function calleeKey(callee: Callee): string {
+  return callee.kind === 'user' ? `data.${callee.node.path.join('.')}` : callee.name;
+}
+
+/** The overrides without the mock of `key` (a replacement does not see its own mock). */
+function withoutMock(o: Overrides, key: string): Overrides {
+  if (!o.funcs.has(key)) return o;
+  const funcs = new Map(o.funcs);
+  funcs.delete(key);
+  return { funcs, data: o.data, key: overridesKey(funcs, o.data) };
+}
+
 /** Emits the call of a resolved callee on already planned argument locals. */
 export function emitCallee(env: Env, callee: Callee, args: Local[], out: Stmt[], loc: Term['loc']): Local {
   const target = env.fn.local();
+  const key = calleeKey(callee);
+  const mock = env.overrides.funcs.get(key);
+  if (mock?.kind === 'value') {
+    out.push({ kind: 'GetGlobal', slot: mock.slot, target, loc });
+    return target;
+  }
+  if (mock?.kind === 'callee') {
+    return emitCallee({ ...env, overrides: withoutMock(env.overrides, key) }, mock.callee, args, out, loc);
+  }
   if (callee.kind === 'user') {
-    out.push({ kind: 'Call', func: requestRuleFunc(env.planner, callee.node), args: [env.input, env.data, ...args], target, loc });
+    out.push({ kind: 'Call', func: requestRuleFunc(env.planner, callee.node, env.overrides), args: [env.input, env.data, ...args], target, loc });
   } else {
     env.planner.builtins.set(callee.name, args.length);
     out.push({ kind: 'Call', func: callee.name, args, target, loc });

@@ -9,8 +9,33 @@ import { findNode, importAliases } from './tree.ts';
 export type K = (out: Stmt[]) => void;
 export type KT = (local: Local, out: Stmt[]) => void;
 
+/** A `with` replacement of a function: another function, or a value held in a global slot. */
+export type FuncMock =
+  | { readonly kind: 'callee'; readonly callee: import('./calls.ts').Callee }
+  | { readonly kind: 'value'; readonly slot: number };
+
+/** The `with` replacements in force; rule copies are planned per distinct key. */
+export interface Overrides {
+  readonly key: string;
+  /** builtin name or `data.<path>` of a user function → replacement */
+  readonly funcs: ReadonlyMap<string, FuncMock>;
+  /** dotted data path (rules or packages) → global slot holding the replacement */
+  readonly data: ReadonlyMap<string, number>;
+}
+
+export const NO_OVERRIDES: Overrides = { key: '', funcs: new Map(), data: new Map() };
+
+export function overridesKey(funcs: ReadonlyMap<string, FuncMock>, data: ReadonlyMap<string, number>): string {
+  const parts = [
+    ...[...funcs].map(([k, m]) => `f:${k}=${m.kind === 'value' ? `$${m.slot}` : m.callee.kind === 'user' ? `data.${m.callee.node.path.join('.')}` : m.callee.name}`),
+    ...[...data].map(([k, slot]) => `d:${k}=$${slot}`),
+  ];
+  return parts.sort().join(';');
+}
+
 export interface Planner {
   readonly root: RuleNode;
+  slots: number;
   readonly funcs: Map<string, Func>;
   /** rule/doc functions requested but not yet planned */
   readonly pending: Map<string, () => Func>;
@@ -61,12 +86,13 @@ export interface Env {
   readonly fn: FuncCtx;
   readonly input: Local;
   readonly data: Local;
+  readonly overrides: Overrides;
 }
 
-export function makeEnv(planner: Planner, module: Module, fn: FuncCtx, input: Local, data: Local): Env {
+export function makeEnv(planner: Planner, module: Module, fn: FuncCtx, input: Local, data: Local, overrides: Overrides = NO_OVERRIDES): Env {
   return {
     planner, module, pkg: module.package.path, pkgNode: findNode(planner.root, module.package.path),
-    imports: importAliases(module), fn, input, data,
+    imports: importAliases(module), fn, input, data, overrides,
   };
 }
 

@@ -29,12 +29,22 @@ export function planData(env: Env, scope: Scope, path: readonly Term[], out: Stm
   let node = env.planner.root;
   let i = 0;
   for (;;) {
-    if (!node.hasValueRules) return baseData(env, scope, node.path, path.slice(i), out, k);
+    const slot = env.overrides.data.get(node.path.join('.'));
+    if (slot !== undefined && node !== env.planner.root) {
+      const target = env.fn.local();
+      out.push({ kind: 'GetGlobal', slot, target, loc: path[i - 1]?.loc });
+      return walkPath(env, scope, target, path, i, out, k);
+    }
+    if (!node.hasAnyRules) return baseData(env, scope, node.path, path.slice(i), out, k);
     if (node.kind && node.kind !== 'func') {
-      const name = node.children.size > 0 ? requestDocFunc(env, node) : requestRuleFunc(env.planner, node);
+      const name = node.children.size > 0 ? requestDocFunc(env, node) : requestRuleFunc(env.planner, node, env.overrides);
       return walkPath(env, scope, emitCall(env, name, out, path[i - 1]?.loc), path, i, out, k);
     }
     const t = path[i];
+    // rule keys are strings: a number, boolean or null key can only be base data
+    if (t && (t.kind === 'Number' || t.kind === 'Boolean' || t.kind === 'Null')) {
+      return baseData(env, scope, node.path, path.slice(i), out, k);
+    }
     if (t === undefined || t.kind !== 'String') {
       const doc = emitCall(env, requestDocFunc(env, node), out, t?.loc);
       return walkPath(env, scope, doc, path, i, out, k);
@@ -59,7 +69,7 @@ function baseData(env: Env, scope: Scope, prefix: readonly string[], rest: reado
 
 /** The function computing a node's whole document: base data merged with its rules' values. */
 export function requestDocFunc(env: Env, node: RuleNode): string {
-  const name = docFuncName(node);
+  const name = env.overrides.key ? `${docFuncName(node)}#${env.overrides.key}` : docFuncName(node);
   const planner = env.planner;
   if (planner.funcs.has(name) || planner.pending.has(name)) return name;
   planner.pending.set(name, () => planDocFunc(env, node, name));
@@ -90,8 +100,12 @@ function planDocFunc(env0: Env, node: RuleNode, name: string): Func {
     const b = block();
     const k = emitConst(env, JSON.stringify(key), b.stmts);
     let v: Local;
-    if (!child.hasValueRules) v = emitConst(env, '{}', b.stmts);
-    else if (child.kind && child.children.size === 0) v = emitCall(env, requestRuleFunc(env.planner, child), b.stmts);
+    const slot = env.overrides.data.get(child.path.join('.'));
+    if (slot !== undefined) {
+      v = fn.local();
+      b.stmts.push({ kind: 'GetGlobal', slot, target: v });
+    } else if (!child.hasValueRules) v = emitConst(env, '{}', b.stmts);
+    else if (child.kind && child.children.size === 0) v = emitCall(env, requestRuleFunc(env.planner, child, env.overrides), b.stmts);
     else v = emitCall(env, requestDocFunc(env, child), b.stmts);
     b.stmts.push({ kind: 'ObjectInsert', object: obj, key: k, value: v });
     stmts.push({ kind: 'Block', blocks: [b] });
@@ -100,7 +114,7 @@ function planDocFunc(env0: Env, node: RuleNode, name: string): Func {
   if (node.kind && node.kind !== 'func') {
     const own = fn.local();
     const b = block();
-    const v = emitCall(env, requestRuleFunc(env.planner, node), b.stmts);
+    const v = emitCall(env, requestRuleFunc(env.planner, node, env.overrides), b.stmts);
     b.stmts.push({ kind: 'ObjectMerge', a: v, b: obj, target: own });
     stmts.push({ kind: 'AssignVar', source: obj, target: own });
     stmts.push({ kind: 'Block', blocks: [b] });
@@ -109,7 +123,7 @@ function planDocFunc(env0: Env, node: RuleNode, name: string): Func {
   const result = fn.local();
   stmts.push({ kind: 'ObjectMerge', a: base, b: merged, target: result });
   stmts.push({ kind: 'ReturnLocal', source: result });
-  return { name, params: [INPUT, DATA], returns: result, locals: fn.count, blocks: [{ stmts }], memo: true };
+  return { name, params: [INPUT, DATA], returns: result, locals: fn.count, blocks: [{ stmts }], memo: env.overrides.key === '' };
 }
 
 export { Scope };

@@ -24,7 +24,7 @@ const NOWHERE: Loc = { file: '<entrypoint>', line: 1, col: 1 };
 export function planPolicy(modules: readonly Module[], entrypoints: readonly string[]): PlanResult {
   try {
     const root = buildTree(modules);
-    const planner: Planner = { root, funcs: new Map(), pending: new Map(), builtins: new Map() };
+    const planner: Planner = { root, slots: 0, funcs: new Map(), pending: new Map(), builtins: new Map() };
     const plans: Plan[] = [];
     const anyModule: Module = modules[0] ?? {
       kind: 'Module', package: { kind: 'Package', path: [], loc: NOWHERE }, imports: [], rules: [], comments: [], loc: NOWHERE,
@@ -45,7 +45,7 @@ export function planPolicy(modules: readonly Module[], entrypoints: readonly str
       planner.pending.delete(name);
       planner.funcs.set(name, make());
     }
-    return { policy: { plans, funcs: [...planner.funcs.values()], builtins: planner.builtins }, diagnostics: [] };
+    return { policy: { plans, funcs: [...planner.funcs.values()], builtins: planner.builtins, slots: planner.slots }, diagnostics: [] };
   } catch (e) {
     if (e instanceof PlanError) {
       return { diagnostics: [error('leash_plan_unsupported', e.message, e.loc)] };

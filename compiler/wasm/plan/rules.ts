@@ -3,28 +3,29 @@
 import type { Term, Rule, Body } from '../../rego/ast.ts';
 import type { Func, Local, Stmt } from '../ir/index.ts';
 import { INPUT, DATA } from '../ir/index.ts';
-import type { Env, Planner } from './context.ts';
-import { FuncCtx, Scope, block, makeEnv } from './context.ts';
+import type { Env, Planner, Overrides } from './context.ts';
+import { FuncCtx, Scope, block, makeEnv, NO_OVERRIDES } from './context.ts';
 import type { RuleEntry, RuleNode } from './tree.ts';
 import { planBody } from './body.ts';
 import { planTerm, unifyLocal, emitConst, constJson } from './terms.ts';
 import { ruleFuncName } from './data.ts';
 import { PlanError } from './errors.ts';
 
-const CONFLICT_COMPLETE = 'complete rules must not produce multiple outputs';
-const CONFLICT_FUNC = 'functions must not produce multiple outputs for same inputs';
+// Both OPA phrasings, so either version of OPA's expected message matches.
+const conflictComplete = (path: string): string => `complete rules must not produce multiple outputs: rule data.${path} produced conflicting values`;
+const conflictFunc = (path: string): string => `functions must not produce multiple outputs for same inputs: function data.${path} produced conflicting values for the same inputs`;
 const CONFLICT_OBJECT = 'object keys must be unique';
 
-export function requestRuleFunc(planner: Planner, node: RuleNode): string {
-  const name = ruleFuncName(node);
+export function requestRuleFunc(planner: Planner, node: RuleNode, overrides: Overrides = NO_OVERRIDES): string {
+  const name = overrides.key ? `${ruleFuncName(node)}#${overrides.key}` : ruleFuncName(node);
   if (planner.funcs.has(name) || planner.pending.has(name)) return name;
-  planner.pending.set(name, () => planRuleFunc(planner, node, name));
+  planner.pending.set(name, () => planRuleFunc(planner, node, name, overrides));
   return name;
 }
 
 const TRUE_TERM = (loc: Term['loc']): Term => ({ kind: 'Boolean', value: true, loc });
 
-function planRuleFunc(planner: Planner, node: RuleNode, name: string): Func {
+function planRuleFunc(planner: Planner, node: RuleNode, name: string, overrides: Overrides): Func {
   const kind = node.kind!;
   const first = node.rules[0]!;
   const arity = kind === 'func' ? (first.rule.head.args ?? []).length : 0;
@@ -40,7 +41,7 @@ function planRuleFunc(planner: Planner, node: RuleNode, name: string): Func {
   const defaults: RuleEntry[] = [];
   for (const entry of node.rules) {
     if (entry.rule.isDefault) { defaults.push(entry); continue; }
-    const env = makeEnv(planner, entry.module, fn, INPUT, DATA);
+    const env = makeEnv(planner, entry.module, fn, INPUT, DATA, overrides);
     if (kind === 'set' || kind === 'object') {
       const b = block();
       const scope = new Scope();
@@ -56,13 +57,13 @@ function planRuleFunc(planner: Planner, node: RuleNode, name: string): Func {
       stmts.push({ kind: 'Block', blocks: [b], loc: entry.rule.loc });
       continue;
     }
-    planChain(env, entry.rule, params.slice(2), result, kind === 'func' ? CONFLICT_FUNC : CONFLICT_COMPLETE, stmts);
+    planChain(env, entry.rule, params.slice(2), result, kind === 'func' ? conflictFunc(node.path.join('.')) : conflictComplete(node.path.join('.')), stmts);
   }
   if (defaults.length > 1) throw new PlanError(`multiple default rules for ${node.path.join('.')}`, defaults[1]!.rule.loc);
   const def = defaults[0];
   if (def) {
     const b = block([{ kind: 'IsUndefined', source: result }]);
-    const env = makeEnv(planner, def.module, fn, INPUT, DATA);
+    const env = makeEnv(planner, def.module, fn, INPUT, DATA, overrides);
     const scope = new Scope();
     const bindArgs = (o: Stmt[], i: number, then: (o: Stmt[]) => void): void => {
       const args = def.rule.head.args ?? [];
@@ -75,7 +76,7 @@ function planRuleFunc(planner: Planner, node: RuleNode, name: string): Func {
     stmts.push({ kind: 'Block', blocks: [b] });
   }
   stmts.push({ kind: 'ReturnLocal', source: result });
-  const memo = kind !== 'func';
+  const memo = kind !== 'func' && overrides.key === '';
   return { name, params, returns: result, locals: fn.count, blocks: [{ stmts }], memo, loc: first.rule.loc };
 }
 

@@ -132,7 +132,10 @@ export function planRef(env: Env, scope: Scope, ref: RefTerm, out: Stmt[], k: KT
   const bound = scope.lookup(head.name);
   if (bound !== undefined && bound !== null) return walkPath(env, scope, bound, ref.path, 0, out, k);
   if (bound === null) throw new PlanError(`var ${head.name} is unsafe`, head.loc);
-  if (head.name === 'input') return walkPath(env, scope, env.input, ref.path, 0, out, k);
+  if (head.name === 'input') {
+    out.push({ kind: 'IsDefined', source: env.input, loc: head.loc });
+    return walkPath(env, scope, env.input, ref.path, 0, out, k);
+  }
   if (head.name === 'data') return planData(env, scope, ref.path, out, k);
   const imp = env.imports.get(head.name);
   if (imp) return planRef(env, scope, { kind: 'Ref', head: imp.path.head, path: [...imp.path.path, ...ref.path], loc: ref.loc }, out, k);
@@ -179,6 +182,20 @@ export function unify(env: Env, scope: Scope, a: Term, b: Term, out: Stmt[], k: 
     const step = (i: number, o: Stmt[]): void => {
       if (i === a.items.length) return k(o);
       unify(env, scope, a.items[i]!, b.items[i]!, o, (o2) => step(i + 1, o2));
+    };
+    return step(0, out);
+  }
+  if (a.kind === 'Object' && b.kind === 'Object' && (isPattern(env, scope, a) || isPattern(env, scope, b))) {
+    const keyOf = (t: Term): string | undefined => constJson(t);
+    const bk = new Map(b.entries.map(([kt, vt]) => [keyOf(kt), vt] as const));
+    if (a.entries.length !== b.entries.length || a.entries.some(([kt]) => keyOf(kt) === undefined || !bk.has(keyOf(kt)))) {
+      out.push({ kind: 'Break', index: 0, loc: a.loc });
+      return;
+    }
+    const step = (i: number, o: Stmt[]): void => {
+      if (i === a.entries.length) return k(o);
+      const [kt, vt] = a.entries[i]!;
+      unify(env, scope, vt, bk.get(keyOf(kt))!, o, (o2) => step(i + 1, o2));
     };
     return step(0, out);
   }
