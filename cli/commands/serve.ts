@@ -17,6 +17,8 @@ export interface ServeOptions {
   readonly logLevel?: string;
   readonly dev?: boolean;
   readonly redis?: string;
+  readonly upstreamUrl?: readonly string[];
+  readonly secretsFile?: string;
 }
 
 export function flagsFrom(opts: ServeOptions): ConfigInput {
@@ -33,7 +35,10 @@ export function flagsFrom(opts: ServeOptions): ConfigInput {
   if (opts.issuer !== undefined) identity['issuer'] = opts.issuer;
   if (opts.audience !== undefined) identity['audience'] = opts.audience;
   if (opts.redis !== undefined) limits['redis'] = opts.redis;
-  return { server, bundle, identity, limits };
+  const proxy: Record<string, unknown> = {};
+  if (opts.upstreamUrl !== undefined && opts.upstreamUrl.length > 0) proxy['upstreamUrls'] = opts.upstreamUrl;
+  if (opts.secretsFile !== undefined) proxy['secretsFile'] = opts.secretsFile;
+  return { server, bundle, identity, limits, proxy };
 }
 
 /** Nested merge of flag sets: later ones win field by field. */
@@ -82,6 +87,8 @@ export function registerServeCommand(program: Command): void {
     .option('--audience <aud>', 'accepted token audience(s), comma-separated')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .option('--redis <url>', 'redis://HOST:PORT: share limits and quarantine with other servers (default: in-process memory)')
+    .option('--upstream-url <name=url>', 'credential proxy: base URL for an upstream in this environment (repeatable), e.g. stripe=http://127.0.0.1:9999', (value: string, all: string[] = []) => [...all, value])
+    .option('--secrets-file <file>', 'credential proxy: JSON or YAML file of secret name → value for { secret: NAME } credentials')
     .option('--dev', 'embedded default: build policies/, dev key in .leash/, memory limits, local audit file')
     .action(async (opts: ServeOptions) => {
       const code = await runServe(opts);
