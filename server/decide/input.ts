@@ -50,6 +50,17 @@ export function splitPathAndQuery(raw: string): { path: string; query: Record<st
   return { path: raw.slice(0, q) || '/', query };
 }
 
+/** The path with credential query parameters removed (other parameters kept, in order). */
+export function scrubPath(raw: string): string {
+  const q = raw.indexOf('?');
+  if (q < 0) return raw;
+  const params = new URLSearchParams(raw.slice(q + 1));
+  const kept = new URLSearchParams();
+  for (const [k, v] of params) if (!CREDENTIAL_QUERY.test(k)) kept.append(k, v);
+  const rest = kept.toString();
+  return rest === '' ? raw.slice(0, q) : `${raw.slice(0, q)}?${rest}`;
+}
+
 /** The bearer token in an Authorization header, if any (any header-name case). */
 export function bearerToken(headers: DecisionRequest['headers']): string | undefined {
   for (const [name, value] of Object.entries(headers ?? {})) {

@@ -8,7 +8,7 @@ import type { DecisionAnswer, DecisionObserver, DecisionRequest, DecisionService
 import type { DenialCode } from '../errors.ts';
 import type { TokenVerifier } from '../identity/index.ts';
 import type { PolicyEvaluator } from '../engine/index.ts';
-import { accessOf, bearerToken, buildPolicyInput, isCredentialHeader } from './input.ts';
+import { accessOf, bearerToken, buildPolicyInput, isCredentialHeader, scrubPath, scrubQuery } from './input.ts';
 import { identityHeaders } from './headers.ts';
 import { effectiveLimits, limitVerdict } from '../limits/index.ts';
 
@@ -158,12 +158,12 @@ function denial(d: DenialSpec): DecisionAnswer {
   };
 }
 
-/** The observer sees the request without its token or credential headers. */
+/** The observer sees the request without its token, credential headers or credential query parameters. */
 function redactRequest(request: DecisionRequest): DecisionRequest {
   const { token: _token, ...rest } = request;
   const headers: Record<string, string | readonly string[] | undefined> = {};
   for (const [k, v] of Object.entries(request.headers ?? {})) if (!isCredentialHeader(k)) headers[k] = v;
-  return { ...rest, headers };
+  return { ...rest, path: scrubPath(request.path), ...(request.query ? { query: scrubQuery(request.query) } : {}), headers };
 }
 
 function assertNever(x: never): never {

@@ -119,3 +119,27 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   const text = await res.text();
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text), headers: res.headers };
 }
+
+/** Compiles Rego with Leash's own Rego → wasm compiler (no opa binary). */
+export async function compileRego(source: string): Promise<Uint8Array> {
+  const { parseModule } = await import('../../compiler/rego/index.ts');
+  const { compileWasm } = await import('../../compiler/wasm/index.ts');
+  const parsed = parseModule(source, 'fixture.rego');
+  if (!parsed.module) throw new Error(`fixture Rego does not parse: ${JSON.stringify(parsed.diagnostics)}`);
+  const compiled = compileWasm([parsed.module], ['leash/decision']);
+  if (!compiled.wasm) throw new Error(`fixture Rego does not compile: ${JSON.stringify(compiled.diagnostics)}`);
+  return compiled.wasm;
+}
+
+/**
+ * A bundle loader for fixture files holding JSON `{ revision, data }`: the wasm is a real
+ * compiled module evaluated by the real SDK; only the packaging differs from a .tar.gz.
+ */
+export async function fixtureLoader(wasm: Uint8Array): Promise<import('../../server/engine/index.ts').BundleLoader> {
+  const { createWasmEvaluator } = await import('../../server/engine/index.ts');
+  const { hostBuiltins } = await import('../../compiler/wasm/index.ts');
+  return async (bytes) => {
+    const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { revision: string; data: unknown };
+    return createWasmEvaluator({ revision: parsed.revision, wasm, data: parsed.data }, hostBuiltins);
+  };
+}
