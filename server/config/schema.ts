@@ -53,7 +53,7 @@ export const CONFIG_SPECS = {
     /** a limit-store call slower than this fails as store_unavailable */
     redisTimeoutMs: { type: 'int', default: 500, env: 'LEASH_REDIS_TIMEOUT_MS', min: 10, max: 10_000 },
     /** live buckets the in-memory store keeps at most (then it fails closed) */
-    memoryMaxKeys: { type: 'int', default: 1_000_000, env: 'LEASH_LIMITS_MEMORY_MAX_KEYS', min: 100, max: 100_000_000 },
+    memoryMaxKeys: { type: 'int', default: 500_000, env: 'LEASH_LIMITS_MEMORY_MAX_KEYS', min: 100, max: 100_000_000 },
   },
   audit: {
     /** the JSONL audit file ('' turns the file sink off) */

@@ -8,7 +8,7 @@ import { bucketKey } from './keys.ts';
 import { planBuckets } from './window.ts';
 
 export interface MemoryLimitStoreOptions {
-  /** live bucket keys kept at most (default 1,000,000: roughly 150 MB) */
+  /** live bucket keys kept at most (default 500,000: roughly 250 MB at ~500 bytes each) */
   readonly maxKeys?: number;
   /** lifetime counters are kept at most this long (default 7 days) */
   readonly maxSessionLifeMs?: number;
@@ -29,7 +29,7 @@ interface Entry {
 export const DEFAULT_MAX_SESSION_LIFE_MS = 7 * 86_400_000;
 
 export function createMemoryLimitStore(options: MemoryLimitStoreOptions = {}): MemoryLimitStore {
-  const maxKeys = options.maxKeys ?? 1_000_000;
+  const maxKeys = options.maxKeys ?? 500_000;
   const maxSessionLifeMs = options.maxSessionLifeMs ?? DEFAULT_MAX_SESSION_LIFE_MS;
   const sweepEveryMs = options.sweepEveryMs ?? 60_000;
   const entries = new Map<string, Entry>();
