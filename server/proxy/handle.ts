@@ -1,6 +1,6 @@
 // One proxied call, start to end: resolve the upstream and a safe target, read (or plan to
 // stream) the body, ask the decision service, and only when it allows inject the real
-// credential, forward, and stream the scrubbed answer back; then one audit record. Every
+// credential, forward, and stream the scrubbed answer back; then the upstream-call record. Every
 // early exit is a ProxyFailure or the decision's own denial.
 import { pipeline, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -86,12 +86,17 @@ export async function handleProxyCall(ctx: ProxyContext, request: FastifyRequest
     request.log.error({ err: error, upstream: upstream.name }, 'decision service failed; proxy call denied');
     return sendFailure(reply, proxyFailure('decision_unavailable', 'the decision service failed; the call was not forwarded'), hasBody && bytes === null);
   }
-  const audit = (upstreamCall?: DecisionRecord['upstreamCall'], final = answer): void => {
-    ctx.observer?.record({ request: decisionRequest, answer: final, timestampMs, durationNs: Number(process.hrtime.bigint() - startedNs), ...(upstreamCall ? { upstreamCall } : {}) });
+  // The decision service has recorded the decision itself; the proxy adds a second record
+  // for the same decision_id once it knows what the upstream call did. Calls to upstreams
+  // that move money or send messages are high priority.
+  const callAnswer: DecisionAnswer = upstream.sensitive ? { ...answer, priority: 'high' } : answer;
+  const audit = (upstreamCall: NonNullable<DecisionRecord['upstreamCall']>): void => {
+    ctx.observer?.record({ request: decisionRequest, answer: callAnswer, timestampMs, durationNs: Number(process.hrtime.bigint() - startedNs), upstreamCall });
   };
   if (!answer.allow || answer.status !== 200) {
-    // A denied call to an upstream that moves money or sends messages alerts at once.
-    audit(undefined, upstream.sensitive ? { ...answer, priority: 'high' } : answer);
+    // Not recorded again here: the decision service's record already carries the denial,
+    // and a denied write (every money-moving or message-sending call) alerts from it at once.
+    if (upstream.sensitive) request.log.warn({ upstream: upstream.name, decision_id: answer.decision_id, status: answer.status, code: answer.code ?? 'denied' }, 'denied call to a sensitive upstream');
     return sendDenial(reply, answer, hasBody && bytes === null);
   }
 

@@ -102,6 +102,11 @@ describe('denied refunds never reach the upstream', () => {
     expect(basic.status).toBe(200);
     expect(receivedSince(before)).toHaveLength(1);
     for (const res of [other, over, charges, anonymous]) expect(res.text()).not.toContain(STRIPE_KEY);
+    // One audit record per denial (the decision's own), high priority: it alerts once, at once.
+    const denial = leash.observer.records.filter((r) => r.answer.decision_id === other.headers['x-leash-decision-id']);
+    expect(denial).toHaveLength(1);
+    expect(denial[0]?.answer).toMatchObject({ allow: false, access: 'write', priority: 'high' });
+    expect(denial[0]?.upstreamCall).toBeUndefined();
   });
 
   it('ambiguous bodies are refused before the decision: repeated fields, duplicate JSON keys', async () => {
@@ -270,6 +275,8 @@ describe('upstream failures', () => {
     const res = await rawRequest(leash.url, '/proxy/lab/slow', { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(504);
     expect(res.json()).toMatchObject({ code: 'upstream_timeout', message: 'lab did not answer within 400 ms' });
+    const call = leash.observer.records.find((r) => r.answer.decision_id === res.json().decision_id && r.upstreamCall);
+    expect(call?.upstreamCall).toMatchObject({ upstream: 'lab', status: 504, cost: 1 });
   });
 
   it('an unreachable upstream is 502 with a reason, and the error never holds the key', async () => {
