@@ -32,6 +32,8 @@ const table: Record<string, number> = {
   'base64url.encode_no_pad': 1, 'base64url.decode': 1, 'hex.encode': 1, 'hex.decode': 1,
   'urlquery.encode': 1, 'urlquery.decode': 1, 'urlquery.encode_object': 1, 'urlquery.decode_object': 1,
   'json.marshal': 1, 'json.unmarshal': 1, 'json.is_valid': 1,
+  // patterns
+  'glob.match': 3, 'regex.match': 2, re_match: 2, 'regex.is_valid': 1,
 };
 
 /** Rego name → native implementation. Export names are `builtin_` + the name with '.' → '_'. */

@@ -21,3 +21,5 @@ export * from "./builtins-str";
 export * from "./builtins-coll";
 export { opa_value_merge, opa_value_add_path, opa_value_remove_path } from "./paths";
 export * from "./builtins-types";
+export * from "./glob";
+export * from "./regex";
