@@ -89,42 +89,52 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     onChange: (outcome) => metrics.observeReload(outcome),
   });
 
-  const limits = deps.limits ?? (await createLimitStoreFromConfig(config, app.log));
-  // audit trail, alerts and quarantine (Redis-backed when limits.redis is set)
-  const observerSetup = deps.observer ? undefined : createObserverFromConfig(config, app.log, deps.now);
-  const observer = deps.observer ?? observerSetup!.observer;
-  const decisions = createDecisionService({
-    verifier,
-    policy: () => engine.current(),
-    limits,
-    observer,
-    log: app.log,
-    evalTimeoutMs: config.bundle.evalTimeoutMs,
-    readsOnStoreUnavailable: config.limits.readsOnStoreUnavailable,
-    listeners: [metrics.observeDecision],
-    ...(deps.now ? { now: deps.now } : {}),
-  });
+  // From here on a failure must not leave the bundle watcher (or a store) running.
+  let limits: LimitStore | undefined;
+  let observer: DecisionObserver | undefined;
+  try {
+    limits = deps.limits ?? (await createLimitStoreFromConfig(config, app.log));
+    // audit trail, alerts and quarantine (Redis-backed when limits.redis is set)
+    const observerSetup = deps.observer ? undefined : createObserverFromConfig(config, app.log, deps.now);
+    observer = deps.observer ?? observerSetup!.observer;
+    const decisions = createDecisionService({
+      verifier,
+      policy: () => engine.current(),
+      limits,
+      observer,
+      log: app.log,
+      evalTimeoutMs: config.bundle.evalTimeoutMs,
+      readsOnStoreUnavailable: config.limits.readsOnStoreUnavailable,
+      listeners: [metrics.observeDecision],
+      ...(deps.now ? { now: deps.now } : {}),
+    });
 
-  app.decorate('leash', { decisions, engine, metrics, config });
-  app.addHook('onClose', async () => {
+    app.decorate('leash', { decisions, engine, metrics, config });
+    const [openLimits, openObserver] = [limits, observer];
+    app.addHook('onClose', async () => {
+      engine.close();
+      await Promise.allSettled([openLimits.close(), openObserver.close()]);
+    });
+
+    await app.register(healthRoutes);
+    await app.register(decideRoute);
+    await app.register(dataApiRoute);
+    await app.register(authzRoute);
+    if (config.admin.token && observerSetup) {
+      await app.register(adminRoutes, { token: config.admin.token, quarantine: observerSetup.quarantine, ...(deps.now ? { now: deps.now } : {}) });
+    }
+    // The credential proxy, ANY /proxy/{upstream}/... (docs/proxy.md).
+    await app.register(proxyRoutes({
+      settings: config.proxy, decisions, observer, bundle: () => evaluatorBundle(engine.current()),
+      ...(identity.certThumbprintHeader ? { certThumbprintHeader: identity.certThumbprintHeader } : {}),
+      ...(deps.env ? { env: deps.env } : {}),
+    }));
+    for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  } catch (err) {
     engine.close();
-    await Promise.allSettled([limits.close(), observer.close()]);
-  });
-
-  await app.register(healthRoutes);
-  await app.register(decideRoute);
-  await app.register(dataApiRoute);
-  await app.register(authzRoute);
-  if (config.admin.token && observerSetup) {
-    await app.register(adminRoutes, { token: config.admin.token, quarantine: observerSetup.quarantine, ...(deps.now ? { now: deps.now } : {}) });
+    await Promise.allSettled([limits?.close(), observer?.close()]);
+    throw err;
   }
-  // The credential proxy, ANY /proxy/{upstream}/... (docs/proxy.md).
-  await app.register(proxyRoutes({
-    settings: config.proxy, decisions, observer, bundle: () => evaluatorBundle(engine.current()),
-    ...(identity.certThumbprintHeader ? { certThumbprintHeader: identity.certThumbprintHeader } : {}),
-    ...(deps.env ? { env: deps.env } : {}),
-  }));
-  for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }
 
