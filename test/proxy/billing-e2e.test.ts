@@ -1,0 +1,106 @@
+// The billing scenario with everything real: policies/billing-agent.policy.ts compiled by
+// Leash's own pipeline (DSL → Rego → wasm → bundle), evaluated by the OPA wasm SDK in the
+// real server, real agent JWTs, the in-memory limit store, and the upstream metadata read
+// from the bundle's data.json. Only Stripe is a local stand-in.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compile, readBundle } from '../../compiler/index.ts';
+import { hostBuiltins } from '../../compiler/wasm/index.ts';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig } from '../../server/config/index.ts';
+import { createWasmEvaluator } from '../../server/engine/index.ts';
+import { form, rawRequest } from './client.ts';
+import { AUDIENCE, billingClaims, ISSUER, LogCapture, makeKeys, RecordingObserver, startFakeUpstream, STRIPE_KEY, type FakeUpstream, type Keys } from './helpers.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+let keys: Keys;
+let fake: FakeUpstream;
+let url: string;
+let close: () => Promise<void>;
+let observer: RecordingObserver;
+
+beforeAll(async () => {
+  keys = await makeKeys();
+  fake = await startFakeUpstream();
+  const compiled = await compile([join(ROOT, 'policies/billing-agent.policy.ts')], { root: ROOT });
+  const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 || !compiled.bundle) throw new Error(`the billing policy does not compile: ${errors.map((d) => d.message).join('; ')}`);
+  const dir = mkdtempSync(join(tmpdir(), 'leash-proxy-e2e-'));
+  const bundlePath = join(dir, 'bundle.tar.gz');
+  writeFileSync(bundlePath, compiled.bundle);
+  const config = loadConfig({
+    env: {},
+    flags: {
+      server: { logLevel: 'info' },
+      bundle: { path: bundlePath, watch: false },
+      identity: { jwks: keys.jwksPath, issuer: [ISSUER], audience: [AUDIENCE] },
+      proxy: { upstreamUrls: [`stripe=${fake.url}`] },
+    },
+  });
+  observer = new RecordingObserver();
+  // The .tar.gz read with the compiler's reader; the evaluator also carries data.json, where
+  // the proxy finds the upstream metadata.
+  const loadBundle = async (bytes: Uint8Array) => {
+    const bundle = await readBundle(bytes);
+    if (!bundle.wasm) throw new Error('the compiled bundle has no policy.wasm');
+    const evaluator = await createWasmEvaluator({ revision: bundle.manifest?.revision ?? 'unknown', wasm: bundle.wasm, data: bundle.data }, hostBuiltins);
+    return { ...evaluator, data: bundle.data };
+  };
+  const app = await buildApp(config, { observer, logStream: new LogCapture(), loadBundle, env: { STRIPE_API_KEY: STRIPE_KEY } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  close = () => app.close();
+}, 120_000);
+
+afterAll(async () => {
+  await close?.();
+  await fake?.close();
+});
+
+const refund = (token: string, fields: Record<string, string | number>) =>
+  rawRequest(url, '/proxy/stripe/v1/refunds', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: form(fields) });
+
+describe('billing agent through the compiled policy', () => {
+  it('refunds its own charge up to the cap with the real key, which it never sees', async () => {
+    const token = await keys.sign(billingClaims('billing-e2e-1', 'ch_3MmlLr', 5000));
+    const before = fake.received.length;
+    const res = await refund(token, { charge: 'ch_3MmlLr', amount: 5000 });
+    expect(res.status).toBe(200);
+    const got = fake.received.slice(before);
+    expect(got.map((r) => [r.method, r.url, r.headers['authorization']])).toEqual([['POST', '/v1/refunds', `Bearer ${STRIPE_KEY}`]]);
+    expect(res.text()).not.toContain(STRIPE_KEY);
+    const call = observer.records.find((r) => r.answer.decision_id === res.headers['x-leash-decision-id'] && r.upstreamCall);
+    expect(call?.answer.rule).toContain('refunds');
+    expect(call?.upstreamCall).toMatchObject({ upstream: 'stripe', status: 200 });
+  });
+
+  it('is denied another charge, an amount over the cap, no amount, and any other endpoint; none reaches Stripe', async () => {
+    const token = await keys.sign(billingClaims('billing-e2e-2', 'ch_mine', 5000));
+    const before = fake.received.length;
+    const other = await refund(token, { charge: 'ch_other', amount: 10 });
+    expect(other.status).toBe(403);
+    expect(other.json().reasons.join(' ')).toContain('ch_mine');
+    expect((await refund(token, { charge: 'ch_mine', amount: 5001 })).status).toBe(403);
+    expect((await refund(token, { charge: 'ch_mine' })).status).toBe(403);
+    const charge = await rawRequest(url, '/proxy/stripe/v1/charges', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: form({ amount: 10 }) });
+    expect(charge.status).toBe(403);
+    expect(fake.received.length).toBe(before);
+  });
+
+  it('holds 20 calls a day per agent; a second agent on the same API key keeps its own 20', async () => {
+    const first = await keys.sign(billingClaims('billing-e2e-limit-a', 'ch_a', 100, 'key-shared'));
+    const second = await keys.sign(billingClaims('billing-e2e-limit-b', 'ch_b', 100, 'key-shared'));
+    const before = fake.received.length;
+    for (let i = 0; i < 20; i++) expect((await refund(first, { charge: 'ch_a', amount: 1 })).status).toBe(200);
+    const over = await refund(first, { charge: 'ch_a', amount: 1 });
+    expect(over.status).toBe(429);
+    expect(over.headers['retry-after']).toBeDefined();
+    expect((await refund(second, { charge: 'ch_b', amount: 1 })).status).toBe(200);
+    expect(fake.received.length - before).toBe(21);
+  });
+});
