@@ -27,7 +27,7 @@ export default definePolicy<BillingClaims>({
             // Stripe refunds the whole charge when `amount` is absent, so it is required here.
             when: ({ body, task }) =>
               body.charge === task.chargeId && Number(body.amount) > 0 && Number(body.amount) <= task.maxRefund,
-            reason: ({ task }) => `task allows refunds of charge ${task.chargeId} up to ${task.maxRefund}`,
+            reason: ({ task }) => `task allows refunds of charge ${task.chargeId} only, of at most the task's maxRefund`,
           },
         }),
       },

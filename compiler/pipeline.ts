@@ -1,0 +1,187 @@
+// The compiler as one named, ordered list of stages. Policy sources and hand-written Rego
+// go in; an OPA bundle (and every intermediate form, for --dump-after) comes out, with the
+// diagnostics of every stage. Stages share data, never state; the order below is the order
+// of the STAGES list, and each comment says why a stage sits where it does.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { error, hasErrors, type Diagnostic } from './diagnostics/index.ts';
+import { DECISION_ENTRYPOINT } from './contract.ts';
+import { checkModules, parseModule, printModule, type Module } from './rego/index.ts';
+import { checkPolicies, extractPolicies, lowerPolicies, type ExtractedPolicy, type LoweredPolicies } from './extract/index.ts';
+import { writeBundle } from './bundle/index.ts';
+import { compileWasm, printPolicy } from './wasm/index.ts';
+
+export const STAGES = [
+  // 1. TypeScript first: a policy that does not type-check (a misspelt claim) must never
+  //    reach translation, whose answers rely on the checker's types.
+  'extract',
+  // 2. Cross-policy checks need every policy extracted: unique rule, route and upstream names.
+  'check',
+  // 3. Lower the checked models to Rego ASTs (one module per policy plus the decision module).
+  'lower',
+  // 4. Print: the bundle carries Rego text, and what we ship is what we check next.
+  'print',
+  // 5. Parse the printed text together with hand-written .rego: from here on, generated and
+  //    hand-written modules are the same thing, with locations in the .rego files.
+  'parse',
+  // 6. Check the whole module set the way OPA would before any code is generated.
+  'check-rego',
+  // 7-8. Plan and emit wasm from checked Rego only (optional: --no-wasm skips both).
+  'plan',
+  'emit-wasm',
+  // 9. Bundle last: it packs the outputs of the stages above, byte for byte reproducibly.
+  'bundle',
+] as const;
+
+export type StageName = (typeof STAGES)[number];
+
+export interface CompileOptions {
+  /** Paths in diagnostics and in the bundle are relative to this (default: cwd). */
+  readonly root?: string;
+  /** Compile to policy.wasm (default true). */
+  readonly wasm?: boolean;
+  /** Stop after this stage and return its dump. */
+  readonly dumpAfter?: StageName;
+}
+
+export interface CompiledFile {
+  /** bundle path ('leash/decision.rego', 'data.json', 'policy.wasm') */
+  readonly path: string;
+  readonly content: string | Uint8Array;
+}
+
+export interface CompileResult {
+  readonly diagnostics: readonly Diagnostic[];
+  /** the files the bundle holds (so far, when stopped early) */
+  readonly files: readonly CompiledFile[];
+  /** the .tar.gz bytes, when the bundle stage ran */
+  readonly bundle?: Uint8Array;
+  /** the last stage that ran */
+  readonly stoppedAfter: StageName | null;
+  /** a readable form of what the stopped-after stage produced */
+  readonly dump?: string;
+}
+
+/** Expand paths into `.policy.ts` and `.rego` files (folders recursively, sorted). */
+export function resolveInputs(paths: readonly string[]): { policies: string[]; rego: string[]; diagnostics: Diagnostic[] } {
+  const policies: string[] = [];
+  const rego: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const visit = (p: string, named: boolean): void => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      diagnostics.push(error('leash_project_error', `cannot read ${p}: no such file or directory`));
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p).sort()) {
+        if (name.startsWith('.') || name === 'node_modules') continue;
+        visit(path.join(p, name), false);
+      }
+    } else if (p.endsWith('.policy.ts')) policies.push(p);
+    else if (p.endsWith('.rego')) rego.push(p);
+    else if (named) diagnostics.push(error('leash_project_error', `${p} is neither a .policy.ts nor a .rego file`));
+  };
+  for (const p of paths) visit(p, true);
+  if (diagnostics.length === 0 && policies.length === 0 && rego.length === 0) {
+    diagnostics.push(error('leash_project_error', `no .policy.ts or .rego files in ${paths.join(', ')}`));
+  }
+  return { policies, rego, diagnostics };
+}
+
+const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
+
+/** Run the stages in order; stop at the first stage with errors, or after `dumpAfter`. */
+export async function compile(paths: readonly string[], options: CompileOptions = {}): Promise<CompileResult> {
+  const root = path.resolve(options.root ?? process.cwd());
+  const diagnostics: Diagnostic[] = [];
+  const stop = (stage: StageName, dump: string | undefined, files: readonly CompiledFile[] = []): CompileResult =>
+    ({ diagnostics, files, stoppedAfter: stage, ...(dump !== undefined ? { dump } : {}) });
+  const failed = (stage: StageName | null, files: readonly CompiledFile[] = []): CompileResult => ({ diagnostics, files, stoppedAfter: stage });
+
+  const inputs = resolveInputs(paths.length > 0 ? paths : ['policies']);
+  diagnostics.push(...inputs.diagnostics);
+  if (hasErrors(diagnostics)) return failed(null);
+
+  // extract
+  const extracted = extractPolicies(inputs.policies, root);
+  diagnostics.push(...extracted.diagnostics);
+  if (hasErrors(diagnostics)) return failed(null);
+  const policies: readonly ExtractedPolicy[] = extracted.policies;
+  if (options.dumpAfter === 'extract') return stop('extract', json(policies));
+
+  // check
+  diagnostics.push(...checkPolicies(policies));
+  if (hasErrors(diagnostics)) return failed('extract');
+  if (options.dumpAfter === 'check') return stop('check', json(policies));
+
+  // lower
+  const lowered: LoweredPolicies | null = policies.length > 0 ? lowerPolicies(policies) : null;
+  if (options.dumpAfter === 'lower') return stop('lower', json(lowered?.modules ?? []));
+
+  // print
+  const sources: { path: string; source: string; generated: boolean }[] = [];
+  for (const m of lowered?.modules ?? []) sources.push({ path: m.path, source: printModule(m.module), generated: true });
+  for (const file of inputs.rego) {
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch (e) {
+      diagnostics.push(error('leash_project_error', `cannot read ${file}: ${(e as Error).message}`));
+      continue;
+    }
+    sources.push({ path: bundlePathOf(file, root), source, generated: false });
+  }
+  if (hasErrors(diagnostics)) return failed('lower');
+  const data = lowered?.data ?? {};
+  const regoFiles: CompiledFile[] = [
+    { path: 'data.json', content: json(data) },
+    ...sources.map((s) => ({ path: s.path, content: s.source })),
+  ];
+  if (options.dumpAfter === 'print') return stop('print', sources.map((s) => `# ---- ${s.path}\n${s.source}`).join('\n'), regoFiles);
+
+  // parse
+  const modules: Module[] = [];
+  for (const s of sources) {
+    const r = parseModule(s.source, s.path);
+    diagnostics.push(...r.diagnostics);
+    if (r.module) modules.push(r.module);
+  }
+  if (hasErrors(diagnostics)) return failed('print', regoFiles);
+  if (options.dumpAfter === 'parse') return stop('parse', json(modules.map((m) => ({ file: m.loc.file, package: m.package.path, rules: m.rules.length }))), regoFiles);
+
+  // check-rego
+  diagnostics.push(...checkModules(modules));
+  if (hasErrors(diagnostics)) return failed('parse', regoFiles);
+  if (options.dumpAfter === 'check-rego') return stop('check-rego', json(modules.map((m) => m.loc.file)), regoFiles);
+
+  // plan + emit-wasm (optional), only when a decision entrypoint exists
+  let wasm: Uint8Array | undefined;
+  if (options.wasm !== false && lowered) {
+    let planText: string | undefined;
+    const r = compileWasm(modules, [DECISION_ENTRYPOINT], { onPlan: (p) => { planText = printPolicy(p); } });
+    diagnostics.push(...r.diagnostics);
+    if (options.dumpAfter === 'plan') return planText !== undefined ? stop('plan', planText, regoFiles) : failed('check-rego', regoFiles);
+    if (hasErrors(diagnostics) || !r.wasm) return failed(planText !== undefined ? 'plan' : 'check-rego', regoFiles);
+    wasm = r.wasm;
+  } else if (options.dumpAfter === 'plan' || options.dumpAfter === 'emit-wasm') {
+    diagnostics.push(error('leash_project_error', `--dump-after ${options.dumpAfter} needs the wasm stages (drop --no-wasm; a .policy.ts source provides the entrypoint)`));
+    return failed('check-rego', regoFiles);
+  }
+  const files: CompiledFile[] = wasm ? [...regoFiles, { path: 'policy.wasm', content: wasm }] : regoFiles;
+  if (options.dumpAfter === 'emit-wasm') return stop('emit-wasm', `policy.wasm: ${wasm?.length ?? 0} bytes\n`, files);
+
+  // bundle
+  const roots = new Set<string>(lowered ? ['leash'] : []);
+  for (const m of modules) if (m.package.path[0] !== undefined) roots.add(m.package.path[0]);
+  const bundle = await writeBundle({ modules: sources.map((s) => ({ path: s.path, source: s.source })), data, roots: [...roots], ...(wasm ? { wasm } : {}) });
+  return { diagnostics, files, bundle, stoppedAfter: 'bundle', ...(options.dumpAfter === 'bundle' ? { dump: `bundle: ${bundle.length} bytes\n` } : {}) };
+}
+
+/** Where a hand-written .rego file goes in the bundle: its path under the root. */
+function bundlePathOf(file: string, root: string): string {
+  const rel = path.relative(root, path.resolve(file)).split(path.sep).join('/');
+  return rel.startsWith('..') ? path.basename(file) : rel;
+}
