@@ -33,6 +33,7 @@ const table: Record<string, number> = {
   'urlquery.encode': 1, 'urlquery.decode': 1, 'urlquery.encode_object': 1, 'urlquery.decode_object': 1,
   'json.marshal': 1, 'json.unmarshal': 1, 'json.is_valid': 1,
   // patterns
+  sprintf: 2, format_int: 2,
   'glob.match': 3, 'regex.match': 2, re_match: 2, 'regex.is_valid': 1,
 };
 

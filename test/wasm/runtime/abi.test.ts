@@ -99,8 +99,8 @@ describe('wasm runtime ABI through the opa-wasm SDK', () => {
 
   it('parses Rego value text with sets and dumps it back in Rego syntax', async () => {
     const policy = await load(bytes);
-    expect(dumpRaw(policy, '{3, 1, "a", {2, 1}, set(), [1]}', 'value')).toBe('{1,3,"a",[1],set(),{1,2}}');
-    expect(dumpRaw(policy, '{1: "x", "k": {true}}', 'value')).toBe('{1:"x","k":{true}}');
+    expect(dumpRaw(policy, '{3, 1, "a", {2, 1}, set(), [1]}', 'value')).toBe('{1, 3, "a", [1], set(), {1, 2}}');
+    expect(dumpRaw(policy, '{1: "x", "k": {true}}', 'value')).toBe('{1: "x", "k": {true}}');
     expect(dumpRaw(policy, '{3, 1}', 'json-from-value')).toBe('[1,3]');
   });
 

@@ -108,6 +108,14 @@ const cases: [string, string, Outcome][] = [
   ['regex.match', '["^(ab)+$", "ababab"]', v(true)], ['regex.match', '["^(ab)+?$", "aba"]', v(false)],
   ['regex.match', '["(", "x"]', { error: 'regex.match: error parsing regexp' }],
   ['regex.is_valid', '["[a-"]', v(false)], ['regex.is_valid', '["a|b"]', v(true)],
+  ['sprintf', '["%s", [123456789123456789123]]', v('123456789123456789123')],
+  ['sprintf', '["%d items for %s", [3, "bob"]]', v('3 items for bob')],
+  ['sprintf', '["%v|%v|%v|%v", [1.5, true, null, {"a": [1, {2}]}]]', v('1.5|true|null|{"a": [1, {2}]}')],
+  ['sprintf', '["%.2f %f", [3.14159, 2.5]]', v('3.14 2.500000')], ['sprintf', '["%5d|%-5s|%05d", [42, "ab", -7]]', v('   42|ab   |-0007')],
+  ['sprintf', '["%x %X %o %b", [255, 255, 8, 5]]', v('ff FF 10 101')], ['sprintf', '["%q", ["a\\"b"]]', v('"a\\"b"')],
+  ['sprintf', '["%d %d", [1]]', v('1 %!d(MISSING)')], ['sprintf', '["100%%", []]', v('100%')],
+  ['sprintf', '["%s", [1]]', v('%!s(int=1)')], ['sprintf', '["%v", [0.00001]]', v('1e-05')], ['sprintf', '["%e", [1234.5678]]', v('1.234568e+03')],
+  ['format_int', '[255, 16]', v('ff')], ['format_int', '[-5.9, 2]', v('-110')], ['format_int', '[10, 10]', v('10')],
 ];
 
 describe('native builtins through the SDK', () => {

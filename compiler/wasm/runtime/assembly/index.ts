@@ -23,3 +23,4 @@ export { opa_value_merge, opa_value_add_path, opa_value_remove_path } from "./pa
 export * from "./builtins-types";
 export * from "./glob";
 export * from "./regex";
+export * from "./builtins-fmt";

@@ -263,6 +263,9 @@ export function dumpNumber(v: usize): void {
   wBytes(strPtr(v), lenOf(v));
 }
 
+// sep writes ',' (JSON) or ', ' (Rego text, as OPA prints values).
+function sep(asRego: bool): void { wByte(0x2c); if (asRego) wByte(0x20); }
+
 export function dumpValue(v: usize, asRego: bool): void {
   switch (tagOf(v)) {
     case T_NULL: wStr("null"); return;
@@ -272,7 +275,7 @@ export function dumpValue(v: usize, asRego: bool): void {
     case T_ARRAY: {
       wByte(0x5b);
       let n = lenOf(v);
-      for (let i: u32 = 0; i < n; i++) { if (i) wByte(0x2c); dumpValue(arrGet(v, i), asRego); }
+      for (let i: u32 = 0; i < n; i++) { if (i) sep(asRego); dumpValue(arrGet(v, i), asRego); }
       wByte(0x5d);
       return;
     }
@@ -280,7 +283,7 @@ export function dumpValue(v: usize, asRego: bool): void {
       let n = lenOf(v);
       if (asRego && n == 0) { wStr("set()"); return; }
       wByte(asRego ? 0x7b : 0x5b);
-      for (let i: u32 = 0; i < n; i++) { if (i) wByte(0x2c); dumpValue(arrGet(v, i), asRego); }
+      for (let i: u32 = 0; i < n; i++) { if (i) sep(asRego); dumpValue(arrGet(v, i), asRego); }
       wByte(asRego ? 0x7d : 0x5d);
       return;
     }
@@ -288,11 +291,12 @@ export function dumpValue(v: usize, asRego: bool): void {
       wByte(0x7b);
       let n = lenOf(v);
       for (let i: u32 = 0; i < n; i++) {
-        if (i) wByte(0x2c);
+        if (i) sep(asRego);
         let k = objKey(v, i);
         if (tagOf(k) == T_STRING || asRego) dumpValue(k, asRego);
         else { let s = toJsonString(k); dumpString(strPtr(s), lenOf(s)); }
         wByte(0x3a);
+        if (asRego) wByte(0x20);
         dumpValue(objVal(v, i), asRego);
       }
       wByte(0x7d);
