@@ -17,7 +17,7 @@ const CHUNKS = 32; // 8 MiB, far over the 64 KiB inspect limit set below
 beforeAll(async () => {
   keys = await makeKeys();
   fake = await startFakeUpstream();
-  leash = await startProxyServer(keys, { upstreamUrl: fake.url, limits: { inspectBodyBytes: 64 * 1024, maxBodyBytes: 16 * 1024 * 1024 } });
+  leash = await startProxyServer(keys, { upstreamUrl: fake.url, limits: { inspectBodyBytes: 64 * 1024, maxBodyBytes: 16 * 1024 * 1024, requestBodyTimeoutMs: 1_000 } });
 });
 afterAll(async () => {
   await leash?.close();
@@ -102,6 +102,26 @@ describe('a chunked body that grows past the request limit', () => {
     // Either the 413 arrives, or the proxy closed the socket under the agent's writes first.
     expect([413, 'reset']).toContain(status);
     expect(upstreamEnded).toBe(false);
+  });
+});
+
+describe('a stalled request body', () => {
+  it('is 408 and nothing is decided or forwarded', async () => {
+    const token = await keys.sign(billingClaims('stalled', 'ch_1', 100));
+    const before = fake.received.length;
+    const records = leash.observer.records.length;
+    const url = new URL(leash.url);
+    const req = request({ host: url.hostname, port: url.port, method: 'POST', path: '/proxy/stripe/v1/refunds', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded', 'content-length': '100' } });
+    req.on('error', () => {});
+    req.write('charge=ch_1&amount=');
+    const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    expect(res.statusCode).toBe(408);
+    expect(JSON.parse(Buffer.concat(chunks).toString()).code).toBe('request_body_timeout');
+    req.destroy();
+    expect(fake.received.length).toBe(before);
+    expect(leash.observer.records.length).toBe(records);
   });
 });
 
