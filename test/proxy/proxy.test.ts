@@ -16,7 +16,7 @@ let leash: ProxyServer;
 beforeAll(async () => {
   keys = await makeKeys();
   fake = await startFakeUpstream();
-  leash = await startProxyServer(keys, { upstreamUrl: fake.url, limits: { headersTimeoutMs: 400 } });
+  leash = await startProxyServer(keys, { upstreamUrl: fake.url, limits: { headersTimeoutMs: 1_000 } });
 });
 afterAll(async () => {
   await leash?.close();
@@ -274,7 +274,7 @@ describe('upstream failures', () => {
     const token = await keys.sign(billingClaims('lab-bot', 'ch', 1));
     const res = await rawRequest(leash.url, '/proxy/lab/slow', { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(504);
-    expect(res.json()).toMatchObject({ code: 'upstream_timeout', message: 'lab did not answer within 400 ms' });
+    expect(res.json()).toMatchObject({ code: 'upstream_timeout', message: 'lab did not answer within 1000 ms' });
     const call = leash.observer.records.find((r) => r.answer.decision_id === res.json().decision_id && r.upstreamCall);
     expect(call?.upstreamCall).toMatchObject({ upstream: 'lab', status: 504, cost: 1 });
   });
