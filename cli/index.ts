@@ -1,6 +1,8 @@
 // The `leash` command line: one commander program, one file per command under commands/.
 // Each command registers itself here; bin/leash.mjs imports this file.
 import { Command } from 'commander';
+import { registerBuildCommand } from './commands/build.ts';
+import { registerCheckCommand } from './commands/check.ts';
 import { registerFmtCommand } from './commands/fmt.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTokenCommand } from './commands/token.ts';
@@ -8,6 +10,8 @@ import { registerTokenCommand } from './commands/token.ts';
 const program = new Command();
 program.name('leash').description('Policy decision service for AI agents that call APIs');
 
+registerBuildCommand(program);
+registerCheckCommand(program);
 registerFmtCommand(program);
 registerServeCommand(program);
 registerTokenCommand(program);

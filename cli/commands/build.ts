@@ -1,0 +1,53 @@
+// `leash build [paths...] [-o bundle.tar.gz]`: compile .policy.ts and .rego files (or folders
+// of them; default policies/) into a reproducible OPA bundle. `--dump-after STAGE` prints
+// that stage's output instead; diagnostics print as file:line:col: CODE: message.
+import { writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { compile, formatDiagnostic, hasErrors, readBundle, STAGES, type StageName } from '../../compiler/index.ts';
+
+export interface BuildOptions {
+  readonly output?: string;
+  readonly wasm?: boolean;
+  readonly dumpAfter?: StageName;
+}
+
+export interface CommandIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+/** Runs the command; returns the exit code (0 ok, 1 diagnostics). */
+export async function runBuild(paths: readonly string[], opts: BuildOptions, io: CommandIo): Promise<number> {
+  const result = await compile(paths, { ...(opts.wasm === false ? { wasm: false } : {}), ...(opts.dumpAfter ? { dumpAfter: opts.dumpAfter } : {}) });
+  for (const d of result.diagnostics) io.err(formatDiagnostic(d));
+  if (hasErrors(result.diagnostics)) return 1;
+  if (opts.dumpAfter) {
+    io.out((result.dump ?? '').replace(/\n$/, ''));
+    return 0;
+  }
+  if (!result.bundle) return 1;
+  const out = opts.output ?? 'bundle.tar.gz';
+  try {
+    writeFileSync(out, result.bundle);
+  } catch (e) {
+    io.err(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return 1;
+  }
+  const bundle = await readBundle(result.bundle);
+  io.out(`wrote ${out} (${result.bundle.length} bytes, revision ${bundle.manifest?.revision.slice(0, 12) ?? '?'})`);
+  for (const f of result.files) io.out(`  ${f.path}${typeof f.content === 'string' ? '' : ` (${f.content.length} bytes)`}`);
+  return 0;
+}
+
+export function registerBuildCommand(program: Command): void {
+  program
+    .command('build')
+    .description('compile .policy.ts / .rego files or folders (default policies/) into an OPA bundle')
+    .argument('[paths...]', '.policy.ts files, .rego files or folders of them', [])
+    .option('-o, --output <file>', 'where to write the bundle', 'bundle.tar.gz')
+    .option('--no-wasm', 'skip the wasm stages (the bundle then holds Rego only)')
+    .addOption(new Option('--dump-after <stage>', 'print the output of a stage and stop').choices([...STAGES]))
+    .action(async (paths: string[], opts: BuildOptions) => {
+      process.exitCode = await runBuild(paths, opts, { out: (t) => console.log(t), err: (t) => console.error(t) });
+    });
+}
