@@ -11,7 +11,7 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** True when `s` can be written bare (`a.s`, a rule name); otherwise it needs `["..."]`. */
 export function isPrintableIdent(s: string): boolean {
-  return IDENT.test(s) && !KEYWORDS.has(s);
+  return IDENT.test(s) && !KEYWORDS.has(s) && s !== '_';
 }
 
 /** A double-quoted Rego string literal for `s`. */

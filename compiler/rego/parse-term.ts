@@ -5,7 +5,7 @@ import {
   MEMBER_2, MEMBER_3,
   type Body, type Expr, type Term, type VarTerm, type With, type RefTerm, type Loc,
 } from './ast.ts';
-import type { Cursor } from './parse-cursor.ts';
+import { ParseFailure, type Cursor } from './parse-cursor.ts';
 import { printRef } from './print.ts';
 
 const RELATION: Readonly<Record<string, string>> = { '==': 'equal', '!=': 'neq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
@@ -47,8 +47,19 @@ export function parseLiteral(c: Cursor): Expr {
   if (c.isKw('every')) return { kind: 'Expr', negated: false, node: parseEvery(c), with: parseWiths(c), loc };
   const negated = c.eatKw('not');
   if (negated && (c.isKw('some') || c.isKw('every') || c.isKw('not'))) c.fail('expected an expression after `not`');
-  if (negated && c.isOp('{')) c.fail('body negation `not { ... }` needs `import future.keywords.not`, which Leash does not support; move the body into a helper rule and negate that');
-  const node = parseExprTerm(c);
+  let node: Term;
+  if (negated && c.isOp('{')) {
+    // `not {1, 2}` negates a set; `not { body }` is OPA's newer body negation, not supported.
+    const at = c.tok;
+    try {
+      node = parseExprTerm(c);
+    } catch (e) {
+      if (!(e instanceof ParseFailure)) throw e;
+      c.fail('body negation `not { ... }` (future.keywords.not) is not supported; move the body into a helper rule and negate that', at);
+    }
+  } else {
+    node = parseExprTerm(c);
+  }
   return { kind: 'Expr', negated, node, with: parseWiths(c), loc };
 }
 
@@ -160,11 +171,16 @@ function parseAnd(c: Cursor): Term {
 
 function parseArith(c: Cursor): Term {
   let lhs = parseFactor(c);
-  while (c.tok.t === 'op' && ARITH[c.tok.v] !== undefined) {
+  while (c.tok.t === 'op' && ARITH[c.tok.v] !== undefined && !startsNegativeNumber(c)) {
     const op = ARITH[c.next().v]!;
     lhs = call(op, [lhs, parseFactor(c)], lhs.loc);
   }
   return lhs;
+}
+
+/** `-1` at the start of a line begins a new expression; it does not subtract. */
+function startsNegativeNumber(c: Cursor): boolean {
+  return c.tok.nl && c.isOp('-') && c.peek().t === 'number' && !c.peek().ws;
 }
 
 function parseFactor(c: Cursor): Term {
