@@ -113,7 +113,14 @@ export async function handleProxyCall(ctx: ProxyContext, request: FastifyRequest
   let body: Buffer | Readable | null = bytes;
   if (streamed && hasBody) {
     const counter = countingStream(ctx.limits.maxBodyBytes, ctx.limits.requestBodyTimeoutMs);
-    pipeline(raw, counter, () => {});
+    // pipe, not pipeline: when the counter fails (too large, stalled) the agent's socket must
+    // stay open for the 413/408 answer; the rest of its body is left unread and the
+    // connection closes after the answer.
+    raw.pipe(counter);
+    counter.once('error', () => {
+      raw.unpipe(counter);
+      raw.pause();
+    });
     body = counter;
   }
   const forwardStart = performance.now();
