@@ -10,8 +10,8 @@ import { parseArgs } from 'node:util';
 import { runEngines } from './engines/index.ts';
 import { buildFloorModule } from './engines/leash.ts';
 import { runHttp } from './http/index.ts';
-import { buildWithCli, cliAvailable, failureText, REPO_ROOT } from './lib/bundle.ts';
-import { FOREIGN_SCRIPTS, runCompiler, runForeign, type ForeignRun } from './lib/compiler-section.ts';
+import { buildExampleBundle } from './lib/bundle.ts';
+import { FOREIGN_SCRIPTS, runCompiler, runForeign, type FirstBuild, type ForeignRun } from './lib/compiler-section.ts';
 import { renderHeader, type RunSettings } from './lib/header.ts';
 import { composeResults, extractSection, readResults, RESULTS_PATH, stripSections, type Section } from './lib/results.ts';
 
@@ -48,21 +48,14 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 async function prepareBundles(workDir: string): Promise<{
   bundle: { path: string } | { missing: string };
   floor: { wasm: Uint8Array } | { missing: string };
-  firstBuild: { ms: number; bundle: string } | { missing: string };
+  firstBuild: FirstBuild;
 }> {
   const floorBuilt = await buildFloorModule();
   const floor = floorBuilt.ok ? { wasm: floorBuilt.wasm } : { missing: floorBuilt.reason };
-  if (!cliAvailable()) {
-    const missing = 'the leash CLI (cli/index.ts) is not available yet';
-    return { bundle: { missing }, floor, firstBuild: { missing } };
-  }
   log('building the example bundle');
-  const built = await buildWithCli([join(REPO_ROOT, 'policies')], join(workDir, 'bundle.tar.gz'));
-  if (!built.ok) {
-    const missing = `leash build failed (${failureText(built.result)})`;
-    return { bundle: { missing }, floor, firstBuild: { missing } };
-  }
-  return { bundle: { path: built.out }, floor, firstBuild: { ms: built.ms, bundle: built.out } };
+  const built = await buildExampleBundle(join(workDir, 'bundle.tar.gz'));
+  if (!built.ok) return { bundle: { missing: built.problem }, floor, firstBuild: { missing: built.problem } };
+  return { bundle: { path: built.out }, floor, firstBuild: { ms: built.ms, bundle: built.out, method: built.method } };
 }
 
 async function main(): Promise<number> {

@@ -21,7 +21,7 @@ m = r.sub.role == p.role && regexMatch(r.act, p.act) && keyMatch2(r.obj, p.obj) 
 `;
 
 export const CASBIN_POLICY = `
-p, support, /customers/:customerId/records/:recordId, ^(GET|HEAD|OPTIONS)$, customerId
+p, support, /customers/:customerId/records/:recordId, ^GET$, customerId
 p, support, /tickets/:ticketId, ^(PATCH|PUT|POST)$, ticketId
 p, support, /tickets/:ticketId/comments, ^(PATCH|PUT|POST)$, ticketId
 `;

@@ -11,7 +11,7 @@ export const CEDAR_POLICIES = `
 @id("customerRecords.read")
 permit (
   principal is Agent,
-  action in [Action::"GET", Action::"HEAD", Action::"OPTIONS"],
+  action == Action::"GET",
   resource is Route
 ) when {
   principal.role == "support" &&

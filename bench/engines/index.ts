@@ -17,6 +17,7 @@ import type { Engine, EngineSetup, Unavailable } from './engine.ts';
 import { checkEquivalence, describeMismatch, type EquivalenceReport } from './equivalence.ts';
 import { engineFromBundle, engineFromWasm } from './leash.ts';
 import { referenceEngine } from './reference.ts';
+import { createDslReferenceEngine } from './dsl-reference.ts';
 import { generateInputs } from './scenario.ts';
 
 export { checkEquivalence, describeMismatch } from './equivalence.ts';
@@ -24,6 +25,7 @@ export { createCasbinEngine } from './casbin.ts';
 export { createCedarEngine } from './cedar.ts';
 export { engineFromBundle, engineFromWasm, buildFloorModule, FLOOR_REGO } from './leash.ts';
 export { referenceEngine } from './reference.ts';
+export { createDslReferenceEngine } from './dsl-reference.ts';
 export { generateInputs, KNOWN_DECISIONS, scenarioInput } from './scenario.ts';
 export type { Engine, EngineSetup, Unavailable } from './engine.ts';
 
@@ -100,12 +102,14 @@ export async function runEngines(options: EngineOptions): Promise<EngineResults>
   const { leash, floor } = await setUpLeash(options);
   const deciders: Engine[] = [createCedarEngine(), await createCasbinEngine(), referenceEngine];
   const missing: Unavailable[] = [];
+  const dsl = await createDslReferenceEngine();
+  if (dsl.ok) deciders.push(dsl.engine); else missing.push(dsl.missing);
   if (leash.ok) deciders.unshift(leash.engine); else missing.push(leash.missing);
   if (!floor.ok) missing.push(floor.missing);
 
   const equivalence = checkEquivalence(deciders, generateInputs(options.quick ? 600 : 3000, 8));
   const failed = equivalence.mismatches.length > 0;
-  const timed = [...deciders.filter((e) => e.name !== 'reference'), ...(floor.ok ? [floor.engine] : [])];
+  const timed = [...deciders.filter((e) => e.name !== 'reference' && e.name !== 'dsl-reference'), ...(floor.ok ? [floor.engine] : [])];
   const timings = failed ? [] : timeEngines(timed, generateInputs(1000, 88), options.quick ? 1 : 3, options.quick ? 10 : 25);
   const profile = await maybeProfile(options, timings);
   return { equivalence, timings, missing, failed, markdown: renderEngines(options, equivalence, timings, missing, profile) };
@@ -143,7 +147,7 @@ function renderEngines(options: EngineOptions, eq: EquivalenceReport, timings: r
   const floorNs = ns('sdk-floor');
   const lines: string[] = ['## 2. Policy evaluation against peer engines', ''];
   lines.push(
-    'The support-agent scenario (read any record of the task\'s customer; write only the task\'s ticket and its comments; ' +
+    'The support-agent scenario (`GET` any record of the task\'s customer; `PATCH`/`PUT`/`POST` only the task\'s ticket and its comments; ' +
     'role `support` only) encoded three ways: Leash\'s compiled `policy.wasm` through `@open-policy-agent/opa-wasm` ' +
     '(`evaluate(input, "leash/decision")`), Cedar (`bench/engines/cedar.ts`, pre-parsed policy set, `statefulIsAuthorized`) ' +
     'and casbin (`bench/engines/casbin.ts`, ABAC model with `keyMatch2`/`keyGet2`, `enforceSync`). Each engine gets the ' +

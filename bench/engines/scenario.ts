@@ -6,7 +6,8 @@ import type { PolicyInput } from '../../compiler/index.ts';
 /** The facts policies/support-agent.policy.ts fixes (issue 2), restated for the peers. */
 export const SUPPORT_AGENT = {
   role: 'support',
-  readMethods: ['GET', 'HEAD', 'OPTIONS'],
+  // the policy declares the records resource with `methods: ['GET']`: HEAD and OPTIONS are not reads of it
+  readMethods: ['GET'],
   writeMethods: ['PATCH', 'PUT', 'POST'],
 } as const;
 
@@ -93,6 +94,7 @@ export const KNOWN_DECISIONS: readonly { readonly method: string; readonly path:
   { method: 'DELETE', path: '/tickets/T-4891', role: 'support', allow: false },
   { method: 'POST', path: '/customers/C-771/records/42', role: 'support', allow: false },
   { method: 'GET', path: '/customers/C-771/records/42', role: 'billing', allow: false },
+  { method: 'HEAD', path: '/customers/C-771/records/42', role: 'support', allow: false },
 ];
 
 /** One input for the T-4891 / C-771 session of the scenario, for the known decisions. */

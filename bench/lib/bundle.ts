@@ -1,6 +1,6 @@
 // Builds bundles with the `leash` CLI (the public interface, so the bench does not depend
 // on compiler internals) and reads the files out of a bundle .tar.gz.
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, writeFileSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import tar from 'tar-stream';
@@ -52,4 +52,44 @@ export function failureText(result: ChildResult): string {
   const text = `${result.stderr}\n${result.stdout}`.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
   if (result.timedOut) return `timed out after ${Math.round(result.ms)} ms`;
   return `exit ${result.code}: ${text.slice(0, 300)}`;
+}
+
+export type BuildMethod = 'cli' | 'in-process';
+
+export interface ExampleBuild {
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly out: string;
+  readonly method: BuildMethod;
+  readonly problem: string;
+}
+
+/** `leash build` needs cli/commands/build.ts; until it lands the pipeline's compile() is called directly. */
+export function buildCommandAvailable(): boolean {
+  return existsSync(fileURLToPath(new URL('../../cli/commands/build.ts', import.meta.url)));
+}
+
+/** The example bundle: `leash build <repo>/policies -o OUT`, or compile() in this process. */
+export async function buildExampleBundle(out: string): Promise<ExampleBuild> {
+  const policies = fileURLToPath(new URL('../../policies', import.meta.url));
+  if (buildCommandAvailable()) {
+    const built = await buildWithCli([policies], out);
+    return { ok: built.ok, ms: built.ms, out, method: 'cli', problem: built.ok ? '' : `leash build failed (${failureText(built.result)})` };
+  }
+  const started = performance.now();
+  try {
+    const compiler = (await import('../../compiler/index.ts')) as {
+      compile?: (paths: readonly string[], options: { root: string }) => Promise<{ bundle?: Uint8Array; diagnostics: readonly { message: string }[] }>;
+    };
+    if (!compiler.compile) return { ok: false, ms: 0, out, method: 'in-process', problem: 'neither `leash build` nor compiler compile() is available yet' };
+    const result = await compiler.compile([policies], { root: REPO_ROOT });
+    const ms = performance.now() - started;
+    if (!result.bundle) {
+      return { ok: false, ms, out, method: 'in-process', problem: `compile() produced no bundle: ${result.diagnostics.slice(0, 3).map((d) => d.message).join('; ')}` };
+    }
+    writeFileSync(out, result.bundle);
+    return { ok: true, ms, out, method: 'in-process', problem: '' };
+  } catch (err) {
+    return { ok: false, ms: 0, out, method: 'in-process', problem: `the compiler is not available yet (${(err as Error).message.split('\n')[0]})` };
+  }
 }
