@@ -35,7 +35,7 @@ export class Linker {
     let n = this.rtNames.get(exportName);
     if (n === undefined) {
       const fallback = CODEGEN_SUPPORT[exportName];
-      n = runtimeFunctionName(this.m, fallback && !this.m.getExport(exportName) ? fallback : exportName);
+      n = runtimeFunctionName(this.m, fallback && this.m.getExport(fallback) ? fallback : exportName);
       this.rtNames.set(exportName, n);
     }
     return n;

@@ -134,7 +134,7 @@ export function compileStmt(st: FnState, s: Stmt): binaryen.ExpressionRef {
     case 'ObjectMerge': {
       const a = get(st, s.a);
       return m.local.set(s.target, m.if(m.i32.eqz(a), get(st, s.b),
-        m.if(m.i32.eqz(get(st, s.b)), get(st, s.a), mergeOrFirst(st, s.a, s.b))));
+        m.if(m.i32.eqz(get(st, s.b)), get(st, s.a), mergeOrVirtual(st, s.a, s.b))));
     }
     case 'SetAdd':
       return rt(st, 'opa_set_add', [get(st, s.set), get(st, s.value)], binaryen.none);
@@ -168,12 +168,12 @@ export function compileStmt(st: FnState, s: Stmt): binaryen.ExpressionRef {
   }
 }
 
-function mergeOrFirst(st: FnState, a: number, b: number): binaryen.ExpressionRef {
+function mergeOrVirtual(st: FnState, a: number, b: number): binaryen.ExpressionRef {
   const m = st.m;
   const t = scratch(st);
   return m.if(
     m.local.tee(t, rt(st, 'opa_value_merge', [get(st, a), get(st, b)]), i32),
     m.local.get(t, i32),
-    get(st, a),
+    get(st, b), // a clash between base data and a rule: the rule's value wins
   );
 }

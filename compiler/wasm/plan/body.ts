@@ -59,9 +59,9 @@ function planPositive(env: Env, scope: Scope, e: Expr, out: Stmt[], k: K): void 
   }
 }
 
-function declareVars(scope: Scope, t: Term): void {
+export function declareVars(scope: Scope, t: Term): void {
   switch (t.kind) {
-    case 'Var': scope.declare(t.name); return;
+    case 'Var': if (scope.lookup(t.name) === undefined) scope.declare(t.name); return;
     case 'Array': for (const i of t.items) declareVars(scope, i); return;
     case 'Object': for (const [, v] of t.entries) declareVars(scope, v); return;
     default: return;
@@ -162,7 +162,6 @@ function planWith(env: Env, scope: Scope, e: Expr, i: number, cur: Env, out: Stm
   if (target.kind !== 'Ref' && target.kind !== 'Var') throw new PlanError('with target must be a reference', w.loc);
   const head = target.kind === 'Ref' ? target.head : target;
   const path = target.kind === 'Ref' ? target.path : [];
-  if (unboundVars(env, scope, w.value).length > 0) throw new PlanError('with value has unsafe variables', w.value.loc);
   const segs = path.map((p) => (p.kind === 'String' ? p.value : undefined));
   if (segs.some((s) => s === undefined)) throw new PlanError('with target paths must be constant', w.loc);
   const strs = segs as string[];
@@ -174,6 +173,7 @@ function planWith(env: Env, scope: Scope, e: Expr, i: number, cur: Env, out: Stm
     const node = findNode(env.planner.root, strs);
     if (node?.kind === 'func') return planFuncMock(env, scope, e, i, cur, ['data', ...strs].join('.'), w, out, k);
   }
+  if (unboundVars(env, scope, w.value).length > 0) throw new PlanError('with value has unsafe variables', w.value.loc);
   planTerm(env, scope, w.value, out, (v, o) => {
     const keys: Local[] = strs.map((s) => emitConst(env, JSON.stringify(s), o));
     const nl = env.fn.local();
@@ -205,6 +205,7 @@ function planFuncMock(env: Env, scope: Scope, e: Expr, i: number, cur: Env, name
     planWith(env, scope, e, i + 1, { ...cur, overrides }, o, k);
   };
   if (replacement) return next({ kind: 'callee', callee: replacement }, out);
+  if (unboundVars(env, scope, w.value).length > 0) throw new PlanError('with value has unsafe variables', w.value.loc);
   planTerm(env, scope, w.value, out, (v, o) => {
     const slot = env.planner.slots++;
     o.push({ kind: 'SetGlobal', slot, source: v, loc: w.loc });

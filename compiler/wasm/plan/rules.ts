@@ -6,7 +6,7 @@ import { INPUT, DATA } from '../ir/index.ts';
 import type { Env, Planner, Overrides } from './context.ts';
 import { FuncCtx, Scope, block, makeEnv, NO_OVERRIDES } from './context.ts';
 import type { RuleEntry, RuleNode } from './tree.ts';
-import { planBody } from './body.ts';
+import { planBody, declareVars } from './body.ts';
 import { planTerm, unifyLocal, emitConst, constJson } from './terms.ts';
 import { ruleFuncName } from './data.ts';
 import { PlanError } from './errors.ts';
@@ -68,6 +68,7 @@ function planRuleFunc(planner: Planner, node: RuleNode, name: string, overrides:
     const bindArgs = (o: Stmt[], i: number, then: (o: Stmt[]) => void): void => {
       const args = def.rule.head.args ?? [];
       if (i === args.length) return then(o);
+      declareVars(scope, args[i]!);
       unifyLocal(env, scope, args[i]!, params[2 + i]!, o, (o2) => bindArgs(o2, i + 1, then));
     };
     bindArgs(b.stmts, 0, (o) => planTerm(env, scope, def.rule.head.value ?? TRUE_TERM(def.rule.loc), o, (v, o2) => {
@@ -96,6 +97,7 @@ function planChain(env: Env, rule: Rule, args: Local[], result: Local, message: 
     const params = rule.head.args ?? [];
     const bindArgs = (o: Stmt[], i: number, then: (o: Stmt[]) => void): void => {
       if (i === params.length) return then(o);
+      declareVars(scope, params[i]!);
       unifyLocal(env, scope, params[i]!, args[i]!, o, (o2) => bindArgs(o2, i + 1, then));
     };
     bindArgs(b.stmts, 0, (o) => planBody(env, scope, link.body, 0, o, (o2) => {

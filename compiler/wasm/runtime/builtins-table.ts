@@ -35,6 +35,11 @@ const table: Record<string, number> = {
   // patterns
   sprintf: 2, format_int: 2,
   'glob.match': 3, 'regex.match': 2, re_match: 2, 'regex.is_valid': 1,
+  // time (UTC only; time.now_ns needs the host's clock and is a host builtin)
+  'time.parse_rfc3339_ns': 1, 'time.parse_duration_ns': 1, 'time.date': 1, 'time.clock': 1,
+  'time.weekday': 1, 'time.add_date': 4,
+  // network, units, versions
+  'net.cidr_contains': 2, 'units.parse': 1, 'units.parse_bytes': 1, 'semver.is_valid': 1, 'semver.compare': 2,
 };
 
 /** Rego name → native implementation. Export names are `builtin_` + the name with '.' → '_'. */

@@ -24,3 +24,5 @@ export * from "./builtins-types";
 export * from "./glob";
 export * from "./regex";
 export * from "./builtins-fmt";
+export * from "./builtins-time";
+export * from "./builtins-misc";
