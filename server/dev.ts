@@ -1,8 +1,11 @@
 // `leash serve --dev` (and `npm start`): the embedded default. Builds the example policies
 // into `.leash/bundle.tar.gz`, creates the development signing key and JWKS once, points the
 // configuration at them, and prepares a ready-to-paste curl with a fresh support-agent token.
-import { join } from 'node:path';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { formatDiagnostics, hasErrors } from '../compiler/index.ts';
+import { compile } from '../compiler/pipeline.ts';
 import type { ConfigInput } from './config/index.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintToken, type DevKeys } from './identity/index.ts';
 
@@ -20,7 +23,10 @@ export async function prepareDev(options: { dir?: string; policies?: string; bun
   const dir = options.dir ?? DEV_DIR;
   const keys = await ensureDevKeys(dir);
   const bundlePath = options.bundle ?? join(dir, 'bundle.tar.gz');
-  if (!options.bundle) await buildExampleBundle(options.policies ?? 'policies', bundlePath);
+  if (!options.bundle) {
+    process.stderr.write(`building ${options.policies ?? 'policies'}/ into ${bundlePath} ...\n`);
+    await buildExampleBundle(options.policies ?? 'policies', bundlePath);
+  }
   return {
     keys,
     bundlePath,
@@ -34,8 +40,16 @@ export async function prepareDev(options: { dir?: string; policies?: string; bun
 }
 
 /** Compiles the policies folder into a bundle file; throws an Error listing diagnostics. */
-export async function buildExampleBundle(_policies: string, _out: string): Promise<void> {
-  throw new Error('the policy compiler is not available yet; pass --bundle');
+export async function buildExampleBundle(policies: string, out: string): Promise<void> {
+  const result = await compile([policies]);
+  if (hasErrors(result.diagnostics) || !result.bundle) {
+    throw new Error(`the policies in ${policies} do not build:\n${formatDiagnostics(result.diagnostics)}`);
+  }
+  // Write then rename, so a server watching the file never reads half a bundle.
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, result.bundle);
+  renameSync(tmp, out);
 }
 
 /** The support-agent scenario token and the curl commands that try it. */

@@ -1,8 +1,24 @@
 // Turns the bytes of an OPA bundle (.tar.gz) into a policy evaluator: read the bundle with
 // the compiler's reader, take its manifest revision, policy.wasm and data.json, and load the
-// wasm with the host builtins the wasm compiler provides.
+// wasm with the host builtins the wasm compiler provides. Errors say what is wrong with
+// which bundle; the engine keeps the previous revision serving when one is thrown.
+import { createHash } from 'node:crypto';
+import { CompileError, formatDiagnostics } from '../../compiler/index.ts';
+import { readBundle, type Bundle } from '../../compiler/bundle/index.ts';
+import { hostBuiltins } from '../../compiler/wasm/index.ts';
 import type { BundleLoader } from './engine.ts';
+import { createWasmEvaluator, type HostBuiltins } from './evaluator.ts';
 
-export const loadBundleFile: BundleLoader = async (_bytes, origin) => {
-  throw new Error(`cannot load ${origin}: the bundle reader is not available yet`);
+export const loadBundleFile: BundleLoader = async (bytes, origin) => {
+  let bundle: Bundle;
+  try {
+    bundle = await readBundle(bytes);
+  } catch (err) {
+    if (err instanceof CompileError) throw new Error(`${origin}: ${formatDiagnostics(err.diagnostics)}`);
+    throw err;
+  }
+  if (!bundle.wasm) throw new Error(`${origin} holds no policy.wasm; build it with \`leash build\` (not --no-wasm)`);
+  // A bundle from elsewhere may lack a revision: name it by its content instead.
+  const revision = bundle.manifest?.revision || `sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`;
+  return createWasmEvaluator({ revision, wasm: bundle.wasm, data: bundle.data }, hostBuiltins as HostBuiltins);
 };
