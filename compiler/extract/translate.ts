@@ -381,6 +381,10 @@ class Translator {
       if (Node.isIdentifier(callee)) return this.inline(node, callee, args, env, 'value');
       if (Node.isPropertyAccessExpression(callee)) {
         const m = callee.getName();
+        const owner = callee.getExpression().getText();
+        if (['Date', 'Math', 'JSON', 'Object', 'Array', 'crypto', 'Number', 'String'].includes(owner)) {
+          throw new Unsupported(callee, `${owner}.${m}() is not available in policies (no clocks, randomness or parsing): compare request fields, and use Number(x) for numbers`);
+        }
         const regex = ['match', 'matchAll', 'test', 'replace', 'replaceAll', 'search', 'split'].includes(m);
         throw new Unsupported(callee.getNameNode(), regex
           ? `.${m}() is not supported (no regular expressions or rewriting); use startsWith, endsWith or includes`
