@@ -116,6 +116,34 @@ const cases: [string, string, Outcome][] = [
   ['sprintf', '["%d %d", [1]]', v('1 %!d(MISSING)')], ['sprintf', '["100%%", []]', v('100%')],
   ['sprintf', '["%s", [1]]', v('%!s(int=1)')], ['sprintf', '["%v", [0.00001]]', v('1e-05')], ['sprintf', '["%e", [1234.5678]]', v('1.234568e+03')],
   ['format_int', '[255, 16]', v('ff')], ['format_int', '[-5.9, 2]', v('-110')], ['format_int', '[10, 10]', v('10')],
+  ['time.parse_rfc3339_ns', '["2017-06-02T19:00:00.000000000-07:00"]', v(1496455200000000000)],
+  ['time.parse_rfc3339_ns', '["1970-01-01T00:00:01.5Z"]', v(1500000000)],
+  ['time.parse_rfc3339_ns', '["2020-02-30T00:00:00Z"]', undef],
+  ['time.parse_rfc3339_ns', '["3000-01-01T00:00:00Z"]', { error: 'time outside of valid range' }],
+  ['time.parse_duration_ns', '["1h30m"]', v(5400000000000)], ['time.parse_duration_ns', '["-1.5s"]', v(-1500000000)],
+  ['time.parse_duration_ns', '["100ms"]', v(100000000)], ['time.parse_duration_ns', '["3"]', undef],
+  ['time.date', '[1496455200000000000]', v([2017, 6, 3])], ['time.date', '[[0, "UTC"]]', v([1970, 1, 1])],
+  ['time.date', '[-1]', v([1969, 12, 31])], ['time.clock', '[1496455200000000000]', v([2, 0, 0])],
+  ['time.weekday', '[1496455200000000000]', v('Saturday')], ['time.weekday', '[0]', v('Thursday')],
+  ['time.add_date', '[1577836800000000000, 0, 1, 30]', v(1583107200000000000)],
+  ['time.add_date', '[1580428800000000000, 0, 1, 0]', v(1583107200000000000)],
+  ['net.cidr_contains', '["10.0.0.0/8", "10.1.2.3"]', v(true)], ['net.cidr_contains', '["10.0.0.0/8", "11.1.2.3"]', v(false)],
+  ['net.cidr_contains', '["10.0.0.0/8", "10.2.0.0/16"]', v(true)], ['net.cidr_contains', '["10.0.0.0/16", "10.0.0.0/8"]', v(false)],
+  ['net.cidr_contains', '["2001:db8::/32", "2001:db8:1::1"]', v(true)], ['net.cidr_contains', '["2001:db8::/32", "2001:db9::1"]', v(false)],
+  ['net.cidr_contains', '["::ffff:0:0/96", "1.2.3.4"]', v(false)], ['net.cidr_contains', '["0.0.0.0/0", "8.8.8.8"]', v(true)],
+  ['net.cidr_contains', '["10.0.0/8", "10.0.0.1"]', { error: 'net.cidr_contains: invalid CIDR address: 10.0.0/8' }],
+  ['units.parse', '["500m"]', v(0.5)], ['units.parse', '["0.0000005M"]', v(0.5)], ['units.parse', '["10Ki"]', v(10240)],
+  ['units.parse', '["1e3"]', v(1000)], ['units.parse', '["100 k"]', { error: 'units.parse: spaces not allowed in resource strings' }],
+  ['units.parse', '["G"]', { error: 'units.parse: no amount provided' }],
+  ['units.parse', '["0.0.0"]', { error: 'units.parse: could not parse amount to a number' }],
+  ['units.parse', '["10e10000000Ei"]', { error: 'units.parse: exponent too large' }],
+  ['units.parse_bytes', '["1.1KiB"]', v(1126)], ['units.parse_bytes', '["10KB"]', v(10000)], ['units.parse_bytes', '["\\"100TIB\\""]', v(109951162777600)],
+  ['units.parse_bytes', '["1e-2KB"]', v(10)], ['units.parse_bytes', '["3.2E2MiB"]', v(335544320)],
+  ['units.parse_bytes', '[""]', { error: 'units.parse_bytes: no byte amount provided' }],
+  ['semver.is_valid', '["1.2.3-rc.1+build.5"]', v(true)], ['semver.is_valid', '["1.02.3"]', v(false)],
+  ['semver.compare', '["1.2.3", "1.2.4"]', v(-1)], ['semver.compare', '["1.0.0-alpha", "1.0.0"]', v(-1)],
+  ['semver.compare', '["1.0.0-alpha.10", "1.0.0-alpha.9"]', v(1)], ['semver.compare', '["2.0.0+a", "2.0.0+b"]', v(0)],
+  ['semver.compare', '["1.2.3-", "1.0.0"]', { error: 'semver.compare: operand 1: string "1.2.3-" is not a valid SemVer' }],
 ];
 
 describe('native builtins through the SDK', () => {
@@ -128,6 +156,12 @@ describe('native builtins through the SDK', () => {
     } else {
       expect(got).toEqual(want);
     }
+  });
+
+  it('keeps results beyond 64-bit floats exact (units.parse_bytes into the exabytes)', () => {
+    expect(call('equal', '[10000000000000000000, 10000000000000000000]')).toEqual(v(true));
+    const out = call('units.parse_bytes', '["10eib"]');
+    expect(out).toEqual(v(11529215046068469760));
   });
 
   it('turns a builtin error into undefined unless strict, where it names the file and code', () => {
