@@ -67,8 +67,14 @@ export class SafetyChecker {
     return locals;
   }
 
+  private readonly isVarCache = new WeakMap<ReadonlySet<string>, (n: string) => boolean>();
   private isVarIn(locals: ReadonlySet<string>): (n: string) => boolean {
-    return (n) => locals.has(n) || !this.scope.isGlobal(n);
+    let f = this.isVarCache.get(locals);
+    if (!f) {
+      f = (n) => locals.has(n) || !this.scope.isGlobal(n);
+      this.isVarCache.set(locals, f);
+    }
+    return f;
   }
 
   /** Schedule a body as OPA reorders it; report what never becomes safe. Returns the safe set. */
@@ -176,15 +182,14 @@ export class SafetyChecker {
       addAll(withNeeds, this.inputsOf(w.value, isVar, locals));
     }
     const n = e.node;
-    const mk = (needs: Map<string, Loc>, gives: Map<string, Loc>): Mode => ({ needs: addAll(needs, withNeeds), gives });
     if (e.negated) {
       const needs = new Map<string, Loc>();
       addAll(needs, this.inputsOf(n.kind === 'SomeVars' || n.kind === 'SomeIn' || n.kind === 'Every' ? undefined : n, isVar, locals, true));
-      return [mk(needs, new Map())];
+      return [withMode(withNeeds, needs, new Map())];
     }
     switch (n.kind) {
       case 'SomeVars':
-        return [mk(new Map(), new Map())];
+        return [withMode(withNeeds, new Map(), new Map())];
       case 'SomeIn': {
         const coll = collectVars(n.collection, false, isVar);
         const needs = this.inputsOf(n.collection, isVar, locals);
@@ -196,16 +201,16 @@ export class SafetyChecker {
           addAll(gives, v.refOuts);
           addAll(needs, this.withFree(v, t, locals));
         }
-        return [mk(needs, gives)];
+        return [withMode(withNeeds, needs, gives)];
       }
       case 'Every': {
         const needs = this.inputsOf(n.domain, isVar, locals);
         const c = closuresOfExpr(e)[0]!;
         addAll(needs, this.freeVars(c, locals));
-        return [mk(needs, new Map())];
+        return [withMode(withNeeds, needs, new Map())];
       }
       default:
-        return this.termModes(n, isVar, locals).map((m) => mk(new Map(m.needs), new Map(m.gives)));
+        return this.termModes(n, isVar, locals).map((m) => withMode(withNeeds, new Map(m.needs), new Map(m.gives)));
     }
   }
 
@@ -263,6 +268,10 @@ export class SafetyChecker {
     }
     return lookupBuiltin(op)?.arity;
   }
+}
+
+function withMode(withNeeds: ReadonlyMap<string, Loc>, needs: Map<string, Loc>, gives: Map<string, Loc>): Mode {
+  return { needs: addAll(needs, withNeeds), gives };
 }
 
 function addAll(into: Map<string, Loc>, from: ReadonlyMap<string, Loc>): Map<string, Loc> {

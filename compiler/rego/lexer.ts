@@ -41,7 +41,14 @@ export function lex(src: string): LexResult {
   let lineStart = 0;
   let nl = true;
   let ws = true;
+  let start = 0;
   const col = (at: number): number => at - lineStart + 1;
+  // Defined once, outside the loop: a closure per token costs more than the token.
+  const push = (t: TokKind, v: string): void => {
+    tokens.push({ t, v, line, col: start - lineStart + 1, nl, ws });
+    nl = false;
+    ws = false;
+  };
   const fail = (message: string, at: number): LexResult => ({ ok: false, message, line, col: col(at) });
 
   while (i < src.length) {
@@ -55,12 +62,7 @@ export function lex(src: string): LexResult {
       ws = true;
       continue;
     }
-    const start = i;
-    const push = (t: TokKind, v: string): void => {
-      tokens.push({ t, v, line, col: col(start), nl, ws });
-      nl = false;
-      ws = false;
-    };
+    start = i;
     if (isIdentStart(c)) {
       while (i < src.length && (isIdentStart(src.charCodeAt(i)) || isDigit(src.charCodeAt(i)))) i++;
       push('ident', src.slice(start, i));

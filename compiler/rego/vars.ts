@@ -93,35 +93,37 @@ export function declaredIn(e: Expr, isVar: (name: string) => boolean): { assigne
 /** The comprehensions directly inside `t` (not those nested in another comprehension). */
 export function closuresOf(t: Term): Closure[] {
   const out: Closure[] = [];
-  const go = (x: Term): void => {
-    switch (x.kind) {
-      case 'Null': case 'Boolean': case 'Number': case 'String': case 'Var':
-        return;
-      case 'Ref':
-        go(x.head);
-        x.path.forEach(go);
-        return;
-      case 'Array': case 'Set':
-        x.items.forEach(go);
-        return;
-      case 'Object':
-        for (const [k, v] of x.entries) { go(k); go(v); }
-        return;
-      case 'ArrayComprehension': case 'SetComprehension':
-        out.push({ node: x, body: x.body, heads: [x.term], bound: new Map() });
-        return;
-      case 'ObjectComprehension':
-        out.push({ node: x, body: x.body, heads: [x.key, x.value], bound: new Map() });
-        return;
-      case 'Call':
-        x.args.forEach(go);
-        return;
-      default:
-        assertNever(x, 'term');
-    }
-  };
-  go(t);
+  gatherClosures(t, out);
   return out;
+}
+
+// A module-level function rather than a closure: this runs for every term the checker sees.
+function gatherClosures(x: Term, out: Closure[]): void {
+  switch (x.kind) {
+    case 'Null': case 'Boolean': case 'Number': case 'String': case 'Var':
+      return;
+    case 'Ref':
+      gatherClosures(x.head, out);
+      for (const p of x.path) gatherClosures(p, out);
+      return;
+    case 'Array': case 'Set':
+      for (const i of x.items) gatherClosures(i, out);
+      return;
+    case 'Object':
+      for (const [k, v] of x.entries) { gatherClosures(k, out); gatherClosures(v, out); }
+      return;
+    case 'ArrayComprehension': case 'SetComprehension':
+      out.push({ node: x, body: x.body, heads: [x.term], bound: new Map() });
+      return;
+    case 'ObjectComprehension':
+      out.push({ node: x, body: x.body, heads: [x.key, x.value], bound: new Map() });
+      return;
+    case 'Call':
+      for (const a of x.args) gatherClosures(a, out);
+      return;
+    default:
+      assertNever(x, 'term');
+  }
 }
 
 /** `[a, b] = [1, x]` and `{"k": a} = {"k": 1}` unify element by element: the pairs. */
