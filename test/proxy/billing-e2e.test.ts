@@ -26,7 +26,7 @@ let observer: RecordingObserver;
 beforeAll(async () => {
   keys = await makeKeys();
   fake = await startFakeUpstream();
-  const compiled = await compile([join(ROOT, 'policies/billing-agent.policy.ts')], { root: ROOT });
+  const compiled = await compile([join(ROOT, 'policies/billing-agent.policy.ts'), join(ROOT, 'test/proxy/fixtures/metered-refunds.policy.ts')], { root: ROOT });
   const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || !compiled.bundle) throw new Error(`the billing policy does not compile: ${errors.map((d) => d.message).join('; ')}`);
   const dir = mkdtempSync(join(tmpdir(), 'leash-proxy-e2e-'));
@@ -38,7 +38,7 @@ beforeAll(async () => {
       server: { logLevel: 'info' },
       bundle: { path: bundlePath, watch: false },
       identity: { jwks: keys.jwksPath, issuer: [ISSUER], audience: [AUDIENCE] },
-      proxy: { upstreamUrls: [`stripe=${fake.url}`] },
+      proxy: { upstreamUrls: [`stripe=${fake.url}`, `meteredStripe=${fake.url}`] },
     },
   });
   observer = new RecordingObserver();
@@ -102,5 +102,25 @@ describe('billing agent through the compiled policy', () => {
     expect(over.headers['retry-after']).toBeDefined();
     expect((await refund(second, { charge: 'ch_b', amount: 1 })).status).toBe(200);
     expect(fake.received.length - before).toBe(21);
+  });
+});
+
+describe('a budget computed from the request (fixture policy, cost = body.amount)', () => {
+  it('counts refunded amounts per agent per day; over budget is 429 and never forwarded', async () => {
+    const claims = (agent: string) => ({ ...billingClaims(agent, 'ch_big', 30_000), role: 'metered-billing' });
+    const token = await keys.sign(claims('metered-a'));
+    const peer = await keys.sign(claims('metered-b'));
+    const call = (t: string, amount: number) =>
+      rawRequest(url, '/proxy/meteredStripe/v1/refunds', { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/x-www-form-urlencoded' }, body: form({ charge: 'ch_big', amount }) });
+    const before = fake.received.length;
+    const first = await call(token, 30_000);
+    expect(first.status).toBe(200);
+    expect((await call(token, 20_001)).status).toBe(429);
+    expect((await call(token, 20_000)).status).toBe(200);
+    expect((await call(token, 1)).status).toBe(429);
+    expect((await call(peer, 30_000)).status).toBe(200);
+    expect(fake.received.slice(before).map((r) => new URLSearchParams(r.body.toString()).get('amount'))).toEqual(['30000', '20000', '30000']);
+    const record = observer.records.find((r) => r.answer.decision_id === first.headers['x-leash-decision-id'] && r.upstreamCall);
+    expect(record?.upstreamCall).toMatchObject({ upstream: 'meteredStripe', status: 200, cost: 30_000 });
   });
 });
