@@ -132,14 +132,15 @@ export async function compileRego(source: string): Promise<Uint8Array> {
 }
 
 /**
- * A bundle loader for fixture files holding JSON `{ revision, data }`: the wasm is a real
- * compiled module evaluated by the real SDK; only the packaging differs from a .tar.gz.
+ * Writes a real OPA bundle (.tar.gz: manifest, data.json, the Rego, policy.wasm) with the
+ * compiler's bundle writer, atomically (write, then rename); returns its manifest revision.
  */
-export async function fixtureLoader(wasm: Uint8Array): Promise<import('../../server/engine/index.ts').BundleLoader> {
-  const { createWasmEvaluator } = await import('../../server/engine/index.ts');
-  const { hostBuiltins } = await import('../../compiler/wasm/index.ts');
-  return async (bytes) => {
-    const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { revision: string; data: unknown };
-    return createWasmEvaluator({ revision: parsed.revision, wasm, data: parsed.data }, hostBuiltins);
-  };
+export async function writeRegoBundle(path: string, rego: string, wasm: Uint8Array, data: unknown): Promise<string> {
+  const { writeBundle, readBundle } = await import('../../compiler/bundle/index.ts');
+  const { renameSync } = await import('node:fs');
+  const bytes = await writeBundle({ modules: [{ path: 'leash/fixture.rego', source: rego }], data, roots: ['leash'], wasm });
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+  return (await readBundle(bytes)).manifest!.revision;
 }

@@ -1,14 +1,14 @@
-// Hot reload under concurrent load, with the real opa-wasm SDK: the bundle file is replaced
-// several times (and once with a broken bundle) while requests stream in; no request fails,
-// and every decision is made wholly by one revision (its data-derived reason and its
-// revision label agree).
+// Hot reload under concurrent load, with real .tar.gz bundles and the real opa-wasm SDK: the
+// bundle file is replaced several times (and once with a broken bundle) while requests
+// stream in; no request fails, and every decision is made wholly by one revision (the label
+// its policy read from data.json belongs to the revision the answer names).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseModule } from '../../compiler/rego/index.ts';
 import { compileWasm, hostBuiltins } from '../../compiler/wasm/index.ts';
-import { createWasmEvaluator, type BundleLoader } from '../../server/engine/index.ts';
-import { makeKeys, postJson, startServer, supportClaims, type Running, type TestKeys } from './helpers.ts';
+import { createWasmEvaluator } from '../../server/engine/index.ts';
+import { compileRego, makeKeys, postJson, startServer, supportClaims, writeRegoBundle, type Running, type TestKeys } from './helpers.ts';
 
 // The revision's name lives in data.json, so a decision's reason says which data it ran on.
 const REGO = `package leash
@@ -25,37 +25,36 @@ let srv: Running;
 let bundlePath: string;
 let wasm: Uint8Array;
 
-/** A bundle fixture as JSON { revision, data }; the wasm is the real compiled module. */
-const loadFixture: BundleLoader = async (bytes) => {
-  const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { revision: string; data: unknown };
-  return createWasmEvaluator({ revision: parsed.revision, wasm, data: parsed.data }, hostBuiltins);
-};
+/** label (what the policy reads from data.json) -> the bundle revision that carries it */
+const revisionOf = new Map<string, string>();
 
-function writeBundle(content: string): void {
+async function publish(label: string): Promise<void> {
+  revisionOf.set(label, await writeRegoBundle(bundlePath, REGO, wasm, { rev: label }));
+}
+
+function writeRaw(content: string): void {
   const tmp = `${bundlePath}.tmp`;
   writeFileSync(tmp, content);
   renameSync(tmp, bundlePath);
 }
 
 beforeAll(async () => {
-  const parsed = parseModule(REGO, 'reload.rego');
-  const compiled = compileWasm([parsed.module!], ['leash/decision']);
-  expect(compiled.diagnostics).toEqual([]);
-  wasm = compiled.wasm!;
+  wasm = await compileRego(REGO);
   keys = await makeKeys();
-  bundlePath = join(keys.dir, 'bundle.json');
-  writeBundle(JSON.stringify({ revision: 'rev-1', data: { rev: 'rev-1' } }));
-  srv = await startServer(keys, { bundle: { path: bundlePath } }, { loadBundle: loadFixture });
+  bundlePath = join(keys.dir, 'bundle.tar.gz');
+  await publish('rev-1');
+  srv = await startServer(keys, { bundle: { path: bundlePath } });
 });
 afterAll(async () => srv?.close());
 
-async function waitForRevision(rev: string): Promise<void> {
+async function waitForRevision(label: string): Promise<void> {
+  const rev = revisionOf.get(label);
   for (let i = 0; i < 200; i++) {
     const res = await fetch(`${srv.url}/ready`);
     if (res.status === 200 && ((await res.json()) as { revision: string }).revision === rev) return;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`revision ${rev} never became current`);
+  throw new Error(`revision ${label} never became current`);
 }
 
 describe('hot reload', () => {
@@ -73,7 +72,7 @@ describe('hot reload', () => {
         try {
           const res = await postJson(`${srv.url}/decide`, { method: 'GET', path: '/customers/C-771/records/1', token });
           const b = res.body;
-          if (res.status !== 200 || b.status !== 200 || b.allow !== true || b.reasons[0] !== b.revision) failures.push(JSON.stringify({ http: res.status, b }));
+          if (res.status !== 200 || b.status !== 200 || b.allow !== true || revisionOf.get(b.reasons[0]) !== b.revision) failures.push(JSON.stringify({ http: res.status, b }));
           else revisions.set(b.revision, (revisions.get(b.revision) ?? 0) + 1);
         } catch (err) {
           failures.push(String(err));
@@ -84,10 +83,10 @@ describe('hot reload', () => {
       for (let r = 2; r <= 5; r++) {
         while (sent < (total / 5) * (r - 1)) await new Promise((res) => setTimeout(res, 2));
         if (r === 4) {
-          writeBundle('{ this is not a bundle');
+          writeRaw('this is not a gzip archive');
           while (!srv.logs.text.includes('policy bundle rejected')) await new Promise((res) => setTimeout(res, 5));
         }
-        writeBundle(JSON.stringify({ revision: `rev-${r}`, data: { rev: `rev-${r}` } }));
+        await publish(`rev-${r}`);
         await waitForRevision(`rev-${r}`);
       }
     };
@@ -97,9 +96,9 @@ describe('hot reload', () => {
     expect(revisions.size).toBeGreaterThanOrEqual(3);
     await waitForRevision('rev-5');
     const rejected = srv.logs.lines().find((l) => l['msg'] === 'policy bundle rejected; the previous revision keeps serving');
-    expect(rejected).toMatchObject({ level: 50, reason: expect.stringMatching(/JSON/) });
+    expect(rejected).toMatchObject({ level: 50, reason: expect.stringMatching(/leash_bundle_error: not a gzip archive/) });
     const metrics = await (await fetch(`${srv.url}/metrics`)).text();
-    expect(metrics).toMatch(/leash_bundle_revision_info\{revision="rev-5"\} 1/);
+    expect(metrics).toContain(`leash_bundle_revision_info{revision="${revisionOf.get('rev-5')}"} 1`);
     expect(metrics).toMatch(/leash_bundle_reloads_total\{outcome="failed"\} 1/);
     expect(metrics).toMatch(/leash_decisions_total\{result="allow",rule="r",access="read",via="decide"\} 400/);
   });

@@ -3,9 +3,8 @@
 // (/authz with X-Forwarded-*, X-Original-*, and Envoy's /authz/<path>); limits answer 429
 // with Retry-After; credentials never reach the policy input, the observer or the logs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileRego, fixtureLoader, makeKeys, postJson, startServer, supportClaims, type Running, type TestKeys } from './helpers.ts';
+import { compileRego, makeKeys, postJson, startServer, supportClaims, writeRegoBundle, type Running, type TestKeys } from './helpers.ts';
 
 const REGO = `package leash
 
@@ -34,13 +33,14 @@ const DATA = {
 
 let keys: TestKeys;
 let srv: Running;
+let revision: string;
 const fresh = () => keys.sign(supportClaims());
 
 beforeAll(async () => {
   keys = await makeKeys();
-  const bundle = join(keys.dir, 'bundle.json');
-  writeFileSync(bundle, JSON.stringify({ revision: 'fixture-1', data: DATA }));
-  srv = await startServer(keys, { bundle: { path: bundle } }, { loadBundle: await fixtureLoader(await compileRego(REGO)) });
+  const bundle = join(keys.dir, 'bundle.tar.gz');
+  revision = await writeRegoBundle(bundle, REGO, await compileRego(REGO), DATA);
+  srv = await startServer(keys, { bundle: { path: bundle } });
 });
 afterAll(async () => srv?.close());
 
@@ -48,7 +48,7 @@ describe('POST /decide', () => {
   it('allows the task customer, denies another, allows the task ticket write only', async () => {
     const token = await fresh();
     const ok = await postJson(`${srv.url}/decide`, { method: 'GET', path: '/customers/C-771/records/1', token });
-    expect(ok.body).toMatchObject({ allow: true, status: 200, rule: 'records.read', access: 'read', revision: 'fixture-1' });
+    expect(ok.body).toMatchObject({ allow: true, status: 200, rule: 'records.read', access: 'read', revision });
     expect(ok.body.headers).toMatchObject({ 'RateLimit-Limit': '3', 'RateLimit-Remaining': '2', 'x-leash-agent': 'support-bot' });
     const other = await postJson(`${srv.url}/decide`, { method: 'GET', path: '/customers/C-332/records/7', token });
     expect(other.body).toMatchObject({ allow: false, status: 403, reasons: ['task scope is another customer'] });
