@@ -2,7 +2,8 @@
 // labels, metrics, bundles) plus Leash's identity and limit fields, built from one
 // DecisionRecord. Credentials never reach it: the input passes through redact.ts.
 import type { AccessKind, Priority } from '../../compiler/index.ts';
-import { DECISION_ENTRYPOINT } from '../../compiler/index.ts';
+// the contract module directly: compiler/index.ts would load the whole compiler into the server
+import { DECISION_ENTRYPOINT } from '../../compiler/contract.ts';
 import type { BucketState, DecisionRecord } from '../contracts.ts';
 import { redactBody, redactValue, type RedactOptions } from './redact.ts';
 

@@ -10,5 +10,5 @@ export { DEFAULT_STORE_FAILURE_POLICY, limitVerdict } from './verdict.ts';
 export type { LimitVerdict, StoreFailurePolicy } from './verdict.ts';
 export { mostRestrictive, rateLimitHeaders } from './headers.ts';
 export { parseWindow, planBuckets, MAX_WINDOW_MS } from './window.ts';
-export { bucketKey, ruleTag } from './keys.ts';
+export { bucketKey, hashTag } from './keys.ts';
 export { createLimitStoreFromConfig } from './setup.ts';

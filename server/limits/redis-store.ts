@@ -1,11 +1,11 @@
 // The Redis limit store: one EVALSHA of the consume script per decision (EVAL when Redis
-// answers NOSCRIPT), keys hash-tagged by rule (keys.ts) so it also runs on Redis Cluster.
+// answers NOSCRIPT), keys hash-tagged by deployment (keys.ts) so it also runs on Cluster.
 // Never throws and never waits on a dead Redis: no offline queue, a command timeout, and
 // every failure becomes `unavailable` with a reason naming the unreachable store.
 import { Redis, type Cluster } from 'ioredis';
 import type { ConsumeOutcome, ConsumeRequest, LimitStore } from '../contracts.ts';
 import { counterExpiry } from './evaluate.ts';
-import { bucketKey, checkPrefix, ruleTag } from './keys.ts';
+import { bucketKey, checkPrefix } from './keys.ts';
 import { DEFAULT_MAX_SESSION_LIFE_MS } from './memory-store.ts';
 import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA } from './redis-script.ts';
 import { planBuckets } from './window.ts';
@@ -58,7 +58,6 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLim
   if (!options.client && !options.url) throw new Error('createRedisLimitStore needs a url or a client');
   const client = options.client ?? createRedisClient(options.url!, options.commandTimeoutMs ?? 500);
   const where = options.url ? describeRedis(options.url) : 'redis';
-  const isCluster = 'isCluster' in client && client.isCluster === true;
   let state: 'up' | 'down' | 'unknown' = 'unknown';
   const note = (next: 'up' | 'down', detail: string) => {
     if (state !== next) options.onStateChange?.(next, detail);
@@ -81,10 +80,6 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLim
     if (!planned.ok) return { kind: 'unavailable', reason: planned.reason };
     const { plans } = planned;
     if (plans.length === 0) return { kind: 'allowed', buckets: [] };
-    const tags = new Set(plans.map((p) => ruleTag(p.bucket.id)));
-    if (isCluster && tags.size > 1) {
-      return { kind: 'unavailable', reason: `limits of several rules (${[...tags].join(', ')}) cannot be consumed atomically on Redis Cluster` };
-    }
     const keys = plans.map((p) => bucketKey(prefix, p.bucket));
     const args: (string | number)[] = [request.nowMs, counterExpiry(request.nowMs, request.sessionExpiresAtMs, maxSessionLifeMs)];
     for (const p of plans) {

@@ -1,7 +1,6 @@
 // The smaller parts of the limits area: answer headers, read/write defaults, the store
 // failure verdict, the memory store's bound on dead keys, and Redis key hash tags.
-import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import {
   bucketKey,
   createMemoryLimitStore,
@@ -11,7 +10,6 @@ import {
   rateLimitHeaders,
 } from '../../server/limits/index.ts';
 import { at, bucket, T0 } from './helpers.ts';
-import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-helpers.ts';
 
 describe('rate-limit headers', () => {
   it('describe the most restrictive bucket and add Retry-After on 429', () => {
@@ -80,21 +78,18 @@ describe('memory store bounds', () => {
 });
 
 describe('redis keys', () => {
-  const prefix = uniquePrefix('parts');
-  const admin = new Redis(REDIS_URL);
-  afterAll(async () => {
-    await deleteKeys(admin, prefix);
-    admin.disconnect();
-  });
-
-  it('tags every key of one rule with the rule, so a decision lands in one Cluster slot', () => {
+  it('puts every bucket of a decision, whatever its rule and scope, in one Cluster slot', () => {
     const tag = (k: string) => k.slice(k.indexOf('{') + 1, k.indexOf('}'));
     const keys = [
-      bucketKey(prefix, bucket({ id: 'tickets.write/session' })),
-      bucketKey(prefix, bucket({ id: 'tickets.write/agent/1h', scope: 'agent', key: 'bot', window: '1h' })),
-      bucketKey(prefix, bucket({ id: 'tickets.write/key', scope: 'key', key: 'k{evil}' })),
+      bucketKey('leash:', bucket({ id: 'customerRecords.read/session' })),
+      bucketKey('leash:', bucket({ id: 'support-agent.read/session/60s', scope: 'agent', key: 'bot', window: '60s' })),
+      bucketKey('leash:', bucket({ id: 'stripe.write/upstream', scope: 'upstream', key: 'stripe' })),
+      bucketKey('leash:', bucket({ id: 'x.read/key', scope: 'key', key: 'k{evil}' })),
     ];
-    expect(new Set(keys.map(tag))).toEqual(new Set(['tickets.write']));
-    expect(keys[2]).not.toContain('{evil}');
+    expect(new Set(keys.map(tag))).toEqual(new Set(['leash']));
+    expect(keys[0]).toBe('leash:{leash}:customerRecords.read%2Fsession:session:session:s-1');
+    expect(keys[3]).not.toContain('{evil}');
+    // a bucket's name depends on the bucket alone
+    expect(bucketKey('leash:', bucket({ id: 'customerRecords.read/session' }))).toBe(keys[0]);
   });
 });

@@ -153,7 +153,7 @@ describe('through the server (Redis)', () => {
     } finally {
       await Promise.all(children.map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGTERM'))))));
     }
-  });
+  }, 180_000); // two cold server processes load the whole server under tsx: slow on a busy machine
 
   it('Redis stopped mid-run: writes denied with the store-unavailable reason, reads too by default; recovers when Redis returns', async () => {
     let redis = await startRedisServer();
