@@ -47,6 +47,8 @@ export interface TargetRun {
   readonly paced: LoadResult;
   readonly sessions: number;
   readonly maxPerSession: number;
+  /** ms from the server's spawn to the start of the measured load (profiles skip this part) */
+  readonly measuredAfterMs: number;
 }
 
 export interface TargetResults {
@@ -117,12 +119,13 @@ async function measureTarget(target: Target, options: HttpOptions, minter: Token
     const tokens = await minter.mint(sessions, `${nonce}-m`);
     // one request per session: verified tokens are cached before the measured run
     await runLoad(options, target, server, tokens, options.durationS, sessions);
+    const measuredAfterMs = performance.now() - server.spawnedAt;
     const result = await runLoad(options, target, server, tokens, options.durationS);
     const paced = await runLoad(options, target, server, tokens, options.pacedDurationS, undefined, options.pacedRate);
     const maxPerSession = Math.ceil((result.total + paced.total) / sessions) + 1;
     options.log(`  ${target.id} run ${run}: ${Math.round(result.rps)} rps, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms; ` +
       `at ${options.pacedRate} rps p99 ${paced.p99Ms.toFixed(2)} ms; ${sessions} sessions`);
-    return { run, result, paced, sessions, maxPerSession };
+    return { run, result, paced, sessions, maxPerSession, measuredAfterMs };
   } finally {
     await server.stop();
   }
@@ -173,12 +176,15 @@ async function maybeProfile(options: HttpOptions, results: readonly TargetResult
   const dir = join(options.workDir, `cpu-prof-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   options.log('profiling POST /decide (memory) with --cpu-prof');
+  let profiled: TargetRun;
   try {
-    await measureTarget(decide.target, options, minter, 0, dir);
+    profiled = await measureTarget(decide.target, options, minter, 0, dir);
   } catch (err) {
     return `Profiling run failed: ${(err as Error).message.slice(0, 300)}`;
   }
   const file = newestProfile(dir);
   if (!file) return `Profiling run wrote no .cpuprofile into ${dir} (the server must exit normally on SIGTERM for --cpu-prof to write).`;
-  return renderProfile('`leash serve` under `POST /decide` load, in-memory limits', summarizeProfile(file));
+  // only the measured and paced loads: start-up, module compilation and warm-up are skipped
+  const summary = summarizeProfile(file, 15, profiled.measuredAfterMs);
+  return renderProfile(`\`leash serve\` during the measured \`POST /decide\` load (in-memory limits; ${Math.round(profiled.result.rps)} req/s in this run)`, summary);
 }

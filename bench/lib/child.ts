@@ -69,6 +69,8 @@ export function lastJsonLine<T>(stdout: string): T | null {
 
 export interface RunningServer {
   readonly pid: number;
+  /** performance.now() when the process was spawned */
+  readonly spawnedAt: number;
   readonly url: string;
   output(): string;
   stop(): Promise<void>;
@@ -84,6 +86,7 @@ export interface ServerOptions {
 }
 
 export async function startServer(command: string, args: readonly string[], options: ServerOptions): Promise<RunningServer> {
+  const spawnedAt = performance.now();
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -107,7 +110,7 @@ export async function startServer(command: string, args: readonly string[], opti
     try {
       const res = await fetch(options.readyUrl, { signal: AbortSignal.timeout(1000) });
       if (res.ok) {
-        return { pid: child.pid!, url: options.baseUrl, output: () => output, stop };
+        return { pid: child.pid!, spawnedAt, url: options.baseUrl, output: () => output, stop };
       }
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 150));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 interface ProfileNode {
   readonly id: number;
+  readonly children?: readonly number[];
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
 }
 
@@ -25,6 +26,8 @@ export interface ProfileSummary {
   readonly totalMs: number;
   readonly functions: readonly Hotspot[];
   readonly areas: readonly Hotspot[];
+  /** share of samples with the area anywhere on the stack (callees included): what a Leash folder or package costs in total */
+  readonly inclusive: readonly Hotspot[];
 }
 
 /** Where a function lives, coarsely: a package name, a Leash folder, node internals, or V8. */
@@ -43,16 +46,22 @@ export function areaOf(url: string, functionName: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
-export function summarizeProfile(file: string, top = 12): ProfileSummary {
+/** `skipMs`: ignore the first milliseconds of the profile (start-up and warm-up, not the steady state). */
+export function summarizeProfile(file: string, top = 12, skipMs = 0): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusiveTime = new Map<string, number>();
   const fnTime = new Map<string, number>();
   const areaTime = new Map<string, number>();
   let total = 0;
+  let elapsed = 0;
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
     const dt = profile.timeDeltas[i] ?? 0;
-    if (!node) return;
+    elapsed += dt;
+    if (!node || elapsed < skipMs * 1000) return;
     const { functionName, url, lineNumber } = node.callFrame;
     if (functionName === '(idle)') return; // waiting for I/O is not CPU work
     total += dt;
@@ -61,10 +70,16 @@ export function summarizeProfile(file: string, top = 12): ProfileSummary {
     fnTime.set(fn, (fnTime.get(fn) ?? 0) + dt);
     const area = areaOf(url, functionName);
     areaTime.set(area, (areaTime.get(area) ?? 0) + dt);
+    const onStack = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)?.callFrame;
+      if (frame?.url && !frame.url.startsWith('node:')) onStack.add(areaOf(frame.url, frame.functionName));
+    }
+    for (const a of onStack) inclusiveTime.set(a, (inclusiveTime.get(a) ?? 0) + dt);
   });
   const rank = (m: Map<string, number>) =>
     [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, t]) => ({ name, share: total ? t / total : 0 }));
-  return { file, totalMs: total / 1000, functions: rank(fnTime), areas: rank(areaTime) };
+  return { file, totalMs: total / 1000, functions: rank(fnTime), areas: rank(areaTime), inclusive: rank(inclusiveTime) };
 }
 
 /** The newest main-thread profile (CPU.<date>.<time>.<pid>.<thread>.<seq>; thread 0 is main, others are loader workers). */
@@ -82,8 +97,10 @@ export function renderProfile(title: string, s: ProfileSummary): string {
   return [
     `**${title}** (${Math.round(s.totalMs)} ms of CPU samples, \`${s.file}\`)`,
     '',
-    `By area: ${s.areas.slice(0, 8).map((h) => `${h.name} ${pct(h)}`).join(', ')}.`,
+    `Self time by area: ${s.areas.slice(0, 10).map((h) => `${h.name} ${pct(h)}`).join(', ')}.`,
     '',
-    `Top functions (self time): ${s.functions.slice(0, 8).map((h) => `\`${h.name}\` ${pct(h)}`).join(', ')}.`,
+    `On the stack (inclusive): ${s.inclusive.slice(0, 12).map((h) => `${h.name} ${pct(h)}`).join(', ')}.`,
+    '',
+    `Top functions (self time): ${s.functions.slice(0, 12).map((h) => `\`${h.name}\` ${pct(h)}`).join(', ')}.`,
   ].join('\n');
 }
