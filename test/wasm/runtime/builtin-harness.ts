@@ -1,6 +1,8 @@
-// A module that exposes every native builtin as two entrypoints (non-strict, strict):
-// the input is a string of Rego value text holding the argument array; the result is the
-// builtin's value (empty result set when undefined). Used to test builtins through the SDK.
+// A module that exposes every native builtin as entrypoints (non-strict, strict, and
+// "compare": the argument array carries one extra value that the result is compared with
+// inside the module, so big numbers never pass through JS): the input is a string of Rego
+// value text holding the argument array; the result is the builtin's value (empty result
+// set when undefined). Used to test builtins through the SDK.
 import binaryen from 'binaryen';
 import { NATIVE_BUILTINS } from '../../../compiler/wasm/runtime/index.ts';
 import { newHarness, finish, load } from './harness.ts';
@@ -19,7 +21,12 @@ export function builtinModule(): Uint8Array {
   const arg = (i: number) => m.i32.load(i * 4, 4, m.i32.load(12, 4, args()));
   const cases = entries.map(([, b], idx) => {
     const call = h.call(b.fn, Array.from({ length: b.arity }, (_, i) => arg(i)));
-    return m.if(m.i32.eq(m.i32.shr_u(m.local.get(0, i32), m.i32.const(1)), m.i32.const(idx)), m.local.set(4, call));
+    const compare = h.call('opa_boolean', [h.call('opa_value_equal', [m.local.get(4, i32), arg(b.arity)])]);
+    return m.if(m.i32.eq(m.i32.shr_u(m.local.get(0, i32), m.i32.const(2)), m.i32.const(idx)), m.block(null, [
+      m.local.set(4, call),
+      m.if(m.i32.and(m.i32.ne(m.local.get(4, i32), m.i32.const(0)), m.i32.ne(m.i32.and(m.local.get(0, i32), m.i32.const(2)), m.i32.const(0))),
+        m.local.set(4, compare)),
+    ]));
   });
   const body = m.block(null, [
     m.local.set(5, h.call('opa_set', [])),
@@ -33,7 +40,7 @@ export function builtinModule(): Uint8Array {
     rs(),
   ], i32);
   const eps: Record<string, number> = {};
-  entries.forEach(([name], idx) => { eps[name] = idx * 2; eps[`strict/${name}`] = idx * 2 + 1; });
+  entries.forEach(([name], idx) => { eps[name] = idx * 4; eps[`strict/${name}`] = idx * 4 + 1; eps[`compare/${name}`] = idx * 4 + 2; });
   return finish(h, { entrypoints: eps, evalVars: [i32, i32, i32], evalBody: body });
 }
 
@@ -42,8 +49,8 @@ export type Outcome = { value: unknown } | { undefined: true } | { error: string
 /** Loads the builtin module; `call(name, argsRegoText, strict)` evaluates one builtin. */
 export async function builtinCaller() {
   const policy = await load(builtinModule());
-  return (name: string, args: string, strict = false): Outcome => {
-    const ep = strict ? `strict/${name}` : name;
+  return (name: string, args: string, mode: boolean | 'compare' = false): Outcome => {
+    const ep = mode === 'compare' ? `compare/${name}` : mode ? `strict/${name}` : name;
     if (!(ep in policy.entrypoints)) throw new Error(`not native: ${name}`);
     try {
       const rs = policy.evaluate(args, ep) as { result: unknown }[];

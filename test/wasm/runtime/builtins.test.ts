@@ -69,7 +69,7 @@ const cases: [string, string, Outcome][] = [
   ['array.concat', '[[], {}]', { error: 'array.concat: operand 2 must be array but got object' }],
   ['array.slice', '[[1, 2, 3, 4], 1, 3]', v([2, 3])], ['array.slice', '[[1, 2], -5, 10]', v([1, 2])],
   ['array.slice', '[[1, 2], 2, 1]', v([])], ['array.reverse', '[[1, 2, 3]]', v([3, 2, 1])],
-  ['array.flatten', '[[1, [2, [3]], []]]', v([1, 2, 3])],
+  ['array.flatten', '[[1, [2, [3]], []]]', v([1, 2, [3]])],
   ['array.flatten', '[1]', { error: 'array.flatten: operand 1 must be array but got number' }],
   ['walk', '[{"a": [1]}]', v([[[], { a: [1] }], [['a'], [1]], [['a', 0], 1]])],
   ['is_number', '[1.5]', v(true)], ['is_string', '[1]', v(false)], ['is_set', '[set()]', v(true)],

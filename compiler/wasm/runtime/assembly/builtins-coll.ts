@@ -341,10 +341,12 @@ export function builtin_array_reverse(a: usize): usize {
   return out;
 }
 
+// flattenInto removes one level of nesting, as OPA's array.flatten does.
 function flattenInto(out: usize, a: usize): void {
   for (let i: u32 = 0; i < lenOf(a); i++) {
     let x = arrGet(a, i);
-    if (tagOf(x) == T_ARRAY) flattenInto(out, x); else opa_array_append(out, x);
+    if (tagOf(x) == T_ARRAY) { for (let j: u32 = 0; j < lenOf(x); j++) opa_array_append(out, arrGet(x, j)); }
+    else opa_array_append(out, x);
   }
 }
 

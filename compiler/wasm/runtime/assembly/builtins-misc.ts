@@ -131,6 +131,8 @@ let amM: f64 = 0;
 let amExp: i32 = 0;
 function parseAmount(p: usize, n: u32): i32 {
   let i: u32 = 0;
+  let negative = n > 1 && load<u8>(p) == 0x2d;
+  if (negative) i++;
   let start = i;
   while (i < n && (<u32>load<u8>(p + i) - 0x30 <= 9 || load<u8>(p + i) == 0x2e)) i++;
   if (i == start) return -1;
@@ -154,7 +156,7 @@ function parseAmount(p: usize, n: u32): i32 {
       i = k;
     }
   }
-  amM = m; amExp = exp;
+  amM = negative ? -m : m; amExp = exp;
   return <i32>i;
 }
 
@@ -197,7 +199,7 @@ function unitsParse(name: string, s: usize, bytes: bool): usize {
   let v = amM * Math.pow(2, <f64>uBin);
   v = exp >= 0 ? v * Math.pow(10, <f64>exp) : v / Math.pow(10, <f64>(-exp));
   if (!isFinite(v)) return builtinErr(name, "exponent too large");
-  if (bytes) v = Math.floor(v);
+  if (bytes) v = v < 0 ? Math.ceil(v) : Math.floor(v);
   if (v == Math.floor(v) && v >= 9.0e15 && v < 1.8446744073709552e19) {
     // exact integer text for big results (u64 range)
     let u = <u64>v;

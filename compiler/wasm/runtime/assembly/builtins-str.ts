@@ -220,29 +220,28 @@ export function builtin_strings_replace_n(pats: usize, s: usize): usize {
   }
   let p = strPtr(s), n = lenOf(s);
   let cap: u32 = n + 16, out = alloc(cap), k: u32 = 0, i: u32 = 0;
-  let hadEmpty = false;
-  for (let j: u32 = 0; j < m; j++) if (lenOf(objKey(pats, j)) == 0) hadEmpty = true;
+  // Go's generic replacer: keys in sorted order are priorities; an empty key ("" sorts
+  // first) fires once at every position, then the other keys get their turn there.
+  let emptyVal: usize = 0;
+  for (let j: u32 = 0; j < m; j++) if (lenOf(objKey(pats, j)) == 0) emptyVal = objVal(pats, j);
+  let prevEmpty = false;
   while (i <= n) {
-    let matched = false;
-    for (let j: u32 = 0; j < m; j++) {
-      let key = objKey(pats, j), kn = lenOf(key);
-      if (kn == 0 || i + kn > n || !bytesEq(p + i, strPtr(key), kn)) continue;
-      let v = objVal(pats, j), vn = lenOf(v);
-      if (k + vn > cap) { let nc = (cap << 1) + vn; let o2 = alloc(nc); memory.copy(o2, out, k); out = o2; cap = nc; }
-      memory.copy(out + k, strPtr(v), vn); k += vn; i += kn; matched = true;
-      break;
-    }
-    if (matched) continue;
-    if (hadEmpty) {
-      // an empty pattern matches between every rune (lowest priority)
+    let rv: usize = 0, adv: u32 = 0, matched = false;
+    if (emptyVal && !prevEmpty) { rv = emptyVal; matched = true; prevEmpty = true; }
+    else {
+      prevEmpty = false;
       for (let j: u32 = 0; j < m; j++) {
-        let key = objKey(pats, j);
-        if (lenOf(key) != 0) continue;
-        let v = objVal(pats, j), vn = lenOf(v);
-        if (k + vn > cap) { let nc = (cap << 1) + vn; let o2 = alloc(nc); memory.copy(o2, out, k); out = o2; cap = nc; }
-        memory.copy(out + k, strPtr(v), vn); k += vn;
+        let key = objKey(pats, j), kn = lenOf(key);
+        if (kn == 0 || i + kn > n || !bytesEq(p + i, strPtr(key), kn)) continue;
+        rv = objVal(pats, j); adv = kn; matched = true;
         break;
       }
+    }
+    if (matched) {
+      let vn = lenOf(rv);
+      if (k + vn > cap) { let nc = (cap << 1) + vn; let o2 = alloc(nc); memory.copy(o2, out, k); out = o2; cap = nc; }
+      memory.copy(out + k, strPtr(rv), vn); k += vn; i += adv;
+      continue;
     }
     if (i == n) break;
     let l = utf8Len(load<u8>(p + i)); if (i + l > n) l = n - i;

@@ -7,7 +7,7 @@ export {
   leash_object_insert_checked, opa_set_add, opa_value_type, opa_value_get, opa_value_length,
   leash_iter_key, leash_iter_value, opa_value_compare, opa_value_equal, leash_is_true,
 } from "./value";
-export { opa_json_parse, opa_value_parse, opa_json_dump, opa_value_dump } from "./json";
+export { opa_json_parse, opa_value_parse, opa_json_dump, opa_value_dump, leash_value_to_json_string } from "./json";
 export { leash_error, leash_builtin_error_raise, leash_builtin_error_pending } from "./errors";
 export {
   opa_wasm_abi_version, opa_wasm_abi_minor_version, opa_eval_ctx_new, opa_eval_ctx_set_input,

@@ -324,6 +324,8 @@ export function toJsonString(v: usize): usize {
   return s;
 }
 
+export function leash_value_to_json_string(v: usize): usize { return toJsonString(v); }
+
 export function toRegoString(v: usize): usize {
   let saved = wBegin(64);
   dumpValue(v, true);
