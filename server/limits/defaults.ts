@@ -1,11 +1,14 @@
-// Server-side default limits, applied when the policy's decision names no limit at all:
-// per session, over the session's lifetime, and much tighter for writes than for reads.
-// A policy that sets any limit for a rule gets exactly its own limits and no defaults.
-import type { AccessKind, Decision, LimitRequest } from '../../compiler/index.ts';
+// Server-side default limits, applied when the policy's decision names no limit at all
+// (hand-written Rego, or a DSL policy that turned its defaults off): per session, much
+// tighter for writes than for reads. They are the DSL's own defaults, so a policy gets the
+// same protection whether the compiler or the server supplies them.
+import type { AccessKind, Decision, LimitRequest } from '../../compiler/contract.ts';
+// the DSL module itself: compiler/index.ts would load the whole compiler into the server
+import { DEFAULT_LIMITS as DSL_DEFAULT_LIMITS } from '../../compiler/dsl/define.ts';
 
 export interface DefaultLimit {
   readonly max: number;
-  /** 'session' or a rolling window such as '1m' */
+  /** 'session' or a rolling window such as '60s' */
   readonly window: string;
 }
 
@@ -14,10 +17,10 @@ export interface DefaultLimits {
   readonly write: readonly DefaultLimit[];
 }
 
-/** Documented in docs/limits.md; change both together. */
+/** Documented in docs/limits.md: reads 1000 per session and 120 per minute, writes 100 and 20. */
 export const DEFAULT_LIMITS: DefaultLimits = {
-  read: [{ max: 100, window: 'session' }],
-  write: [{ max: 10, window: 'session' }],
+  read: DSL_DEFAULT_LIMITS.read.map((l) => ({ max: l.max, window: l.window })),
+  write: DSL_DEFAULT_LIMITS.write.map((l) => ({ max: l.max, window: l.window })),
 };
 
 export const DEFAULT_RULE = 'leash.default';

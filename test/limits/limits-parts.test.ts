@@ -39,9 +39,15 @@ describe('read/write defaults', () => {
   it('apply per session only when the decision names no limit, writes much tighter than reads', () => {
     const read = effectiveLimits({ access: 'read', limits: [] }, 's-9');
     const write = effectiveLimits({ access: 'write', limits: [] }, 's-9');
-    expect(read).toEqual([{ id: 'leash.default.read/session', scope: 'session', key: 's-9', max: 100, window: 'session', cost: 1 }]);
-    expect(write).toEqual([{ id: 'leash.default.write/session', scope: 'session', key: 's-9', max: 10, window: 'session', cost: 1 }]);
-    expect(DEFAULT_LIMITS.write[0]!.max * 5).toBeLessThanOrEqual(DEFAULT_LIMITS.read[0]!.max);
+    expect(read).toEqual([
+      { id: 'leash.default.read/session', scope: 'session', key: 's-9', max: 1000, window: 'session', cost: 1 },
+      { id: 'leash.default.read/session/60s', scope: 'session', key: 's-9', max: 120, window: '60s', cost: 1 },
+    ]);
+    expect(write).toEqual([
+      { id: 'leash.default.write/session', scope: 'session', key: 's-9', max: 100, window: 'session', cost: 1 },
+      { id: 'leash.default.write/session/60s', scope: 'session', key: 's-9', max: 20, window: '60s', cost: 1 },
+    ]);
+    for (let i = 0; i < 2; i++) expect(DEFAULT_LIMITS.write[i]!.max * 5).toBeLessThanOrEqual(DEFAULT_LIMITS.read[i]!.max);
     const own = [bucket({ id: 'x.read/session', max: 3 })];
     expect(effectiveLimits({ access: 'read', limits: own }, 's-9')).toBe(own);
   });
