@@ -6,6 +6,7 @@ import type { Body, CallTerm, Expr, Rule, Term } from './ast.ts';
 import { lookupBuiltin } from './builtins.ts';
 import { pathKey, type ModuleScope, type RuleIndex } from './rule-index.ts';
 import { walkTerm } from './walk.ts';
+import { callName } from './parse-term.ts';
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {
   n: 'number', s: 'string', b: 'boolean', z: 'null', A: 'array', S: 'set', O: 'object',
@@ -58,7 +59,10 @@ function checkExpr(e: Expr, ctx: Ctx): void {
       }
   }
   // `with` targets name functions or documents being replaced, not calls.
-  for (const w of e.with) checkTerm(w.value, ctx, false);
+  for (const w of e.with) {
+    checkTerm(w.value, ctx, false);
+    checkWithTarget(w.target, ctx);
+  }
 }
 
 function checkTerm(t: Term, ctx: Ctx, top: boolean): void {
@@ -72,6 +76,15 @@ function checkTerm(t: Term, ctx: Ctx, top: boolean): void {
       }
     }
   });
+}
+
+/** A `with` target must be input, data (possibly through an import) or a function. */
+function checkWithTarget(target: Term, ctx: Ctx): void {
+  const path = target.kind === 'Var' || target.kind === 'Ref' ? ctx.scope.resolveTerm(target, () => false) : undefined;
+  if (path && (path[0] === 'input' || path[0] === 'data')) return;
+  const fn = callName(target);
+  if (fn !== undefined && (lookupBuiltin(fn) || ctx.scope.resolveCall(fn))) return;
+  ctx.out.push(error('rego_type_error', 'with keyword target must reference existing input, data, or a function', target.loc));
 }
 
 const checkedTop = new WeakSet<CallTerm>();

@@ -2,7 +2,7 @@
 // the checker. Other areas import from here only.
 export * from './ast.ts';
 export { printModule, printTerm, printExpr, printHead, printRef } from './print.ts';
-export { parseModule, type ParseResult } from './parse-module.ts';
+export { parseModule, parseQuery, parseTermText, type ParseResult } from './parse-module.ts';
 export { checkModules, checkModulesWithIndex, type CheckResult } from './check.ts';
 export { indexRules, ruleKind, rulePath, ModuleScope, type RuleIndex, type RuleGroup, type RuleKind, type RuleRef } from './rule-index.ts';
 export { BUILTINS, lookupBuiltin, NONDETERMINISTIC, type BuiltinInfo } from './builtins.ts';

@@ -215,3 +215,41 @@ function parseElse(c: Cursor): Else {
   if (value === undefined && body.length === 0) c.failAt('`else` needs a value (`else := v`) or a body (`else if { ... }`)', loc);
   return value !== undefined ? { kind: 'Else', value, assign, body, loc } : { kind: 'Else', assign, body, loc };
 }
+
+/** Parse a query (a body: literals split by `;` or newlines), e.g. `data.test.p = x`. */
+export function parseQuery(source: string, file: string): { body?: Body; diagnostics: Diagnostic[] } {
+  return parseFragment(source, file, (c) => {
+    const body: Body[number][] = [];
+    while (c.tok.t !== 'eof') {
+      body.push(parseLiteral(c));
+      if (c.eatOp(';') || c.tok.nl) continue;
+      c.fail('expected \\n or ; or end of query');
+    }
+    if (body.length === 0) c.fail('found empty query');
+    return body;
+  }, 'body');
+}
+
+/** Parse one term (e.g. a conformance case's `input_term`, `{"foo": {{1}}}`). */
+export function parseTermText(source: string, file: string): { term?: Term; diagnostics: Diagnostic[] } {
+  return parseFragment(source, file, (c) => {
+    const t = parseIn(c, false);
+    if (c.tok.t !== 'eof') c.fail('expected end of term');
+    return t;
+  }, 'term');
+}
+
+function parseFragment<T, K extends string>(source: string, file: string, run: (c: Cursor) => T, key: K): { diagnostics: Diagnostic[] } & Partial<Record<K, T>> {
+  const lexed = lex(source);
+  if (!lexed.ok) {
+    return { diagnostics: [error('rego_parse_error', lexed.message, { file, line: lexed.line, col: lexed.col })] } as { diagnostics: Diagnostic[] } & Partial<Record<K, T>>;
+  }
+  const c = new Cursor(lexed.tokens, file);
+  try {
+    return { [key]: run(c), diagnostics: [] } as unknown as { diagnostics: Diagnostic[] } & Partial<Record<K, T>>;
+  } catch (e) {
+    if (e instanceof ParseFailure) return { diagnostics: [error('rego_parse_error', e.message, e.loc)] } as { diagnostics: Diagnostic[] } & Partial<Record<K, T>>;
+    if (e instanceof RangeError) return { diagnostics: [error('rego_parse_error', 'input nests too deeply', c.loc())] } as { diagnostics: Diagnostic[] } & Partial<Record<K, T>>;
+    throw e;
+  }
+}

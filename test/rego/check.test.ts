@@ -111,3 +111,10 @@ describe('rego_recursion_error', () => {
     expect(check(mod('p := x if { x := 1; p2 := 2 }\nq := data[2]'))).toEqual([]);
   });
 });
+
+describe('with targets', () => {
+  it('must be input, data or a function', () => {
+    expect(check(mod('import data.lib\np if { q with input.x as 1 with lib.y as 2 with count as 3 with f as 4 }\nq := 1\nf(x) := x'))).toEqual([]);
+    expect(check(mod('p if { q with z as 1 }\nq := 1'))).toEqual(['3:15: rego_type_error: with keyword target must reference existing input, data, or a function']);
+  });
+});

@@ -62,7 +62,7 @@ describe('leash fmt', () => {
     expect(status).toBe(2);
     expect(stderr.trim()).toBe(`${bad}:2:3: rego_parse_error: unexpected { token: \`if\` keyword is required before rule body (write \`p if { ... }\`)`);
     expect(stderr).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
-  });
+  }, 180_000); // one CLI start-up (tsx + every command) is slow on a loaded 2-core machine
 
   it('says which path does not exist', () => {
     const r = run([join(dir, 'missing.rego')], {});

@@ -2,7 +2,7 @@
 // contract in ast.ts describes, with locations; v0 forms and malformed input give
 // rego_parse_error at the right place with advice; hostile input never throws.
 import { describe, expect, it } from 'vitest';
-import { parseModule, MEMBER_2, MEMBER_3 } from '../../compiler/rego/index.ts';
+import { parseModule, parseQuery, parseTermText, MEMBER_2, MEMBER_3 } from '../../compiler/rego/index.ts';
 import { bodyOf, parseError, parseOk, stripLocs, termOf } from './helpers.ts';
 
 const L = expect.anything();
@@ -189,5 +189,15 @@ describe('v1 strictness and errors', () => {
   it('parses a large flat module (linear scanning)', () => {
     const rules = Array.from({ length: 5000 }, (_, i) => `r${i} if { input.a[${i}] == "${i}" }`).join('\n');
     expect(parseOk(`package big\n${rules}\n`).rules).toHaveLength(5000);
+  });
+});
+
+describe('queries and terms', () => {
+  it('parses conformance-style queries and input terms', () => {
+    const q = parseQuery('data.test.p = x; y := 1', 'query');
+    expect(q.body).toHaveLength(2);
+    expect(parseQuery('', 'query').diagnostics[0]!.message).toMatch(/empty query/);
+    expect(parseTermText('{"foo": {{1}}}', 'input').term).toMatchObject({ kind: 'Object', entries: [[L, { kind: 'Set' }]] });
+    expect(parseTermText('1 2', 'input').diagnostics[0]!.message).toMatch(/expected end of term/);
   });
 });
