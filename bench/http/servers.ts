@@ -47,7 +47,8 @@ export function startLeash(port: number, options: LeashServerOptions, profileDir
   const base = `http://127.0.0.1:${port}`;
   return startServer(process.execPath, [...nodeFlags(profileDir), LEASH_BIN, ...leashServeArgs(port, options)], {
     cwd: options.workDir,
-    env: { ...process.env, NODE_ENV: 'production', LEASH_LOG_LEVEL: 'warn' },
+    // quiet logs (no per-request lines); Redis keys under their own prefix, away from the tests' keys
+    env: { ...process.env, NODE_ENV: 'production', LEASH_LOG_LEVEL: 'warn', LEASH_REDIS_PREFIX: 'leash-bench:' },
     baseUrl: base,
     readyUrl: `${base}/ready`,
     startTimeoutMs: 90_000,
