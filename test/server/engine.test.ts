@@ -22,7 +22,7 @@ let keys: TestKeys;
 let wasm: Uint8Array;
 let http: Server;
 let base: string;
-const served = { bundle: new Uint8Array(), etag: '"v1"', requests: [] as { url: string; ifNoneMatch: string | undefined }[] };
+const served = { bundle: new Uint8Array() as Uint8Array, etag: '"v1"', requests: [] as { url: string; ifNoneMatch: string | undefined }[] };
 
 beforeAll(async () => {
   keys = await makeKeys();
