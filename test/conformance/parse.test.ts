@@ -21,9 +21,13 @@ function runCase(c: ConformanceCase): Outcome {
     diagnostics.push(...r.diagnostics);
     if (!r.module) continue;
     modules.push(r.module);
-    const again = parseModule(printModule(r.module), `test-${i}.rego`);
+    const printed = printModule(r.module);
+    const again = parseModule(printed, `test-${i}.rego`);
     if (!again.module || JSON.stringify(stripLocs(again.module)) !== JSON.stringify(stripLocs(r.module))) {
       return { pass: false, why: `module ${i} does not print back to the same AST` };
+    }
+    if (printModule(again.module) !== printed || again.module.comments.length !== r.module.comments.length) {
+      return { pass: false, why: `module ${i}: formatting is not idempotent or loses comments` };
     }
   }
   if (diagnostics.length === 0) diagnostics.push(...checkModules(modules));
