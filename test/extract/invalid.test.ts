@@ -1,0 +1,34 @@
+// Malformed policies that TypeScript accepts are refused by the model checks with
+// leash_dsl_invalid at the line of the offending setting; names must be unique per bundle.
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { checkPolicies, extractPolicies, formatDiagnostic } from '../../compiler/index.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('model checks', () => {
+  it('report each malformed setting with its location', () => {
+    const file = 'test/fixtures/dsl/invalid.policy.ts';
+    const got = extractPolicies([file], ROOT).diagnostics.map(formatDiagnostic);
+    const expected = [
+      [14, 'limit max must be a whole number of at least 1'],
+      [15, "limit window must be 'session' or a whole number of s, m, h or d"],
+      [18, "route '/a//b' has an empty segment"],
+      [19, "route parameter ':x' appears twice in '/a/:x/:x'"],
+      [20, "route 'readOnly' answers no write method (GET), so its write rule can never apply"],
+      [23, "upstream 'plain' baseUrl must be an https:// URL"],
+    ] as const;
+    expect(got).toHaveLength(expected.length);
+    expected.forEach(([line, text], i) => expect(got[i]).toMatch(new RegExp(`^${file}:${line}:\\d+: leash_dsl_invalid: ${text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`)));
+  });
+
+  it('refuses two policies that define the same rule or upstream names', () => {
+    const r = extractPolicies(['policies/support-agent.policy.ts', 'test/fixtures/dsl/duplicate.policy.ts'], ROOT);
+    expect(r.diagnostics).toEqual([]);
+    const got = checkPolicies(r.policies).map(formatDiagnostic);
+    expect(got).toEqual([
+      expect.stringMatching(/^test\/fixtures\/dsl\/duplicate\.policy\.ts:\d+:\d+: leash_dsl_invalid: route 'customer_records' is already defined in policies\/support-agent\.policy\.ts/),
+      expect.stringMatching(/leash_dsl_invalid: rule 'customerRecords\.read' is already defined in policies\/support-agent\.policy\.ts; names must be unique across the bundle$/),
+    ]);
+  });
+});
