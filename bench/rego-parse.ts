@@ -8,8 +8,8 @@ import { lex } from '../compiler/rego/lexer.ts';
 import { writeSection } from './lib/results.ts';
 
 const quick = process.argv.includes('--quick');
-const MODULES = quick ? 200 : 1500;
-const ROUNDS = quick ? 3 : 7;
+const MODULES = quick ? 200 : 1000;
+const ROUNDS = quick ? 3 : 5;
 
 /** One generated module: a mix of every rule kind and the common body constructs. */
 function generateModule(i: number): string {
