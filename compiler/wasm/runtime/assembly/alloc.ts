@@ -3,19 +3,24 @@
 // heapPtr's initial value is patched by build.ts to the end of static data.
 
 export let heapPtr: usize = 0;
+// memEnd caches memory.size() << 16; it can only be too low (the SDK may grow memory
+// itself), which just sends the next allocation through growTo to re-read the size.
+let memEnd: usize = 0;
 
 function growTo(end: usize): void {
   let have = <usize>memory.size() << 16;
+  memEnd = have;
   if (end <= have) return;
   let pages = <i32>((end - have + 0xffff) >> 16);
   if (memory.grow(pages) < 0) unreachable();
+  memEnd = <usize>memory.size() << 16;
 }
 
 // alloc returns `size` bytes, 8-aligned, uninitialised.
 export function alloc(size: usize): usize {
   let p = heapPtr;
   let end = (p + size + 7) & ~<usize>7;
-  if (end > (<usize>memory.size() << 16)) growTo(end);
+  if (end > memEnd) growTo(end);
   heapPtr = end;
   return p;
 }
@@ -25,7 +30,7 @@ export function alloc(size: usize): usize {
 export function extendInPlace(p: usize, oldSize: usize, newSize: usize): bool {
   if (((p + oldSize + 7) & ~<usize>7) != heapPtr) return false;
   let end = (p + newSize + 7) & ~<usize>7;
-  if (end > (<usize>memory.size() << 16)) growTo(end);
+  if (end > memEnd) growTo(end);
   heapPtr = end;
   return true;
 }
