@@ -69,7 +69,8 @@ export interface ConsumeRequest {
 export type ConsumeOutcome =
   | { readonly kind: 'allowed'; readonly buckets: readonly BucketState[] }
   | { readonly kind: 'limited'; readonly buckets: readonly BucketState[]; readonly exceeded: string; readonly retryAfterMs: number }
-  | { readonly kind: 'unavailable'; readonly reason: string };
+  /** `cause: 'bucket'`: the decision named a malformed bucket (a policy bug, never fail-open) */
+  | { readonly kind: 'unavailable'; readonly reason: string; readonly cause?: 'store' | 'bucket' };
 
 /** Consumes all buckets or none, atomically. Never throws: failures are `unavailable`. */
 export interface LimitStore {

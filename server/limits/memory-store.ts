@@ -55,7 +55,7 @@ export function createMemoryLimitStore(options: MemoryLimitStoreOptions = {}): M
   function consumeNow(request: ConsumeRequest): ConsumeOutcome {
     const { nowMs } = request;
     const planned = planBuckets(request.buckets);
-    if (!planned.ok) return { kind: 'unavailable', reason: planned.reason };
+    if (!planned.ok) return { kind: 'unavailable', reason: planned.reason, cause: 'bucket' };
     if (nowMs - lastSweepMs >= sweepEveryMs) sweep(nowMs);
     const keys = planned.plans.map((p) => bucketKey('', p.bucket));
     const expiry = counterExpiry(nowMs, request.sessionExpiresAtMs, maxSessionLifeMs);

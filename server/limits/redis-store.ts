@@ -77,7 +77,7 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLim
 
   async function consume(request: ConsumeRequest): Promise<ConsumeOutcome> {
     const planned = planBuckets(request.buckets);
-    if (!planned.ok) return { kind: 'unavailable', reason: planned.reason };
+    if (!planned.ok) return { kind: 'unavailable', reason: planned.reason, cause: 'bucket' };
     const { plans } = planned;
     if (plans.length === 0) return { kind: 'allowed', buckets: [] };
     const keys = plans.map((p) => bucketKey(prefix, p.bucket));

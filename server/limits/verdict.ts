@@ -1,6 +1,6 @@
 // Turns a limit-store outcome into the final verdict for an allowed request: admitted, 429
-// with Retry-After, or denied because the store could not be reached. Writes always fail
-// closed; reads follow `readsOnStoreFailure` (default 'deny').
+// with Retry-After, denied because the store could not be reached (writes always; reads
+// per `readsOnStoreFailure`, default 'deny'), or denied as a policy error for a bad bucket.
 import type { AccessKind } from '../../compiler/index.ts';
 import type { BucketState, ConsumeOutcome } from '../contracts.ts';
 import { assertNever } from './algorithm.ts';
@@ -14,7 +14,7 @@ export const DEFAULT_STORE_FAILURE_POLICY: StoreFailurePolicy = { readsOnStoreFa
 
 export type LimitVerdict =
   | { readonly kind: 'admit'; readonly buckets: readonly BucketState[]; readonly headers: Record<string, string>; readonly degraded?: string }
-  | { readonly kind: 'deny'; readonly status: 429 | 503; readonly code: 'rate_limited' | 'store_unavailable'; readonly reason: string; readonly buckets: readonly BucketState[]; readonly headers: Record<string, string> };
+  | { readonly kind: 'deny'; readonly status: 403 | 429 | 503; readonly code: 'rate_limited' | 'store_unavailable' | 'policy_error'; readonly reason: string; readonly buckets: readonly BucketState[]; readonly headers: Record<string, string> };
 
 export function limitVerdict(outcome: ConsumeOutcome, access: AccessKind, policy: StoreFailurePolicy = DEFAULT_STORE_FAILURE_POLICY): LimitVerdict {
   switch (outcome.kind) {
@@ -30,6 +30,8 @@ export function limitVerdict(outcome: ConsumeOutcome, access: AccessKind, policy
         headers: rateLimitHeaders(outcome),
       };
     case 'unavailable':
+      // a malformed bucket is the policy's bug, not an outage: denied whatever the access
+      if (outcome.cause === 'bucket') return { kind: 'deny', status: 403, code: 'policy_error', reason: outcome.reason, buckets: [], headers: {} };
       if (access === 'read' && policy.readsOnStoreFailure === 'allow') {
         return { kind: 'admit', buckets: [], headers: {}, degraded: `${outcome.reason} (read allowed by configuration)` };
       }

@@ -62,6 +62,10 @@ describe('store failure verdict', () => {
     expect(limitVerdict(down, 'read')).toMatchObject({ kind: 'deny', code: 'store_unavailable' });
     expect(limitVerdict(down, 'read', { readsOnStoreFailure: 'allow' })).toMatchObject({ kind: 'admit' });
   });
+  it('denies a malformed bucket as a policy error, even for reads allowed on store failure', () => {
+    const v = limitVerdict({ kind: 'unavailable', cause: 'bucket', reason: "limit 'x/session' is invalid: cost must be a finite number >= 0" }, 'read', { readsOnStoreFailure: 'allow' });
+    expect(v).toMatchObject({ kind: 'deny', status: 403, code: 'policy_error' });
+  });
   it('maps limited to 429 rate_limited with headers', () => {
     const v = limitVerdict({ kind: 'limited', exceeded: 'a', retryAfterMs: 3_200, buckets: [{ id: 'a', limit: 1, remaining: 0, resetMs: 3_200 }] }, 'read');
     expect(v).toMatchObject({ kind: 'deny', status: 429, code: 'rate_limited' });

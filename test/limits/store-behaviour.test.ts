@@ -140,6 +140,7 @@ describe.each(stores)('%s limit store', (_name, make) => {
     const o = await store.consume(at(T0, [bucket({ id: 'bad/session', window: '5 minutes' })]));
     expect(o.kind).toBe('unavailable');
     expect(o.kind === 'unavailable' && o.reason).toContain("limit 'bad/session' is invalid");
+    expect(o.kind === 'unavailable' && o.cause).toBe('bucket');
     const neg = await store.consume(at(T0, [bucket({ id: 'neg/session', cost: -1 })]));
     expect(neg.kind).toBe('unavailable');
   });
