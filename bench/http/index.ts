@@ -54,6 +54,8 @@ export interface TargetRun {
 export interface TargetResults {
   readonly target: Target;
   readonly runs: TargetRun[];
+  /** ms from spawn to ready of this target's server (one server per target, kept across runs) */
+  readyMs: number | null;
   unavailable: string | null;
 }
 
@@ -105,9 +107,8 @@ async function startTarget(target: Target, options: HttpOptions, minter: TokenMi
   return startLeash(port, serverOptions, profileDir);
 }
 
-async function measureTarget(target: Target, options: HttpOptions, minter: TokenMinter, run: number, profileDir: string | null = null): Promise<TargetRun> {
-  const server = await startTarget(target, options, minter, profileDir);
-  try {
+async function measureTarget(target: Target, options: HttpOptions, minter: TokenMinter, run: number, server: RunningServer): Promise<TargetRun> {
+  {
     const nonce = `b${process.pid}-${run}-${target.id}-${Date.now().toString(36)}`;
     const [probe] = await minter.mint(1, `${nonce}-probe`);
     const problem = await sanityCheck(target, server.url, probe!);
@@ -126,8 +127,6 @@ async function measureTarget(target: Target, options: HttpOptions, minter: Token
     options.log(`  ${target.id} run ${run}: ${Math.round(result.rps)} rps, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms; ` +
       `at ${options.pacedRate} rps p99 ${paced.p99Ms.toFixed(2)} ms; ${sessions} sessions`);
     return { run, result, paced, sessions, maxPerSession, measuredAfterMs };
-  } finally {
-    await server.stop();
   }
 }
 
@@ -138,23 +137,37 @@ export async function runHttp(options: HttpOptions): Promise<HttpResults> {
   const results: TargetResults[] = TARGETS.map((target) => ({
     target,
     runs: [],
+    readyMs: null,
     unavailable: target.kind === 'bare' ? null
       : 'missing' in options.bundle ? `not available yet — ${options.bundle.missing}`
       : !cliAvailable() ? 'not available yet — the leash CLI (cli/index.ts) is missing'
       : target.kind === 'decide' && target.store === 'redis' && !redisUp ? 'Redis does not answer on 127.0.0.1:6379'
       : null,
   }));
-  for (let run = 1; run <= options.runs; run++) {
-    options.log(`HTTP run ${run}/${options.runs}`);
-    for (const entry of results) {
-      if (entry.unavailable) continue;
-      try {
-        entry.runs.push(await measureTarget(entry.target, options, minter, run));
-      } catch (err) {
-        entry.unavailable = `not available yet — ${(err as Error).message.split('\n').slice(0, 3).join(' ').slice(0, 400)}`;
-        options.log(`  ${entry.target.id}: ${entry.unavailable}`);
+  // one server per target, started at its first run and kept for the others (start-up is
+  // seconds under tsx; every run still mints fresh sessions and warms up again)
+  const servers = new Map<string, RunningServer>();
+  try {
+    for (let run = 1; run <= options.runs; run++) {
+      options.log(`HTTP run ${run}/${options.runs}`);
+      for (const entry of results) {
+        if (entry.unavailable) continue;
+        try {
+          let server = servers.get(entry.target.id);
+          if (!server) {
+            server = await startTarget(entry.target, options, minter, null);
+            servers.set(entry.target.id, server);
+            entry.readyMs = server.readyMs;
+          }
+          entry.runs.push(await measureTarget(entry.target, options, minter, run, server));
+        } catch (err) {
+          entry.unavailable = `not available yet — ${(err as Error).message.split('\n').slice(0, 3).join(' ').slice(0, 400)}`;
+          options.log(`  ${entry.target.id}: ${entry.unavailable}`);
+        }
       }
     }
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()));
   }
   const profile = await maybeProfile(options, results, minter);
   return { targets: results, profile, markdown: renderHttp(options, results, profile, redisUp) };
@@ -178,7 +191,12 @@ async function maybeProfile(options: HttpOptions, results: readonly TargetResult
   options.log('profiling POST /decide (memory) with --cpu-prof');
   let profiled: TargetRun;
   try {
-    profiled = await measureTarget(decide.target, options, minter, 0, dir);
+    const server = await startTarget(decide.target, options, minter, dir);
+    try {
+      profiled = await measureTarget(decide.target, options, minter, 0, server);
+    } finally {
+      await server.stop(); // --cpu-prof writes the profile when the process exits
+    }
   } catch (err) {
     return `Profiling run failed: ${(err as Error).message.slice(0, 300)}`;
   }

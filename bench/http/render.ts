@@ -29,7 +29,7 @@ export function renderHttp(options: HttpOptions, results: readonly TargetResults
   lines.push(
     `autocannon ${options.connections} connections, pipelining 1, ${options.durationS} s measured per target per run ` +
     `(after a ${options.warmupS} s warm-up and one request per session to warm the token cache); ${options.runs} run(s), ` +
-    'targets interleaved within each run, every server a fresh child process on 127.0.0.1, the load generator another. ' +
+    'targets interleaved within each run, each server a child process on 127.0.0.1 (started once per target), the load generator another. ' +
     'Figures are the median over runs with min–max in brackets; ratios are paired with the bare route of the same run. ' +
     'Latencies come from every response time autocannon reports (its own histogram has 1 ms resolution). ' +
     `The saturated figures are closed-loop (each connection sends its next request when the answer arrives), so by Little's law ` +
@@ -68,6 +68,10 @@ export function renderHttp(options: HttpOptions, results: readonly TargetResults
     ];
   });
   lines.push(table(['target', 'requests/s', 'p50 ms', 'p99 ms', 'rps ÷ bare', 'p99 ÷ bare', `p50 / p99 ms at ${options.pacedRate.toLocaleString('en-US')} req/s`, 'not allowed / errors', 'sessions'], rows));
+  const ready = results.filter((r) => r.readyMs !== null).map((r) => `${r.target.id} ${fmt((r.readyMs ?? 0) / 1000, 1)} s`);
+  if (ready.length) {
+    lines.push('', `Server start-up, spawn to ready (one server per target, kept across runs): ${ready.join(', ')}.`);
+  }
   const unavailable = results.filter((r) => r.unavailable && r.runs.length);
   if (unavailable.length) lines.push('', ...unavailable.map((r) => `- ${r.target.id} stopped early: ${r.unavailable}`));
   if (!redisUp) lines.push('', '- Redis did not answer on 127.0.0.1:6379, so the Redis row is missing.');

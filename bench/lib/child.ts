@@ -71,6 +71,8 @@ export interface RunningServer {
   readonly pid: number;
   /** performance.now() when the process was spawned */
   readonly spawnedAt: number;
+  /** ms from spawn until the ready URL answered */
+  readonly readyMs: number;
   readonly url: string;
   output(): string;
   stop(): Promise<void>;
@@ -110,7 +112,7 @@ export async function startServer(command: string, args: readonly string[], opti
     try {
       const res = await fetch(options.readyUrl, { signal: AbortSignal.timeout(1000) });
       if (res.ok) {
-        return { pid: child.pid!, spawnedAt, url: options.baseUrl, output: () => output, stop };
+        return { pid: child.pid!, spawnedAt, readyMs: performance.now() - spawnedAt, url: options.baseUrl, output: () => output, stop };
       }
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 150));
