@@ -1,5 +1,6 @@
 // Runs every conformance case through the wasm path and prints per-topic counts plus each
-// failure (stage and detail): `npx tsx test/conformance/eval-report.ts [topic] [--write-exceptions]`.
+// failure (stage and detail): `npx tsx test/conformance/eval-report.ts [topic]`; with no topic,
+// `--write-baseline` and `--write-exceptions` record the current pass counts and failures.
 import { writeFileSync } from 'node:fs';
 import { loadConformanceCases } from './load-cases.ts';
 import { runCase, type Outcome } from './eval-runner.ts';
@@ -30,7 +31,11 @@ for (const r of results) {
 for (const [t, [p, n]] of [...byTopic].sort()) console.log(`${t.padEnd(28)} ${p}/${n}`);
 const pass = results.filter((r) => r.outcome.status === 'pass').length;
 console.log(`total ${pass}/${results.length} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-if (process.argv.includes('--write-exceptions')) {
+if (process.argv.includes('--write-baseline') && !topic) {
+  const topics = Object.fromEntries([...byTopic].sort().map(([t, [p]]) => [t, p]));
+  writeFileSync(new URL('./eval-baseline.json', import.meta.url), `${JSON.stringify({ total: pass, topics }, null, 2)}\n`);
+}
+if (process.argv.includes('--write-exceptions') && !topic) {
   const ex = results.filter((r) => r.outcome.status === 'fail').map((r) => ({
     file: r.file, note: r.note,
     reason: r.outcome.status === 'fail' ? `${r.outcome.stage}: ${r.outcome.detail.split('\n')[0]!.slice(0, 200)}` : '',

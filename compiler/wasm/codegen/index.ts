@@ -120,10 +120,13 @@ export function generateWasm(policy: Policy, options: CodegenOptions): CodegenRe
       if (!policy.builtins.has(name) && m.getExport(nb.fn)) m.removeExport(nb.fn);
     }
     if (!m.validate()) throw new Error('internal error: generated wasm does not validate');
-    binaryen.setOptimizeLevel(options.optimizeLevel ?? 2);
-    binaryen.setShrinkLevel(0);
     m.runPasses(['remove-unused-module-elements']);
-    m.optimize();
+    const level = options.optimizeLevel ?? 2;
+    if (level > 0) {
+      binaryen.setOptimizeLevel(level);
+      binaryen.setShrinkLevel(0);
+      m.optimize();
+    }
     return { wasm: m.emitBinary(), diagnostics };
   } finally {
     m.dispose();

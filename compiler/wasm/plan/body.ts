@@ -101,6 +101,14 @@ function planCallExpr(env: Env, scope: Scope, t: CallTerm, out: Stmt[], k: K): v
     const output = t.args[callee.arity]!;
     return planSeq(env, scope, inputs, out, (ls, o) => {
       const r = emitCallee(env, callee, ls, o, t.loc);
+      if (callee.kind === 'builtin' && RELATIONS.has(callee.name)) {
+        // a relation (walk) answers every solution as an array; iterate it
+        const kl = env.fn.local();
+        const vl = env.fn.local();
+        const body = block();
+        o.push({ kind: 'Scan', source: r, key: kl, value: vl, block: body, loc: t.loc });
+        return unifyLocal(env, scope, output, vl, body.stmts, k);
+      }
       unifyLocal(env, scope, output, r, o, k);
     });
   }
@@ -113,6 +121,9 @@ function planCallExpr(env: Env, scope: Scope, t: CallTerm, out: Stmt[], k: K): v
     k(o);
   });
 }
+
+/** Builtins that are relations in OPA: their native form returns the array of all solutions. */
+const RELATIONS: ReadonlySet<string> = new Set(['walk']);
 
 function planSomeIn(env: Env, scope: Scope, node: SomeIn, out: Stmt[], k: K): void {
   declareVars(scope, node.value);
