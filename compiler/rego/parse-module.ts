@@ -101,6 +101,8 @@ function parseRule(c: Cursor): Rule {
   if (isDefault) {
     if (head.value === undefined || head.key !== undefined) c.failAt(`default rule ${what} must be \`default ${what} := value\``, head.loc);
     if (c.isKw('if') || c.isOp('{')) c.fail('a default rule has no body');
+    const bad = nonConstant(head.value!);
+    if (bad) c.failAt(`default rule value cannot contain ${bad.kind === 'Var' ? 'var' : bad.kind === 'Ref' ? 'ref' : 'call'} (a default is a constant)`, bad.loc);
     return { kind: 'Rule', isDefault, head, body: [], elses: [], loc };
   }
   const body = parseRuleBody(c, () => adviceFor(head));
@@ -114,6 +116,16 @@ function parseRule(c: Cursor): Rule {
   const elses: Else[] = [];
   while (c.isKw('else')) elses.push(parseElse(c));
   return { kind: 'Rule', isDefault, head, body, elses, loc };
+}
+
+/** The first var, ref or call of a default value, outside comprehensions (which OPA allows). */
+function nonConstant(t: Term): Term | undefined {
+  switch (t.kind) {
+    case 'Var': case 'Ref': case 'Call': return t;
+    case 'Array': case 'Set': for (const x of t.items) { const b = nonConstant(x); if (b) return b; } return undefined;
+    case 'Object': for (const [k, v] of t.entries) { const b = nonConstant(k) ?? nonConstant(v); if (b) return b; } return undefined;
+    default: return undefined;
+  }
 }
 
 function parseHead(c: Cursor): Head {

@@ -88,6 +88,15 @@ const ruleRef: fc.Arbitrary<RefTerm> = fc.tuple(varTerm, fc.array(fc.oneof(
   varTerm,
 ), { maxLength: 2 })).map(([head, path]) => ({ kind: 'Ref', head, path, loc: L }));
 
+function isConstant(t: Term): boolean {
+  switch (t.kind) {
+    case 'Var': case 'Ref': case 'Call': return false;
+    case 'Array': case 'Set': return t.items.every(isConstant);
+    case 'Object': return t.entries.every(([k, v]) => isConstant(k) && isConstant(v));
+    default: return true;
+  }
+}
+
 export function ruleArb(depth: number): fc.Arbitrary<Rule> {
   const t = termArb(depth);
   const elseArb = fc.tuple(fc.option(t, { nil: undefined }), fc.boolean(), fc.oneof(fc.constant<Body>([]), bodyArb(depth)))
@@ -111,7 +120,11 @@ export function ruleArb(depth: number): fc.Arbitrary<Rule> {
       kind: 'Head', ref: r.ref, assign: value !== undefined && r.assign, loc: L,
       ...(r.args ? { args: r.args } : {}), ...(key !== undefined ? { key } : {}), ...(value !== undefined ? { value } : {}),
     };
-    if (r.isDefault && key === undefined) return { kind: 'Rule', isDefault: true, head, body: [], elses: [], loc: L } satisfies Rule;
+    if (r.isDefault && key === undefined) {
+      // OPA: a default value is a constant (comprehensions aside).
+      const constant: Head = isConstant(head.value!) ? head : { ...head, value: { kind: 'Boolean', value: false, loc: L } };
+      return { kind: 'Rule', isDefault: true, head: constant, body: [], elses: [], loc: L } satisfies Rule;
+    }
     return { kind: 'Rule', isDefault: false, head, body: r.body, elses: r.body.length > 0 ? r.elses : [], loc: L } satisfies Rule;
   });
 }

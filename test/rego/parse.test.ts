@@ -174,6 +174,9 @@ describe('v1 strictness and errors', () => {
     expect(parseError('package a\nimport foo.bar\n')).toMatch(/2:8: .*must begin with data, input, future or rego/);
     expect(parseError('package a\np if { x := "\\q" }\n')).toMatch(/illegal escape/);
     expect(parseError('package a\ndefault p if { true }\n')).toMatch(/default rule p must be/);
+    expect(parseError('package a\ndefault p := [x]\n')).toBe('2:15: rego_parse_error: default rule value cannot contain var (a default is a constant)');
+    expect(parseError('package a\ndefault p := {"a": data.x}\n')).toMatch(/cannot contain ref/);
+    expect(parseOk('package a\ndefault p := [x | x := 1]\ndefault f(_) := {"a": set()}\n').rules).toHaveLength(2);
     expect(parseError('package a\np if { not { x := 1 } }\n')).toMatch(/body negation/);
   });
 
