@@ -3,7 +3,7 @@
 // that stage's output instead; diagnostics print as file:line:col: CODE: message.
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { compile, formatDiagnostic, hasErrors, readBundle, STAGES, type StageName } from '../../compiler/index.ts';
+import { compile, CompileError, formatDiagnostic, formatDiagnostics, hasErrors, readBundle, STAGES, type StageName } from '../../compiler/index.ts';
 
 export interface BuildOptions {
   readonly output?: string;
@@ -39,15 +39,29 @@ export async function runBuild(paths: readonly string[], opts: BuildOptions, io:
   return 0;
 }
 
+/** Run a command body; a bug prints one line (never a stack trace) and exits 2. */
+export async function guarded(command: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof CompileError) {
+      console.error(formatDiagnostics(e.diagnostics));
+      return 1;
+    }
+    console.error(`leash ${command}: internal error: ${(e as Error).message ?? String(e)}`);
+    return 2;
+  }
+}
+
 export function registerBuildCommand(program: Command): void {
   program
     .command('build')
     .description('compile .policy.ts / .rego files or folders (default policies/) into an OPA bundle')
-    .argument('[paths...]', '.policy.ts files, .rego files or folders of them', [])
+    .argument('[paths...]', '.policy.ts files, .rego files or folders of them (default: policies/)')
     .option('-o, --output <file>', 'where to write the bundle', 'bundle.tar.gz')
     .option('--no-wasm', 'skip the wasm stages (the bundle then holds Rego only)')
     .addOption(new Option('--dump-after <stage>', 'print the output of a stage and stop').choices([...STAGES]))
     .action(async (paths: string[], opts: BuildOptions) => {
-      process.exitCode = await runBuild(paths, opts, { out: (t) => console.log(t), err: (t) => console.error(t) });
+      process.exitCode = await guarded('build', () => runBuild(paths, opts, { out: (t) => console.log(t), err: (t) => console.error(t) }));
     });
 }

@@ -2,7 +2,7 @@
 // writing anything; exit 1 with file:line:col diagnostics on any error. Meant for CI.
 import type { Command } from 'commander';
 import { compile, formatDiagnostic, hasErrors } from '../../compiler/index.ts';
-import type { CommandIo } from './build.ts';
+import { guarded, type CommandIo } from './build.ts';
 
 export interface CheckOptions {
   readonly wasm?: boolean;
@@ -25,9 +25,9 @@ export function registerCheckCommand(program: Command): void {
   program
     .command('check')
     .description('type-check and compile policies without writing; exit 1 on any error')
-    .argument('[paths...]', '.policy.ts files, .rego files or folders of them', [])
+    .argument('[paths...]', '.policy.ts files, .rego files or folders of them (default: policies/)')
     .option('--no-wasm', 'stop after checking the Rego (skip the wasm stages)')
     .action(async (paths: string[], opts: CheckOptions) => {
-      process.exitCode = await runCheck(paths, opts, { out: (t) => console.log(t), err: (t) => console.error(t) });
+      process.exitCode = await guarded('check', () => runCheck(paths, opts, { out: (t) => console.log(t), err: (t) => console.error(t) }));
     });
 }

@@ -2,9 +2,7 @@
 // which override the config file. `--dev` builds the example policies, creates a development
 // key under .leash/, keeps limits in memory, audits to .leash/audit.jsonl and prints a curl.
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, type ConfigInput } from '../../server/config/index.ts';
-import { StartError, startServer } from '../../server/server.ts';
-import { devCurl, prepareDev } from '../../server/dev.ts';
+import type { ConfigInput } from '../../server/config/index.ts';
 
 export interface ServeOptions {
   readonly bundle?: string;
@@ -51,6 +49,10 @@ function mergeFlags(...sets: ConfigInput[]): ConfigInput {
 }
 
 export async function runServe(opts: ServeOptions): Promise<number> {
+  // Loaded here, not at the top: every other `leash` command starts without the server.
+  const { loadConfig } = await import('../../server/config/index.ts');
+  const { startServer } = await import('../../server/server.ts');
+  const { devCurl, prepareDev } = await import('../../server/dev.ts');
   try {
     const user = flagsFrom(opts);
     const dev = opts.dev ? await prepareDev(opts.bundle ? { bundle: opts.bundle } : {}) : undefined;
@@ -66,7 +68,8 @@ export async function runServe(opts: ServeOptions): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof StartError || err instanceof Error) {
+    // ConfigError and StartError carry sentences for people; anything else is shown the same way.
+    if (err instanceof Error) {
       process.stderr.write(`leash serve: ${err.message}\n`);
       return 1;
     }

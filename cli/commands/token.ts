@@ -1,8 +1,7 @@
 // `leash token mint`: print an agent token signed with the local development key (created in
 // .leash/ on first use), for trying Leash and for tests. Not an identity provider.
 import type { Command } from 'commander';
-import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintToken, parseDuration } from '../../server/identity/index.ts';
-import { DEV_DIR } from '../../server/dev.ts';
+import { DEV_AUDIENCE, DEV_DIR, DEV_ISSUER, ensureDevKeys, mintToken, parseDuration } from '../../server/identity/index.ts';
 
 export interface MintFlags {
   readonly sub: string;
