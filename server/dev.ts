@@ -5,11 +5,10 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { formatDiagnostics, hasErrors } from '../compiler/index.ts';
-import { compile } from '../compiler/pipeline.ts';
 import type { ConfigInput } from './config/index.ts';
-import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintToken, type DevKeys } from './identity/index.ts';
+import { DEV_AUDIENCE, DEV_DIR, DEV_ISSUER, ensureDevKeys, mintToken, type DevKeys } from './identity/index.ts';
 
-export const DEV_DIR = '.leash';
+export { DEV_DIR };
 
 export interface DevSetup {
   readonly keys: DevKeys;
@@ -41,6 +40,8 @@ export async function prepareDev(options: { dir?: string; policies?: string; bun
 
 /** Compiles the policies folder into a bundle file; throws an Error listing diagnostics. */
 export async function buildExampleBundle(policies: string, out: string): Promise<void> {
+  // The compiler (ts-morph, binaryen) loads only when --dev needs it.
+  const { compile } = await import('../compiler/pipeline.ts');
   const result = await compile([policies]);
   if (hasErrors(result.diagnostics) || !result.bundle) {
     throw new Error(`the policies in ${policies} do not build:\n${formatDiagnostics(result.diagnostics)}`);

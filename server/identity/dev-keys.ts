@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 
+/** where the development key, JWKS, bundle and audit trail live (relative to the cwd) */
+export const DEV_DIR = '.leash';
 export const DEV_ISSUER = 'leash-dev';
 export const DEV_AUDIENCE = 'leash';
 

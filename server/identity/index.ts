@@ -3,4 +3,4 @@
 export { createVerifier, type TokenVerifier, type VerifyResult, type VerifiedToken, type TokenFailure, type Agent, type VerifierOptions } from './verify.ts';
 export { createKeySource, readJwksFile, type KeySource } from './keys.ts';
 export { ExpiringLru } from './cache.ts';
-export { ensureDevKeys, mintToken, parseDuration, DEV_ISSUER, DEV_AUDIENCE, type DevKeys, type MintOptions } from './dev-keys.ts';
+export { ensureDevKeys, mintToken, parseDuration, DEV_DIR, DEV_ISSUER, DEV_AUDIENCE, type DevKeys, type MintOptions } from './dev-keys.ts';
