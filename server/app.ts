@@ -17,7 +17,7 @@ import { createObserverFromConfig } from './audit/index.ts';
 import { adminRoutes } from './admin/index.ts';
 import { loggerOptions } from './logging.ts';
 import { loadBundleFile } from './engine/bundle-loader.ts';
-import { evaluatorBundle, proxyRoutes } from './proxy/index.ts';
+import { evaluatorBundle, proxyRoutes, withBundleData } from './proxy/index.ts';
 
 export interface AppDeps {
   /** the limit store (default: in-process memory) */
@@ -84,7 +84,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
 
   const engine = await createEngine({
     source: bundleSource(config),
-    load: deps.loadBundle ?? loadBundleFile,
+    load: withBundleData(deps.loadBundle ?? loadBundleFile),
     log: app.log,
     onChange: (outcome) => metrics.observeReload(outcome),
   });

@@ -2,7 +2,7 @@
 // registry built at start from the bundle's upstream metadata, configuration overrides and
 // credentials, and the helpers `leash serve` uses to parse `--upstream-url` flags.
 export { proxyPlugin, type ProxyPluginOptions } from './plugin.ts';
-export { proxyRoutes, evaluatorBundle, type ProxySettings, type ProxyWiring } from './wire.ts';
+export { proxyRoutes, evaluatorBundle, withBundleData, type ProxySettings, type ProxyWiring } from './wire.ts';
 export { createUpstreamRegistry, type UpstreamRegistry, type UpstreamOverride, type RegistryReport, type ReadyUpstream } from './registry.ts';
 export { loadCredentials, type CredentialSource, type CredentialSourceOptions } from './credentials.ts';
 export { readUpstreamDeclarations, readDeclaration } from './metadata.ts';

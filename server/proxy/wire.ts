@@ -3,6 +3,7 @@
 // `proxy.*` settings, warnings logged at start, and the registry refreshed when a new bundle
 // revision starts serving. `server/app.ts` registers the plugin this returns.
 import type { FastifyInstance } from 'fastify';
+import { readBundle } from '../../compiler/bundle/index.ts';
 import type { DecisionObserver, DecisionService } from '../contracts.ts';
 import { loadCredentials } from './credentials.ts';
 import { readUpstreamDeclarations } from './metadata.ts';
@@ -104,4 +105,28 @@ function settingsOverrides(settings: ProxySettings): { readonly overrides: Recor
 export function evaluatorBundle(evaluator: { readonly revision: string } | undefined): { readonly revision: string; readonly data: unknown } | undefined {
   if (evaluator === undefined) return undefined;
   return { revision: evaluator.revision, data: (evaluator as { readonly data?: unknown }).data };
+}
+
+type Loader = (bytes: Uint8Array, origin: string) => Promise<{ readonly revision: string }>;
+
+/**
+ * Wraps the server's bundle loader so the evaluator it returns also carries the bundle's
+ * data.json (where the upstream metadata lives) as `data`, when the loader does not already
+ * attach it. Reading the bundle a second time costs little and happens only on (re)load;
+ * bytes that are not a bundle (test fixtures) leave the evaluator as it was.
+ */
+export function withBundleData<L extends Loader>(load: L): L {
+  const wrapped = async (bytes: Uint8Array, origin: string) => {
+    const evaluator = await load(bytes, origin);
+    if ((evaluator as { readonly data?: unknown }).data !== undefined) return evaluator;
+    let data: unknown;
+    try {
+      data = (await readBundle(bytes)).data;
+    } catch {
+      return evaluator;
+    }
+    // Keep the evaluator's prototype, in case it is a class instance.
+    return Object.assign(Object.create(Object.getPrototypeOf(evaluator) as object) as object, evaluator, { data });
+  };
+  return wrapped as L;
 }

@@ -7,11 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, readBundle } from '../../compiler/index.ts';
-import { hostBuiltins } from '../../compiler/wasm/index.ts';
+import { compile } from '../../compiler/index.ts';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config/index.ts';
-import { createWasmEvaluator } from '../../server/engine/index.ts';
 import { form, rawRequest } from './client.ts';
 import { AUDIENCE, billingClaims, ISSUER, LogCapture, makeKeys, RecordingObserver, startFakeUpstream, STRIPE_KEY, type FakeUpstream, type Keys } from './helpers.ts';
 
@@ -42,15 +40,8 @@ beforeAll(async () => {
     },
   });
   observer = new RecordingObserver();
-  // The .tar.gz read with the compiler's reader; the evaluator also carries data.json, where
-  // the proxy finds the upstream metadata.
-  const loadBundle = async (bytes: Uint8Array) => {
-    const bundle = await readBundle(bytes);
-    if (!bundle.wasm) throw new Error('the compiled bundle has no policy.wasm');
-    const evaluator = await createWasmEvaluator({ revision: bundle.manifest?.revision ?? 'unknown', wasm: bundle.wasm, data: bundle.data }, hostBuiltins);
-    return { ...evaluator, data: bundle.data };
-  };
-  const app = await buildApp(config, { observer, logStream: new LogCapture(), loadBundle, env: { STRIPE_API_KEY: STRIPE_KEY } });
+  // The server's own bundle loader: the upstream metadata comes from the bundle's data.json.
+  const app = await buildApp(config, { observer, logStream: new LogCapture(), env: { STRIPE_API_KEY: STRIPE_KEY } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
