@@ -19,6 +19,8 @@ export function scrubberFor(values: readonly string[]): Scrubber {
     if (value === '') continue;
     forms.add(value);
     forms.add(encodeURIComponent(value));
+    // Some servers re-encode with lower-case hex digits.
+    forms.add(encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
     forms.add(new URLSearchParams({ v: value }).toString().slice(2));
     forms.add(JSON.stringify(value).slice(1, -1));
   }

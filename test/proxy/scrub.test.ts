@@ -14,7 +14,7 @@ async function throughStream(chunks: readonly string[], secrets: readonly string
 
 describe('scrubText', () => {
   it('masks the raw, URL-encoded, form-encoded and JSON-escaped forms, keeping the length', () => {
-    const forms = [SECRET, encodeURIComponent(SECRET), new URLSearchParams({ k: SECRET }).toString().slice(2), JSON.stringify(SECRET).slice(1, -1)];
+    const forms = [SECRET, encodeURIComponent(SECRET), 'sk_test_51Hq%2fZx%2by%22AbC', new URLSearchParams({ k: SECRET }).toString().slice(2), JSON.stringify(SECRET).slice(1, -1)];
     for (const form of forms) {
       const out = scrubText(`before ${form} after`, scrubberFor([SECRET]));
       expect(out).toBe(`before ${'*'.repeat(Buffer.byteLength(form))} after`);
