@@ -114,7 +114,15 @@ export function builtin_split(s: usize, d: usize): usize {
 export function builtin_strings_split_n(s: usize, d: usize, n: usize): usize {
   if (!needStr("strings.split_n", 1, s) || !needStr("strings.split_n", 2, d) || !needNum("strings.split_n", 3, n)) return 0;
   if (!isIntVal(n)) return typeErrMsg("strings.split_n", 3, "must be integer number but got floating-point number");
-  return splitInto(s, d, intVal(n));
+  // OPA: the first n parts of the full split, or the last -n parts when n is negative
+  let parts = splitInto(s, d, -1);
+  let k = intVal(n), total = <i64>lenOf(parts);
+  let from: i64 = 0, to: i64 = total;
+  if (k >= 0) { if (k < total) to = k; }
+  else if (-k < total) from = total + k;
+  let out = opa_array_with_cap(<u32>(to - from));
+  for (let i = from; i < to; i++) opa_array_append(out, arrGet(parts, <u32>i));
+  return out;
 }
 
 function inCutset(cp: u32, c: usize): bool {

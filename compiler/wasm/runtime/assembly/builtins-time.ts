@@ -75,9 +75,15 @@ export function builtin_time_parse_rfc3339_ns(s: usize): usize {
   let mdays: i64 = mo == 2 ? ((y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28) : ((mo == 4 || mo == 6 || mo == 9 || mo == 11) ? 30 : 31);
   if (d > mdays) return builtinErrS("time.parse_rfc3339_ns", "parsing time \"", s, "\": day out of range");
   let secs = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
-  // representable range of int64 nanoseconds: about 1678-2262
-  if (secs > 9223372035 || secs < -9223372035) return builtinErr("time.parse_rfc3339_ns", "time outside of valid range");
-  return intResult(secs * NS_PER_SEC + frac);
+  // representable range of int64 nanoseconds: 1677-09-21T00:12:43.145224192Z to 2262-04-11
+  if (secs > 9223372036 || secs < -9223372037) return builtinErr("time.parse_rfc3339_ns", "time outside of valid range");
+  // negative times: borrow a second so secs * 1e9 stays inside int64 at the lower edge
+  if (secs < 0 && frac > 0) { secs += 1; frac -= NS_PER_SEC; }
+  let base = secs * NS_PER_SEC;
+  let total = base + frac;
+  if (base / NS_PER_SEC != secs || (frac > 0 && total < base) || (frac < 0 && total > base))
+    return builtinErr("time.parse_rfc3339_ns", "time outside of valid range");
+  return intResult(total);
 }
 
 // Go's time.ParseDuration.

@@ -38,6 +38,18 @@ function validNumberText(p: usize, n: u32): bool {
   return i == n;
 }
 
+// isNanOrInf: the spellings Go's ParseFloat accepts for NaN and infinities, which OPA
+// rejects as a type error.
+function isNanOrInf(p: usize, n: u32): bool {
+  let i: u32 = 0;
+  if (n > 0 && (load<u8>(p) == 0x2b || load<u8>(p) == 0x2d)) i = 1;
+  let m = n - i;
+  if (m != 3 && m != 8) return false;
+  let word = m == 3 ? (load<u8>(p + i) | 0x20) == 0x6e ? "nan" : "inf" : "infinity";
+  for (let j: u32 = 0; j < m; j++) if (<u32>(load<u8>(p + i + j) | 0x20) != <u32>word.charCodeAt(j)) return false;
+  return true;
+}
+
 export function builtin_to_number(x: usize): usize {
   switch (tagOf(x)) {
     case T_NULL: return opa_number_int(0);
@@ -45,6 +57,7 @@ export function builtin_to_number(x: usize): usize {
     case T_NUMBER: return x;
     case T_STRING: {
       let p = strPtr(x), n = lenOf(x);
+      if (isNanOrInf(p, n)) return typeErr("to_number", 1, "a finite number string (not NaN or Inf)", x);
       if (!validNumberText(p, n)) return builtinErrS("", "strconv.ParseFloat: parsing \"", x, "\": invalid syntax");
       let s = p, m = n;
       if (load<u8>(s) == 0x2b) { s++; m--; }
