@@ -94,8 +94,9 @@ export function checkRecursion(index: RuleIndex, out: Diagnostic[]): void {
   // Groups by path prefix, so a ref to `data.a` depends on every rule below it.
   const byKey = new Map<string, number[]>();
   groups.forEach((g, i) => {
+    let k = '';
     for (let n = 1; n <= g.path.length; n++) {
-      const k = pathKey(g.path.slice(0, n));
+      k = n === 1 ? g.path[0]! : `${k}\u0000${g.path[n - 1]}`;
       const list = byKey.get(k);
       if (list) list.push(i); else byKey.set(k, [i]);
     }
@@ -112,17 +113,11 @@ export function checkRecursion(index: RuleIndex, out: Diagnostic[]): void {
       const add = (path: readonly string[] | undefined): void => {
         if (!path || path[0] !== 'data') return;
         for (const j of byKey.get(pathKey(path)) ?? []) targets.add(j);
-        for (let n = 1; n < path.length; n++) {
-          const above = index.groups.get(pathKey(path.slice(0, n)));
-          if (above) targets.add(ids.get(above)!);
-        }
+        for (const above of groupsAbove(index, path, path.length - 1)) targets.add(ids.get(above)!);
       };
       const addAbove = (path: readonly string[] | undefined): void => {
         if (!path || path[0] !== 'data') return;
-        for (let n = 1; n <= path.length; n++) {
-          const above = index.groups.get(pathKey(path.slice(0, n)));
-          if (above) targets.add(ids.get(above)!);
-        }
+        for (const above of groupsAbove(index, path, path.length)) targets.add(ids.get(above)!);
       };
       // A ref counts once, by its longest ground prefix: not again through its head var.
       const refHeads = new Set<Term>([rule.head.ref, rule.head.ref.head]);
@@ -146,6 +141,20 @@ export function checkRecursion(index: RuleIndex, out: Diagnostic[]): void {
     const g = groups[cycle[0]!]!;
     out.push(error('rego_recursion_error', `rule ${names[0]} is recursive: ${[...names, names[0]].join(' -> ')}`, g.rules[0]!.rule.loc));
   }
+}
+
+/** Groups whose path is one of the first `upTo` prefixes of `path`. */
+function groupsAbove(index: RuleIndex, path: readonly string[], upTo: number): RuleGroup[] {
+  const out: RuleGroup[] = [];
+  let k = '';
+  for (let n = 1; n <= upTo; n++) {
+    k = n === 1 ? path[0]! : `${k}\u0000${path[n - 1]}`;
+    const g = index.groups.get(k);
+    if (g) out.push(g);
+    const dynamic = index.groups.get(`${k}[*]`); // `p[k] := v` under this prefix
+    if (dynamic) out.push(dynamic);
+  }
+  return out;
 }
 
 /** Names a rule binds locally (args, `:=`, `some`), which shadow rule names. */

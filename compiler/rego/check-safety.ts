@@ -118,7 +118,7 @@ export class SafetyChecker {
       progress = false;
       const rest: typeof pending = [];
       for (const p of pending) {
-        const m = p.modes.find((mode) => [...mode.needs.keys()].every((n) => safe.has(n)));
+        const m = p.modes.find((mode) => allIn(mode.needs, safe));
         if (m) {
           for (const n of m.gives.keys()) safe.add(n);
           progress = true;
@@ -268,6 +268,11 @@ export class SafetyChecker {
     }
     return lookupBuiltin(op)?.arity;
   }
+}
+
+function allIn(needs: ReadonlyMap<string, Loc>, safe: ReadonlySet<string>): boolean {
+  for (const n of needs.keys()) if (!safe.has(n)) return false;
+  return true;
 }
 
 function withMode(withNeeds: ReadonlyMap<string, Loc>, needs: Map<string, Loc>, gives: Map<string, Loc>): Mode {

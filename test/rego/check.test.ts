@@ -109,6 +109,7 @@ describe('rego_recursion_error', () => {
     expect(check(mod('p := data.t.q\nq := count(data.t)'))[0]).toMatch(/recursive/);
     expect(check('package a\n\np := data.b.q\n', 'package b\n\nq := data.a.p\n')[0]).toMatch(/rego_recursion_error/);
     expect(check(mod('p := x if { x := 1; p2 := 2 }\nq := data[2]'))).toEqual([]);
+    expect(check(mod('p[k] := 1 if { some k in ["a"]; q }\nq if p.a'))[0]).toMatch(/rego_recursion_error: rule data\.t\.p is recursive/);
   });
 });
 
