@@ -119,3 +119,24 @@ describe('with targets', () => {
     expect(check(mod('p if { q with z as 1 }\nq := 1'))).toEqual(['3:15: rego_type_error: with keyword target must reference existing input, data, or a function']);
   });
 });
+
+describe('checkRegoFiles', () => {
+  it('checks .rego files under folders as one set, with file positions', async () => {
+    const { mkdtempSync, writeFileSync, mkdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { checkRegoFiles } = await import('../../compiler/rego/index.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'leash-rego-'));
+    mkdirSync(join(dir, 'lib'));
+    writeFileSync(join(dir, 'lib', 'util.rego'), 'package lib\n\nadmin(u) if u.role == "admin"\n');
+    writeFileSync(join(dir, 'main.rego'), 'package main\n\nimport data.lib\n\nallow if lib.admin(input.user)\n');
+    writeFileSync(join(dir, 'notes.txt'), 'not rego');
+    expect(checkRegoFiles([dir])).toMatchObject({ files: [join(dir, 'lib', 'util.rego'), join(dir, 'main.rego')], diagnostics: [] });
+    writeFileSync(join(dir, 'bad.rego'), 'package bad\n\np if lib.nope(1)\nq := x\n');
+    const r = checkRegoFiles([dir]);
+    expect(r.diagnostics.map((d) => formatDiagnostic(d))).toEqual([
+      `${join(dir, 'bad.rego')}:3:6: rego_type_error: undefined function lib.nope`,
+      `${join(dir, 'bad.rego')}:4:6: rego_unsafe_var_error: var x is unsafe`,
+    ]);
+  });
+});
