@@ -12,6 +12,8 @@ export type EvalOutcome =
 export interface PolicyEvaluator {
   /** the bundle's revision (its manifest revision) */
   readonly revision: string;
+  /** the bundle's data.json as loaded (read-only; the credential proxy reads upstream metadata from it) */
+  readonly data?: unknown;
   evaluate(input: PolicyInput): EvalOutcome;
 }
 
@@ -31,6 +33,7 @@ export async function createWasmEvaluator(parts: WasmBundleParts, hostBuiltins?:
   policy.setData((parts.data ?? {}) as object);
   return {
     revision: parts.revision,
+    data: parts.data,
     evaluate(input) {
       let resultSet: unknown;
       try {
