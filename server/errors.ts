@@ -55,7 +55,7 @@ export class HttpError extends Error {
 interface FastifyLikeError {
   code?: string;
   statusCode?: number;
-  validation?: readonly { instancePath?: string; message?: string; params?: Record<string, unknown> }[];
+  validation?: readonly { keyword?: string; instancePath?: string; message?: string; params?: Record<string, unknown> }[];
   validationContext?: string;
 }
 
@@ -68,7 +68,7 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
   const e = (err ?? {}) as FastifyLikeError;
   if (Array.isArray(e.validation)) {
     const where = e.validationContext ?? 'body';
-    const errors = e.validation.map((v) => ({ path: fieldPath(where, v.instancePath, v.params), message: v.message ?? 'is invalid' }));
+    const errors = e.validation.map((v) => ({ path: fieldPath(where, v.instancePath, v.params), message: fieldMessage(v.keyword, v.message) }));
     const first = errors[0];
     return make('invalid_request', first ? `${first.path} ${first.message}` : `the ${where} is invalid`, errors);
   }
@@ -98,6 +98,18 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
 
 function make(code: ErrorCode, message: string, errors?: readonly FieldError[]): { status: number; body: ErrorBody } {
   return { status: ERROR_CODES[code].status, body: errors ? { code, message, errors } : { code, message } };
+}
+
+/** Ajv's wording, made to read after the field's path ("body.method is required"). */
+function fieldMessage(keyword: string | undefined, message: string | undefined): string {
+  switch (keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not an accepted field';
+    default:
+      return message ?? 'is invalid';
+  }
 }
 
 function fieldPath(where: string, instancePath: string | undefined, params: Record<string, unknown> | undefined): string {

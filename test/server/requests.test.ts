@@ -58,6 +58,12 @@ describe('wrong types and missing fields name the field', () => {
       expect(res.body.message).toContain(field);
     });
   }
+  it('reads as a sentence: what is wrong with which field', async () => {
+    const missing = await postJson(`${srv.url}/decide`, { path: '/x' });
+    expect(missing.body).toEqual({ code: 'invalid_request', message: 'body.method is required', errors: [{ path: 'body.method', message: 'is required' }] });
+    const typed = await postJson(`${srv.url}/decide`, { method: 'GET', path: '/x', token: 42 });
+    expect(typed.body.message).toBe('body.token must be string');
+  });
   it('/authz without the forwarded method and URI -> 400 naming the headers', async () => {
     const res = await fetch(`${srv.url}/authz`);
     const body = (await res.json()) as any;
