@@ -17,8 +17,8 @@ const input: BundleInput = {
   wasm: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]),
 };
 
-async function entries(bytes: Uint8Array): Promise<tar.Headers[]> {
-  const out: tar.Headers[] = [];
+async function entries(bytes: Uint8Array): Promise<tar.Header[]> {
+  const out: tar.Header[] = [];
   const ex = tar.extract();
   const done = (async () => { for await (const e of ex) { out.push(e.header); e.resume(); } })();
   Readable.from([gunzipSync(bytes)]).pipe(ex);

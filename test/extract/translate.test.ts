@@ -3,7 +3,7 @@
 // unsupported one is rejected at its exact file:line:col with advice on what to write.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import opa from '@open-policy-agent/opa-wasm';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { compile, evaluateReference, formatDiagnostic, readBundle, type PolicyInput } from '../../compiler/index.ts';
 import { extractPolicies, lowerPolicies } from '../../compiler/extract/index.ts';
 import { printModule } from '../../compiler/rego/index.ts';
@@ -84,7 +84,7 @@ describe('compiled wasm agrees with the plain-JS reference on every construct', 
     { ...base, regions: ['eu'], task: { project: 'alpha' } },
     { role: 'tester' },
   ];
-  const requests = [
+  const requests: Omit<PolicyInput['request'], 'method'>[] = [
     { path: '/items/1', query: {}, headers: {}, body: null },
     { path: '/items/z', query: { debug: '' }, headers: { 'x-mode': 'bulk' }, body: { amount: '250' } },
     { path: '/items/4', query: {}, headers: {}, body: { amount: 50 } },
@@ -102,7 +102,7 @@ describe('compiled wasm agrees with the plain-JS reference on every construct', 
     const r = await compile([FIXTURE], { root: ROOT });
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
     const bundle = await readBundle(r.bundle!);
-    const policy = await opa.loadPolicy(bundle.wasm!, undefined, hostBuiltins as never);
+    const policy = await loadPolicy(bundle.wasm!, undefined, hostBuiltins as never);
     policy.setData(bundle.data);
     let fired = 0;
     for (const i of inputs) {
