@@ -36,7 +36,7 @@ const settings: RunSettings = {
   quick,
   runs: args.runs ? Number(args.runs) : quick ? 1 : 3,
   durationS: args.duration ? Number(args.duration) : quick ? 3 : 10,
-  warmupS: quick ? 1 : 2,
+  pacedDurationS: quick ? 1 : 5,
   connections: 32,
   argv: process.argv.slice(2),
   note: args.note ?? null,
@@ -69,8 +69,8 @@ async function main(): Promise<number> {
     const { bundle, floor, firstBuild } = await prepareBundles(workDir);
     if (only.has('http')) {
       const http = await runHttp({
-        runs: settings.runs, durationS: settings.durationS, warmupS: settings.warmupS, connections: settings.connections,
-        pacedRate: 1000, pacedDurationS: quick ? 2 : 5,
+        runs: settings.runs, durationS: settings.durationS, sessions: quick ? 3000 : 9000, connections: settings.connections,
+        pacedRate: 1000, pacedDurationS: settings.pacedDurationS,
         bundle, workDir, redisUrl: 'redis://127.0.0.1:6379/0', profile, log,
       });
       fresh['http'] = http.markdown;

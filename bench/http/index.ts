@@ -1,7 +1,7 @@
-// Section 1 of RESULTS.md: HTTP decisions against the stack's own limit. For each run and
-// each target: start the server (child), check one answer, warm up, mint one session per
-// ~40 requests (so the 50-read session limit is never reached), warm the token cache with
-// one request per session, then let autocannon (another child) load it for a fixed time.
+// Section 1 of RESULTS.md: HTTP decisions against the stack's own limit. One server child
+// per target; for each run and target: check one answer, mint a fresh pool of sessions (so
+// the 50-read session limit is never reached), send one request per session (warm-up and
+// token cache), then let autocannon (another child) load it for a fixed time.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,15 +19,12 @@ export { leashServeArgs } from './servers.ts';
 export { TARGETS, describeTarget } from './targets.ts';
 
 const LOAD_CHILD = fileURLToPath(new URL('./load.ts', import.meta.url));
-/** sessions are sized so none gets more than this many requests (the policy allows 50 reads) */
-const REQUESTS_PER_SESSION = 40;
-/** below the server's default verified-token cache (10,000), so every token stays cached */
-const MAX_SESSIONS = 9000;
 
 export interface HttpOptions {
   readonly runs: number;
   readonly durationS: number;
-  readonly warmupS: number;
+  /** sessions (tokens) per run: each gets one warm-up request, then total ÷ sessions measured ones */
+  readonly sessions: number;
   readonly connections: number;
   /** a second, open-loop measurement at this offered load (requests/s), for latency below saturation */
   readonly pacedRate: number;
@@ -113,12 +110,9 @@ async function measureTarget(target: Target, options: HttpOptions, minter: Token
     const [probe] = await minter.mint(1, `${nonce}-probe`);
     const problem = await sanityCheck(target, server.url, probe!);
     if (problem) throw new Error(`sanity check failed: ${problem}`);
-    // warm-up on a small pool (it may run into 429s; it only warms the JIT and estimates rps)
-    const warm = await runLoad(options, target, server, await minter.mint(200, `${nonce}-w`), options.warmupS);
-    const expected = warm.rps * 1.5 * options.durationS + options.pacedRate * options.pacedDurationS;
-    const sessions = Math.min(MAX_SESSIONS, Math.max(200, Math.ceil(expected / REQUESTS_PER_SESSION)));
+    const sessions = options.sessions;
     const tokens = await minter.mint(sessions, `${nonce}-m`);
-    // one request per session: verified tokens are cached before the measured run
+    // one request per session: warms the JIT and puts every token in the verified-token cache
     await runLoad(options, target, server, tokens, options.durationS, sessions);
     const measuredAfterMs = performance.now() - server.spawnedAt;
     const result = await runLoad(options, target, server, tokens, options.durationS);
@@ -144,21 +138,26 @@ export async function runHttp(options: HttpOptions): Promise<HttpResults> {
       : target.kind === 'decide' && target.store === 'redis' && !redisUp ? 'Redis does not answer on 127.0.0.1:6379'
       : null,
   }));
-  // one server per target, started at its first run and kept for the others (start-up is
-  // seconds under tsx; every run still mints fresh sessions and warms up again)
+  // one server per target, all started at once and kept across runs (start-up takes seconds;
+  // every run still mints fresh sessions and warms up again)
   const servers = new Map<string, RunningServer>();
   try {
+    await Promise.all(results.filter((e) => !e.unavailable).map(async (entry) => {
+      try {
+        const server = await startTarget(entry.target, options, minter, null);
+        servers.set(entry.target.id, server);
+        entry.readyMs = server.readyMs;
+      } catch (err) {
+        entry.unavailable = `not available yet — ${(err as Error).message.split('\n').slice(0, 3).join(' ').slice(0, 400)}`;
+        options.log(`  ${entry.target.id}: ${entry.unavailable}`);
+      }
+    }));
     for (let run = 1; run <= options.runs; run++) {
       options.log(`HTTP run ${run}/${options.runs}`);
       for (const entry of results) {
-        if (entry.unavailable) continue;
+        const server = servers.get(entry.target.id);
+        if (entry.unavailable || !server) continue;
         try {
-          let server = servers.get(entry.target.id);
-          if (!server) {
-            server = await startTarget(entry.target, options, minter, null);
-            servers.set(entry.target.id, server);
-            entry.readyMs = server.readyMs;
-          }
           entry.runs.push(await measureTarget(entry.target, options, minter, run, server));
         } catch (err) {
           entry.unavailable = `not available yet — ${(err as Error).message.split('\n').slice(0, 3).join(' ').slice(0, 400)}`;

@@ -6,7 +6,7 @@ export interface RunSettings {
   readonly quick: boolean;
   readonly runs: number;
   readonly durationS: number;
-  readonly warmupS: number;
+  readonly pacedDurationS: number;
   readonly connections: number;
   readonly argv: readonly string[];
   readonly note: string | null;
@@ -35,7 +35,7 @@ export function renderHeader(s: RunSettings, sectionBodies: readonly string[], e
     '- Leash server: `node bin/leash.mjs serve --bundle <tmp>/bundle.tar.gz --port <port> --host 127.0.0.1 ' +
       '--jwks <tmp>/bench-jwks.json --issuer https://idp.bench.leash.local --audience leash-bench [--redis redis://127.0.0.1:6379/0]` (NODE_ENV=production, LEASH_LOG_LEVEL=warn, LEASH_REDIS_PREFIX=leash-bench:; audit trail to the default JSONL file under <tmp>)',
     `- load: \`node --import tsx bench/http/load.ts <tmp>/load-N.json\` (autocannon, ${s.connections} connections, ` +
-      `${s.warmupS} s warm-up, ${s.durationS} s measured, then ${s.quick ? 2 : 5} s at a fixed 1,000 req/s; ${s.runs} run(s))`,
+      `a warm-up pass of one request per session, ${s.durationS} s measured, then ${s.pacedDurationS} s at a fixed 1,000 req/s; ${s.runs} run(s))`,
     '- engines: in the runner process (`bench/engines/`); conformance: `npx vitest run test/conformance`; ' +
       'other scripts: `node --import tsx bench/rego-parse.ts`, `node --import tsx bench/wasm.ts`',
     '',
