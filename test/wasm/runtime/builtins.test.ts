@@ -153,6 +153,22 @@ const cases: [string, string, Outcome][] = [
   ['semver.compare', '["1.2.3-", "1.0.0"]', { error: 'semver.compare: operand 1: string "1.2.3-" is not a valid SemVer' }],
 ];
 
+// Exact arithmetic beyond 64 bits and on decimals, checked inside the module ('compare'
+// mode) so JS floats never round the values: [builtin, args, expected as Rego text].
+const exactCases: [string, string, string][] = [
+  ['plus', '9223372036854775807, 1', '9223372036854775808'], ['plus', '1e30, 1', '1000000000000000000000000000001'],
+  ['minus', '-2147483648, 1', '-2147483649'], ['mul', '2147483647, 2147483647', '4611686014132420609'],
+  ['mul', '-2147483648, -2147483648', '4611686018427387904'], ['mul', '18446744073709551617, 2', '36893488147419103234'],
+  ['plus', '10.00, 5', '15'], ['plus', '0.1, 0.2', '0.3'], ['minus', '1.5, 1.25', '0.25'],
+  ['abs', '-9223372036854775808', '9223372036854775808'], ['round', '123456789012345678901234567890', '123456789012345678901234567890'],
+  ['sum', '[18446744073709551617, 1]', '18446744073709551618'], ['sum', '{9223372036854775807, 1, 2}', '9223372036854775810'],
+  ['sum', '[-9223372036854775808, -1]', '-9223372036854775809'], ['product', '[1.5, 2]', '3'],
+  ['lt', '0.1, 0.10000000000001', 'true'], ['gt', '1e400, 1e399', 'true'], ['gt', '1e-400, 0', 'true'],
+  ['equal', '3.50, 3.5', 'true'], ['equal', '1E+2, 100.0', 'true'], ['lt', '999999999999999, 1e15', 'true'],
+  ['gt', '0.1234567890123456789, 0.1234567890123456788', 'true'], ['lt', '1234567890123456789012, 1234567890123456789013', 'true'],
+  ['lt', '-0.5, -0.05', 'true'], ['equal', '-0, 0', 'true'], ['lt', '-1e299, 1e-299', 'true'],
+];
+
 describe('native builtins through the SDK', () => {
   it.each(cases)('%s(%s)', (name, args, want) => {
     const strict = 'error' in want;
@@ -163,6 +179,10 @@ describe('native builtins through the SDK', () => {
     } else {
       expect(got).toEqual(want);
     }
+  });
+
+  it.each(exactCases)('exactly: %s(%s) == %s', (name, args, want) => {
+    expect(call(name, `[${args}, ${want}]`, 'compare')).toEqual(v(true));
   });
 
   it('keeps results beyond 64-bit floats exact (units.parse_bytes into the exabytes)', () => {

@@ -7,6 +7,39 @@ import {
 } from "./value";
 import { typeErr, builtinErr } from "./errors";
 import { isNum, isSet, isArr, isIntVal, intVal, f64Val, numberResult, intResult, needNum } from "./helpers";
+import { toDec, addDec, mulDec, decToValue } from "./decimal";
+import { refIsInteger } from "./number";
+
+const N_FLOAT: u32 = 1;
+
+// exactOrFloat: the exact decimal result when neither operand is an f64 (and the result
+// stays a sane size), else the f64 one.
+function exact(d: usize): usize { return d ? decToValue(d) : 0; }
+
+function addNumbers(a: usize, b: usize, negateB: bool): usize {
+  if (bothInt(a, b)) {
+    let x = numInt(a), y = numInt(b), r = negateB ? x - y : x + y;
+    if (negateB ? ((x ^ y) & (x ^ r)) >= 0 : ((x ^ r) & (y ^ r)) >= 0) return intResult(r);
+  }
+  if (numRepr(a) != N_FLOAT && numRepr(b) != N_FLOAT) {
+    let r = exact(addDec(toDec(a), toDec(b), negateB));
+    if (r) return r;
+  }
+  return numberResult(negateB ? f64Val(a) - f64Val(b) : f64Val(a) + f64Val(b));
+}
+
+function mulNumbers(a: usize, b: usize): usize {
+  if (bothInt(a, b)) {
+    let x = numInt(a), y = numInt(b);
+    let ax = x < 0 ? -x : x, ay = y < 0 ? -y : y;
+    if (ax < 0x80000000 && ay < 0x80000000) return intResult(x * y);
+  }
+  if (numRepr(a) != N_FLOAT && numRepr(b) != N_FLOAT) {
+    let r = exact(mulDec(toDec(a), toDec(b)));
+    if (r) return r;
+  }
+  return numberResult(f64Val(a) * f64Val(b));
+}
 
 export function builtin_equal(a: usize, b: usize): usize { return opa_boolean(equal(a, b) ? 1 : 0); }
 export function builtin_neq(a: usize, b: usize): usize { return opa_boolean(equal(a, b) ? 0 : 1); }
@@ -20,11 +53,7 @@ export function builtin_gte(a: usize, b: usize): usize { return opa_boolean(comp
 
 export function builtin_plus(a: usize, b: usize): usize {
   if (!needNum("plus", 1, a) || !needNum("plus", 2, b)) return 0;
-  if (bothInt(a, b)) {
-    let x = numInt(a), y = numInt(b), r = x + y;
-    if (((x ^ r) & (y ^ r)) >= 0) return intResult(r);
-  }
-  return numberResult(f64Val(a) + f64Val(b));
+  return addNumbers(a, b, false);
 }
 
 function setDiff(a: usize, b: usize): usize {
@@ -36,13 +65,7 @@ function setDiff(a: usize, b: usize): usize {
 
 export function builtin_minus(a: usize, b: usize): usize {
   let an = isNum(a), bn = isNum(b), as = isSet(a), bs = isSet(b);
-  if (an && bn) {
-    if (bothInt(a, b)) {
-      let x = numInt(a), y = numInt(b), r = x - y;
-      if (((x ^ y) & (x ^ r)) >= 0) return intResult(r);
-    }
-    return numberResult(f64Val(a) - f64Val(b));
-  }
+  if (an && bn) return addNumbers(a, b, true);
   if (as && bs) return setDiff(a, b);
   if (!an && !as) return typeErr("minus", 1, "one of {number, set}", a);
   if (bn) return typeErr("minus", 2, "set", b);
@@ -51,12 +74,7 @@ export function builtin_minus(a: usize, b: usize): usize {
 
 export function builtin_mul(a: usize, b: usize): usize {
   if (!needNum("mul", 1, a) || !needNum("mul", 2, b)) return 0;
-  if (bothInt(a, b)) {
-    let x = numInt(a), y = numInt(b);
-    let ax = x < 0 ? -x : x, ay = y < 0 ? -y : y;
-    if (ax < 0x80000000 && ay < 0x80000000) return intResult(x * y);
-  }
-  return numberResult(f64Val(a) * f64Val(b));
+  return mulNumbers(a, b);
 }
 
 export function builtin_div(a: usize, b: usize): usize {
@@ -81,12 +99,13 @@ export function builtin_rem(a: usize, b: usize): usize {
 export function builtin_abs(a: usize): usize {
   if (!needNum("abs", 1, a)) return 0;
   if (numRepr(a) == N_INT) { let x = numInt(a); if (x != i64.MIN_VALUE) return intResult(x < 0 ? -x : x); }
+  if (numRepr(a) != N_FLOAT) { let r = exact(addDec(toDec(intResult(0)), toDec(a), f64Val(a) < 0)); if (r) return r; }
   return numberResult(Math.abs(f64Val(a)));
 }
 
 export function builtin_round(a: usize): usize {
   if (!needNum("round", 1, a)) return 0;
-  if (numRepr(a) == N_INT) return a;
+  if (numRepr(a) == N_INT || (numRepr(a) == 2 && refIsInteger(strPtr(a), lenOf(a)))) return a;
   let x = f64Val(a);
   let r = x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
   return numberResult(r);
@@ -94,13 +113,13 @@ export function builtin_round(a: usize): usize {
 
 export function builtin_ceil(a: usize): usize {
   if (!needNum("ceil", 1, a)) return 0;
-  if (numRepr(a) == N_INT) return a;
+  if (numRepr(a) == N_INT || (numRepr(a) == 2 && refIsInteger(strPtr(a), lenOf(a)))) return a;
   return numberResult(Math.ceil(f64Val(a)));
 }
 
 export function builtin_floor(a: usize): usize {
   if (!needNum("floor", 1, a)) return 0;
-  if (numRepr(a) == N_INT) return a;
+  if (numRepr(a) == N_INT || (numRepr(a) == 2 && refIsInteger(strPtr(a), lenOf(a)))) return a;
   return numberResult(Math.floor(f64Val(a)));
 }
 
@@ -149,30 +168,25 @@ function collection(name: string, a: usize): bool {
 export function builtin_sum(a: usize): usize {
   if (!collection("sum", a)) return 0;
   let n = lenOf(a);
-  let acc: i64 = 0; let exact = true; let f: f64 = 0;
+  let acc = intResult(0);
   for (let i: u32 = 0; i < n; i++) {
     let x = arrGet(a, i);
-    if (tagOf(x) != T_NUMBER) return typeErr("sum", 1, "array of numbers", x) ;
-    if (exact && numRepr(x) == N_INT) {
-      let y = numInt(x), r = acc + y;
-      if (((acc ^ r) & (y ^ r)) >= 0) { acc = r; continue; }
-    }
-    if (exact) { f = <f64>acc; exact = false; }
-    f += f64Val(x);
+    if (tagOf(x) != T_NUMBER) return typeErr("sum", 1, "array of numbers", x);
+    acc = addNumbers(acc, x, false);
   }
-  return exact ? intResult(acc) : numberResult(f);
+  return acc;
 }
 
 export function builtin_product(a: usize): usize {
   if (!collection("product", a)) return 0;
   let n = lenOf(a);
-  let f: f64 = 1;
+  let acc = intResult(1);
   for (let i: u32 = 0; i < n; i++) {
     let x = arrGet(a, i);
     if (tagOf(x) != T_NUMBER) return typeErr("product", 1, "array of numbers", x);
-    f *= f64Val(x);
+    acc = mulNumbers(acc, x);
   }
-  return numberResult(f);
+  return acc;
 }
 
 export function builtin_max(a: usize): usize {

@@ -3,6 +3,7 @@
 import { alloc } from "./alloc";
 import { strtod } from "util/string";
 import { dtoa_buffered } from "util/number";
+import { toDec, compareDec } from "./decimal";
 
 // Layout constants duplicated from value.ts to avoid an import cycle.
 const N_INT: u32 = 0;
@@ -69,22 +70,13 @@ export function compareNumbers(a: usize, b: usize): i32 {
     let x = load<i64>(a, 8), y = load<i64>(b, 8);
     return x == y ? 0 : (x < y ? -1 : 1);
   }
-  if (ra == 2 && rb == 2) {
-    let pa = <usize>load<u32>(a, 8), na = load<u32>(a, 4);
-    let pb = <usize>load<u32>(b, 8), nb = load<u32>(b, 4);
-    if (refIsInteger(pa, na) && refIsInteger(pb, nb)) return compareIntText(pa, na, pb, nb);
+  if (ra == 2 || rb == 2) {
+    // a decimal or big literal on either side: compare exactly
+    let c = compareDec(toDec(a), toDec(b));
+    if (c != 2) return c;
   }
   let x = toF64(a), y = toF64(b);
-  if (x == y) {
-    // a big integer literal and an i64 may round to the same f64: compare as text
-    if ((ra == 2 || rb == 2) && (ra != N_FLOAT && rb != N_FLOAT)) {
-      let ta = numberText(a), tb = numberText(b);
-      let pa = <usize>load<u32>(ta, 8), pb = <usize>load<u32>(tb, 8);
-      if (refIsInteger(pa, load<u32>(ta, 4)) && refIsInteger(pb, load<u32>(tb, 4)))
-        return compareIntText(pa, load<u32>(ta, 4), pb, load<u32>(tb, 4));
-    }
-    return 0;
-  }
+  if (x == y) return 0;
   return x < y ? -1 : 1;
 }
 
