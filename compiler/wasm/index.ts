@@ -19,6 +19,8 @@ export interface CompileWasmOptions {
   readonly strictBuiltinErrors?: boolean;
   /** binaryen optimisation level, 0-4 (default 2) */
   readonly optimizeLevel?: number;
+  /** binaryen validation of the module (default true) */
+  readonly validate?: boolean;
   /** receives the IR before code generation (for `--dump-after plan` and tests) */
   readonly onPlan?: (policy: Policy) => void;
 }
@@ -46,6 +48,7 @@ export function compileWasm(modules: readonly Module[], entrypoints: readonly st
     hostBuiltins: HOST_BUILTIN_NAMES,
     strictBuiltinErrors: options.strictBuiltinErrors ?? false,
     optimizeLevel: options.optimizeLevel ?? 2,
+    validate: options.validate ?? true,
   });
   return gen.wasm ? { wasm: gen.wasm, diagnostics: [...planned.diagnostics, ...gen.diagnostics] } : { diagnostics: [...planned.diagnostics, ...gen.diagnostics] };
 }

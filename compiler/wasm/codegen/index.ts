@@ -9,7 +9,7 @@ import type { Block, Func, Policy, Stmt } from '../ir/index.ts';
 import {
   loadRuntimeBinary, RUNTIME_FEATURES, NATIVE_BUILTINS, reserveStaticData, addStaticSegments, defineRuntimeImport,
 } from '../runtime/index.ts';
-import { Linker, type LinkOptions } from './linker.ts';
+import { Linker, NOW_GLOBAL, type LinkOptions } from './linker.ts';
 import { compileBlock, type FnState } from './stmts.ts';
 
 const i32 = binaryen.i32;
@@ -20,6 +20,8 @@ export interface CodegenOptions extends LinkOptions {
   readonly hostBuiltins: ReadonlySet<string>;
   /** binaryen optimisation level (default 2) */
   readonly optimizeLevel?: number;
+  /** run binaryen's validator (default true; the SDK's WebAssembly compile validates again) */
+  readonly validate?: boolean;
 }
 
 export interface CodegenResult {
@@ -88,6 +90,7 @@ export function generateWasm(policy: Policy, options: CodegenOptions): CodegenRe
     m.addGlobal(link.resultSetGlobal, i32, true, m.i32.const(0));
     m.addGlobal('leash:input', i32, true, m.i32.const(0));
     m.addGlobal('leash:data', i32, true, m.i32.const(0));
+    m.addGlobal(NOW_GLOBAL, i32, true, m.i32.const(0));
     for (let i = 0; i < policy.slots; i++) m.addGlobal(`leash:slot:${i}`, i32, true, m.i32.const(0));
     const memoGlobals: string[] = [];
     for (const f of policy.funcs) addFunc(m, link, f, memoGlobals);
@@ -108,6 +111,7 @@ export function generateWasm(policy: Policy, options: CodegenOptions): CodegenRe
       m.global.set('leash:input', m.local.get(1, i32)),
       m.global.set('leash:data', m.local.get(2, i32)),
       ...memoGlobals.map((g) => m.global.set(g, m.i32.const(0))),
+      m.global.set(NOW_GLOBAL, m.i32.const(0)),
       m.global.set(link.resultSetGlobal, m.call(link.rt('opa_set'), [], i32)),
       dispatch,
       m.return(m.global.get(link.resultSetGlobal, i32)),
@@ -119,7 +123,7 @@ export function generateWasm(policy: Policy, options: CodegenOptions): CodegenRe
     for (const [name, nb] of Object.entries(NATIVE_BUILTINS)) {
       if (!policy.builtins.has(name) && m.getExport(nb.fn)) m.removeExport(nb.fn);
     }
-    if (!m.validate()) throw new Error('internal error: generated wasm does not validate');
+    if (options.validate !== false && !m.validate()) throw new Error('internal error: generated wasm does not validate');
     m.runPasses(['remove-unused-module-elements']);
     const level = options.optimizeLevel ?? 2;
     if (level > 0) {
@@ -127,6 +131,7 @@ export function generateWasm(policy: Policy, options: CodegenOptions): CodegenRe
       binaryen.setShrinkLevel(0);
       m.optimize();
     }
+    binaryen.setDebugInfo(false); // no name section: smaller modules, faster loads
     return { wasm: m.emitBinary(), diagnostics };
   } finally {
     m.dispose();

@@ -16,6 +16,8 @@ const CODEGEN_SUPPORT: Record<string, string> = {
   opa_value_add_path: 'leash_cg_add_path',
 };
 
+export const NOW_GLOBAL = 'leash:now';
+
 export class Linker {
   readonly statics = new StaticData();
   private readonly rtNames = new Map<string, string>();
@@ -64,6 +66,14 @@ export class Linker {
     const native = NATIVE_BUILTINS[func];
     if (native) {
       return m.call(this.rt(native.fn), args, binaryen.i32);
+    }
+    if (func === 'time.now_ns' && args.length === 0) {
+      // one clock reading per evaluation, as OPA does: cached in a global reset by leash_eval
+      const read = m.call(this.rt('leash_host_builtin0'), [m.i32.const(this.hostIds.get(func) ?? 0)], binaryen.i32);
+      return m.block(null, [
+        m.if(m.i32.eqz(m.global.get(NOW_GLOBAL, binaryen.i32)), m.global.set(NOW_GLOBAL, read)),
+        m.global.get(NOW_GLOBAL, binaryen.i32),
+      ], binaryen.i32);
     }
     let id = this.hostIds.get(func);
     if (id === undefined) {
