@@ -42,6 +42,8 @@ export interface CompileOptions {
   readonly wasm?: boolean;
   /** Stop after this stage and return its dump. */
   readonly dumpAfter?: StageName;
+  /** Wasm entrypoints (`pkg/rule`) for hand-written Rego, as `opa build -t wasm -e`; default leash/decision when a policy is compiled. */
+  readonly entrypoints?: readonly string[];
 }
 
 export interface CompiledFile {
@@ -159,9 +161,10 @@ export async function compile(paths: readonly string[], options: CompileOptions 
 
   // plan + emit-wasm (optional), only when a decision entrypoint exists
   let wasm: Uint8Array | undefined;
-  if (options.wasm !== false && lowered) {
+  const entrypoints = options.entrypoints ?? (lowered ? [DECISION_ENTRYPOINT] : []);
+  if (options.wasm !== false && entrypoints.length > 0) {
     let planText: string | undefined;
-    const r = compileWasm(modules, [DECISION_ENTRYPOINT], { onPlan: (p) => { planText = printPolicy(p); } });
+    const r = compileWasm(modules, entrypoints, { onPlan: (p) => { planText = printPolicy(p); } });
     diagnostics.push(...r.diagnostics);
     if (options.dumpAfter === 'plan') return planText !== undefined ? stop('plan', planText, regoFiles) : failed('check-rego', regoFiles);
     if (hasErrors(diagnostics) || !r.wasm) return failed(planText !== undefined ? 'plan' : 'check-rego', regoFiles);
@@ -176,7 +179,7 @@ export async function compile(paths: readonly string[], options: CompileOptions 
   // bundle
   const roots = new Set<string>(lowered ? ['leash'] : []);
   for (const m of modules) if (m.package.path[0] !== undefined) roots.add(m.package.path[0]);
-  const bundle = await writeBundle({ modules: sources.map((s) => ({ path: s.path, source: s.source })), data, roots: [...roots], ...(wasm ? { wasm } : {}) });
+  const bundle = await writeBundle({ modules: sources.map((s) => ({ path: s.path, source: s.source })), data, roots: [...roots], ...(wasm ? { wasm, wasmEntrypoints: entrypoints } : {}) });
   return { diagnostics, files, bundle, stoppedAfter: 'bundle', ...(options.dumpAfter === 'bundle' ? { dump: `bundle: ${bundle.length} bytes\n` } : {}) };
 }
 

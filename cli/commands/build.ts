@@ -9,6 +9,9 @@ export interface BuildOptions {
   readonly output?: string;
   readonly wasm?: boolean;
   readonly dumpAfter?: StageName;
+  /** `-t wasm`: compile hand-written Rego to policy.wasm for the `-e` entrypoints */
+  readonly target?: 'rego' | 'wasm';
+  readonly entrypoint?: readonly string[];
 }
 
 export interface CommandIo {
@@ -18,7 +21,15 @@ export interface CommandIo {
 
 /** Runs the command; returns the exit code (0 ok, 1 diagnostics). */
 export async function runBuild(paths: readonly string[], opts: BuildOptions, io: CommandIo): Promise<number> {
-  const result = await compile(paths, { ...(opts.wasm === false ? { wasm: false } : {}), ...(opts.dumpAfter ? { dumpAfter: opts.dumpAfter } : {}) });
+  const entrypoints = (opts.entrypoint ?? []).map((e) => e.replace(/^data\./, '').replaceAll('.', '/'));
+  if (opts.target === 'wasm' && entrypoints.length === 0) {
+    io.err('leash build -t wasm needs at least one entrypoint: -e <pkg/rule>');
+    return 1;
+  }
+  const result = await compile(paths, {
+    ...(opts.wasm === false ? { wasm: false } : {}), ...(opts.dumpAfter ? { dumpAfter: opts.dumpAfter } : {}),
+    ...(opts.target === 'wasm' ? { entrypoints } : {}),
+  });
   for (const d of result.diagnostics) io.err(formatDiagnostic(d));
   if (hasErrors(result.diagnostics)) return 1;
   if (opts.dumpAfter) {
@@ -60,6 +71,9 @@ export function registerBuildCommand(program: Command): void {
     .argument('[paths...]', '.policy.ts files, .rego files or folders of them (default: policies/)')
     .option('-o, --output <file>', 'where to write the bundle', 'bundle.tar.gz')
     .option('--no-wasm', 'skip the wasm stages (the bundle then holds Rego only)')
+    .addOption(new Option('-t, --target <target>', 'rego (default) or wasm: compile hand-written Rego for the -e entrypoints').choices(['rego', 'wasm']))
+    .option('-e, --entrypoint <path>', 'a wasm entrypoint as pkg/rule (or data.pkg.rule), like opa build -t wasm -e; repeatable',
+      (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--dump-after <stage>', 'print the output of a stage and stop').choices([...STAGES]))
     .action(async (paths: string[], opts: BuildOptions) => {
       process.exitCode = await guarded('build', () => runBuild(paths, opts, { out: (t) => console.log(t), err: (t) => console.error(t) }));

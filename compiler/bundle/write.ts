@@ -15,6 +15,8 @@ export interface BundleInput {
   readonly roots: readonly string[];
   /** The compiled policy (next stage); adds the manifest's `wasm` entry. */
   readonly wasm?: Uint8Array;
+  /** The wasm module's entrypoints (default: leash/decision), one manifest entry each. */
+  readonly wasmEntrypoints?: readonly string[];
 }
 
 export interface Manifest {
@@ -59,7 +61,7 @@ export function bundleFiles(input: BundleInput): { path: string; bytes: Buffer }
   const manifest: Manifest = {
     revision: h.digest('hex'),
     roots: [...new Set(input.roots)].sort(),
-    ...(input.wasm ? { wasm: [{ entrypoint: DECISION_ENTRYPOINT, module: WASM_PATH }] } : {}),
+    ...(input.wasm ? { wasm: (input.wasmEntrypoints ?? [DECISION_ENTRYPOINT]).map((entrypoint) => ({ entrypoint, module: WASM_PATH })) } : {}),
     rego_version: 1,
   };
   return [{ path: '/.manifest', bytes: Buffer.from(`${JSON.stringify(manifest)}\n`) }, ...files];
