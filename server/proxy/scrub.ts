@@ -2,8 +2,8 @@
 // upstream echoes request headers or URLs back: each occurrence of the credential (raw,
 // URL-encoded, JSON-escaped, and the Basic token built from it) is overwritten with '*'
 // of the same length. Same length keeps Content-Length valid. The stream variant holds back
-// the last (longest needle - 1) bytes of each chunk, so a credential split across two
-// chunks is still found.
+// only the end of a chunk that could begin a credential, so a credential split across two
+// chunks is still found and other bytes are never delayed.
 import { Transform } from 'node:stream';
 
 export interface Scrubber {
@@ -53,9 +53,23 @@ function maskMatches(data: Buffer, scrubber: Scrubber, searchEnd: number, carry:
   return out;
 }
 
+/**
+ * How many bytes at the end of `data` could be the start of a credential: the longest
+ * suffix that is a proper prefix of some needle. Only those are held back, so a stream of
+ * small events (server-sent events from an LLM API) is not delayed by one event.
+ */
+function pendingPrefix(data: Buffer, scrubber: Scrubber): number {
+  for (let j = Math.min(scrubber.maxLength - 1, data.length); j > 0; j--) {
+    const suffix = data.subarray(data.length - j);
+    for (const needle of scrubber.needles) {
+      if (needle.length > j && suffix.equals(needle.subarray(0, j))) return j;
+    }
+  }
+  return 0;
+}
+
 /** A Transform that masks the credential in a byte stream, across chunk boundaries. */
 export function scrubStream(scrubber: Scrubber): Transform {
-  const hold = Math.max(scrubber.maxLength - 1, 0);
   let tail: Buffer = Buffer.alloc(0);
   let carry = 0;
   return new Transform({
@@ -65,9 +79,9 @@ export function scrubStream(scrubber: Scrubber): Transform {
         return;
       }
       const data = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
-      // A match starting before `emitEnd` lies wholly inside `data` (it is at most
-      // maxLength long), so it can be masked now; later starts wait for more bytes.
-      const emitEnd = Math.max(data.length - hold, 0);
+      // Any match that is not yet complete starts inside the held-back suffix; a match that
+      // starts before it lies wholly inside `data` and is masked now.
+      const emitEnd = data.length - pendingPrefix(data, scrubber);
       const masked = maskMatches(data, scrubber, emitEnd, carry);
       carry = 0;
       for (let i = emitEnd; i < masked.length; i++) if (masked[i] === 0x2a && data[i] !== 0x2a) carry = i - emitEnd + 1;

@@ -158,3 +158,34 @@ describe('response bodies', () => {
     expect(body.includes(Buffer.from(`Bearer ${'*'.repeat(STRIPE_KEY.length)}`))).toBe(true);
   });
 });
+
+describe('server-sent events (an LLM token stream)', () => {
+  it('each event reaches the agent whole before the upstream sends the next one', async () => {
+    const events = ['data: {"delta":"Hel"}\n\n', 'data: {"delta":"lo"}\n\n', 'data: [DONE]\n\n'];
+    const agentHas: ((text: string) => void)[] = [];
+    fake.on('/base/sse', async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      for (const [i, event] of events.entries()) {
+        const seen = new Promise<string>((resolve) => (agentHas[i] = resolve));
+        res.write(event);
+        // The next event waits until the agent holds this one in full: a proxy that held
+        // back the end of each chunk would stall here.
+        await seen;
+      }
+      res.end();
+    });
+    const token = await keys.sign(billingClaims('sse', 'ch', 1));
+    const url = new URL(leash.url);
+    const req = request({ host: url.hostname, port: url.port, method: 'GET', path: '/proxy/lab/sse', headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+    req.end();
+    const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+    expect(res.headers['content-type']).toBe('text/event-stream');
+    let text = '';
+    let next = 0;
+    for await (const chunk of res) {
+      text += (chunk as Buffer).toString('utf8');
+      while (next < events.length && text === events.slice(0, next + 1).join('')) agentHas[next++]?.(text);
+    }
+    expect(text).toBe(events.join(''));
+  });
+});
