@@ -1,7 +1,8 @@
 // Header hygiene in both directions. Upstream-bound: drop hop-by-hop headers, the agent's
 // own credentials (Authorization, Cookie, Proxy-Authorization, the Leash token header) and
 // anything that would change where or how the request goes; ask for an identity encoding
-// so the response can be scrubbed. Agent-bound: drop hop-by-hop headers and Set-Cookie.
+// so the response can be scrubbed. Agent-bound: drop hop-by-hop headers, Set-Cookie and
+// the headers that describe the upstream's host (Alt-Svc, HSTS).
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** RFC 9110 §7.6.1 connection-specific fields, plus the old proxy ones. */
@@ -15,6 +16,9 @@ const AGENT_ONLY = new Set([
   'host', 'authorization', 'cookie', 'x-leash-token', 'expect', 'accept-encoding', 'content-length',
   'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-real-ip',
 ]);
+
+/** Response headers about the upstream's own host or session, never passed to the agent. */
+const UPSTREAM_ONLY = new Set(['set-cookie', 'alt-svc', 'strict-transport-security']);
 
 export type HeaderMap = Record<string, string | string[]>;
 
@@ -58,15 +62,16 @@ export function policyHeaders(incoming: IncomingHttpHeaders): Record<string, str
   return out;
 }
 
-/** The upstream's response headers minus hop-by-hop fields and Set-Cookie. */
+/** The upstream's response headers minus hop-by-hop fields, Set-Cookie, Alt-Svc and HSTS. */
 export function agentResponseHeaders(upstream: Record<string, string | string[] | undefined>): HeaderMap {
   const listed = connectionListed(upstream['connection']);
   const out: HeaderMap = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    // Set-Cookie would hand the agent a session with the upstream that bypasses the proxy.
-    if (HOP_BY_HOP.has(lower) || listed.has(lower) || lower === 'set-cookie') continue;
+    // Set-Cookie would hand the agent a session with the upstream that bypasses the proxy;
+    // Alt-Svc and HSTS describe the upstream's host and would be applied to Leash's.
+    if (HOP_BY_HOP.has(lower) || listed.has(lower) || UPSTREAM_ONLY.has(lower)) continue;
     out[lower] = value;
   }
   return out;

@@ -53,7 +53,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     req.on('end', () => {
       entry.body = Buffer.concat(chunks);
       const payload = JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: entry.body.toString('utf8') });
-      res.writeHead(200, { 'content-type': 'application/json', 'x-echo-authorization': String(req.headers['authorization'] ?? ''), 'set-cookie': 'upstream_session=abc; Path=/' });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-echo-authorization': String(req.headers['authorization'] ?? ''), 'set-cookie': 'upstream_session=abc; Path=/', 'alt-svc': 'h3=":443"', 'strict-transport-security': 'max-age=63072000' });
       res.end(payload);
     });
   });

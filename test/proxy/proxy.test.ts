@@ -58,6 +58,9 @@ describe('an allowed refund', () => {
     expect(res.headers['x-echo-authorization']).toBe(`Bearer ${'*'.repeat(STRIPE_KEY.length)}`);
     expect(JSON.stringify(res.headers)).not.toContain(STRIPE_KEY);
     expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['alt-svc']).toBeUndefined();
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+    expect(res.headers['content-type']).toBe('application/json');
     expect(res.headers['x-leash-decision-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
