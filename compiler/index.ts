@@ -4,6 +4,6 @@ export * from './contract.ts';
 export { compile, resolveInputs, STAGES, type CompileOptions, type CompileResult, type CompiledFile, type StageName } from './pipeline.ts';
 export { writeBundle, readBundle, bundleFiles, type Bundle, type BundleInput, type Manifest } from './bundle/index.ts';
 export { evaluateReference, policyModel } from './dsl/reference.ts';
-export { extractPolicies, checkPolicies, lowerPolicies, type ExtractedPolicy, type TranslatedPolicy } from './extract/index.ts';
+export type { ExtractedPolicy, TranslatedPolicy } from './extract/index.ts';
 export type { Policy as DslPolicy, UpstreamMetadata, CredentialRef, Injection } from './dsl/index.ts';
 export { DEFAULT_LIMITS } from './dsl/index.ts';

@@ -7,9 +7,8 @@ import path from 'node:path';
 import { error, hasErrors, type Diagnostic } from './diagnostics/index.ts';
 import { DECISION_ENTRYPOINT } from './contract.ts';
 import { checkModules, parseModule, printModule, type Module } from './rego/index.ts';
-import { checkPolicies, extractPolicies, lowerPolicies, type ExtractedPolicy, type LoweredPolicies } from './extract/index.ts';
+import type { ExtractedPolicy, LoweredPolicies } from './extract/index.ts';
 import { writeBundle } from './bundle/index.ts';
-import { compileWasm, printPolicy } from './wasm/index.ts';
 
 export const STAGES = [
   // 1. TypeScript first: a policy that does not type-check (a misspelt claim) must never
@@ -107,6 +106,10 @@ export async function compile(paths: readonly string[], options: CompileOptions 
   diagnostics.push(...inputs.diagnostics);
   if (hasErrors(diagnostics)) return failed(null);
 
+  // ts-morph and binaryen are large: load them only when compiling (not for every import of
+  // the compiler's index, which the server also uses), and binaryen only when wasm is wanted.
+  const { checkPolicies, extractPolicies, lowerPolicies } = await import('./extract/index.ts');
+
   // extract
   const extracted = extractPolicies(inputs.policies, root);
   diagnostics.push(...extracted.diagnostics);
@@ -163,6 +166,7 @@ export async function compile(paths: readonly string[], options: CompileOptions 
   let wasm: Uint8Array | undefined;
   const entrypoints = options.entrypoints ?? (lowered ? [DECISION_ENTRYPOINT] : []);
   if (options.wasm !== false && entrypoints.length > 0) {
+    const { compileWasm, printPolicy } = await import('./wasm/index.ts');
     let planText: string | undefined;
     const r = compileWasm(modules, entrypoints, { onPlan: (p) => { planText = printPolicy(p); } });
     diagnostics.push(...r.diagnostics);

@@ -2,7 +2,8 @@
 // leash_dsl_invalid at the line of the offending setting; names must be unique per bundle.
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { checkPolicies, extractPolicies, formatDiagnostic } from '../../compiler/index.ts';
+import { formatDiagnostic } from '../../compiler/index.ts';
+import { checkPolicies, extractPolicies } from '../../compiler/extract/index.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
