@@ -24,7 +24,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string' },
     duration: { type: 'string' },
     only: { type: 'string' },
-    profile: { type: 'string', default: 'on-miss' },
+    profile: { type: 'string' },
     note: { type: 'string' },
     'skip-foreign': { type: 'boolean', default: false },
   },
@@ -42,7 +42,8 @@ const settings: RunSettings = {
   note: args.note ?? null,
 };
 const only = new Set((args.only ?? 'http,engines,compiler').split(',').map((s) => s.trim()));
-const profile = args.profile === 'always' || args.profile === 'never' ? args.profile : 'on-miss';
+// quick runs skip profiling unless asked: a profiled server is one more start-up
+const profile = args.profile === 'always' || args.profile === 'never' || args.profile === 'on-miss' ? args.profile : quick ? 'never' : 'on-miss';
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 async function prepareBundles(workDir: string): Promise<{
