@@ -2,7 +2,7 @@
 // rego_parse_error diagnostics out. Rule heads, `else` chains and imports live here; terms
 // and bodies in parse-term.ts. v0-only forms are refused with what to write instead.
 import { error, type Diagnostic } from '../diagnostics/index.ts';
-import type { Body, Else, Head, Import, Module, Package, RefTerm, Rule, Term } from './ast.ts';
+import type { Body, Else, Head, Import, Loc, Module, Package, RefTerm, Rule, Term } from './ast.ts';
 import { Cursor, ParseFailure } from './parse-cursor.ts';
 import { lex } from './lexer.ts';
 import { parseBraceBody, parseIn, parseLiteral, parsePrimary } from './parse-term.ts';
@@ -37,6 +37,8 @@ export function parseModule(source: string, file: string): ParseResult {
         rules.push(parseRule(c));
       }
     }
+    const deep = findTooDeep(rules, MAX_AST_DEPTH);
+    if (deep) c.failAt(`expression nests more than ${MAX_AST_DEPTH} levels deep (a long chain of operators?); split it up`, deep);
     const attached = attachAnnotations(blocks, pkg, rules);
     const module: Module = {
       kind: 'Module', package: pkg, imports, rules: attached.rules, comments,
@@ -50,6 +52,29 @@ export function parseModule(source: string, file: string): ParseResult {
     if (e instanceof RangeError) return { diagnostics: [error('rego_parse_error', 'input nests too deeply', c.loc())] };
     throw e;
   }
+}
+
+/**
+ * Operator chains (`1 + 1 + ...`) nest without brackets, so the bracket guard does not
+ * bound them; this bounds the whole tree, which later stages walk recursively.
+ */
+export const MAX_AST_DEPTH = 500;
+
+/** The location of a node deeper than `max` nodes, found without recursion. */
+function findTooDeep(roots: readonly Rule[], max: number): Loc | undefined {
+  const stack: [unknown, number][] = roots.map((r) => [r, 0]);
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === 'object') stack.push([x, d]);
+      continue;
+    }
+    const node = v as Record<string, unknown>;
+    const depth = 'kind' in node ? d + 1 : d;
+    if (depth > max) return node['loc'] as Loc;
+    for (const [k, x] of Object.entries(node)) if (k !== 'loc' && x !== null && typeof x === 'object') stack.push([x, depth]);
+  }
+  return undefined;
 }
 
 function parsePackage(c: Cursor): Package {
@@ -131,7 +156,8 @@ function nonConstant(t: Term): Term | undefined {
 function parseHead(c: Cursor): Head {
   const loc = c.loc();
   const name = c.next();
-  let ref: RefTerm = { kind: 'Ref', head: { kind: 'Var', name: name.v, loc }, path: [], loc };
+  const path: Term[] = [];
+  const ref: RefTerm = { kind: 'Ref', head: { kind: 'Var', name: name.v, loc }, path, loc };
   // Ref heads: `a.b.c`, `p[k]`, `a.b[k]` written without spaces.
   for (;;) {
     if (c.tok.ws || c.tok.t !== 'op') break;
@@ -139,11 +165,11 @@ function parseHead(c: Cursor): Head {
       const seg = c.tok;
       if (seg.t !== 'ident' || seg.ws) c.fail('expected a name after `.`');
       c.next();
-      ref = { ...ref, path: [...ref.path, { kind: 'String', value: seg.v, loc: c.loc(seg) }] };
+      path.push({ kind: 'String', value: seg.v, loc: c.loc(seg) });
     } else if (c.eatOp('[')) {
       const key = parseIn(c, false);
       c.expectOp(']');
-      ref = { ...ref, path: [...ref.path, key] };
+      path.push(key);
     } else {
       break;
     }

@@ -246,6 +246,12 @@ export function parsePrimary(c: Cursor): Term {
 
 /** `.name`, `[term]` and `(args)` written right after a term (no space between). */
 function parsePostfix(c: Cursor, start: Term): Term {
+  const term = postfixLoop(c, start);
+  if (term.kind === 'Ref') growable.delete(term.path); // sealed: the AST is shared from here on
+  return term;
+}
+
+function postfixLoop(c: Cursor, start: Term): Term {
   let term = start;
   for (;;) {
     const t = c.tok;
@@ -273,10 +279,22 @@ function parsePostfix(c: Cursor, start: Term): Term {
   }
 }
 
+/**
+ * `term` extended by one path segment. The path array of a Ref this parser just built is
+ * still private to it, so it grows in place: a long `a.b.c...` stays linear to parse.
+ */
 function appendRef(term: Term, seg: Term): RefTerm {
-  if (term.kind === 'Ref') return { kind: 'Ref', head: term.head, path: [...term.path, seg], loc: term.loc };
-  return { kind: 'Ref', head: term, path: [seg], loc: term.loc };
+  if (term.kind === 'Ref' && growable.has(term.path)) {
+    (term.path as Term[]).push(seg);
+    return term;
+  }
+  const path: Term[] = term.kind === 'Ref' ? [...term.path, seg] : [seg];
+  growable.add(path);
+  return term.kind === 'Ref' ? { kind: 'Ref', head: term.head, path, loc: term.loc } : { kind: 'Ref', head: term, path, loc: term.loc };
 }
+
+/** Path arrays created by appendRef during the current postfix run (see parsePostfix). */
+const growable = new WeakSet<readonly Term[]>();
 
 /** The dotted name of a callable ref (`f`, `a.b.c`, `data.lib["x"]`), or undefined. */
 export function callName(term: Term): string | undefined {

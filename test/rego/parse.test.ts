@@ -187,6 +187,16 @@ describe('v1 strictness and errors', () => {
     expect(r.diagnostics[0]!.message).toMatch(/nesting is deeper than/);
     const parens = `package a\np := ${'('.repeat(50_000)}1${')'.repeat(50_000)}\n`;
     expect(parseModule(parens, 'p.rego').diagnostics[0]!.code).toBe('rego_parse_error');
+    const chain = `package a\np := ${Array(100_000).fill('1').join(' + ')}\n`;
+    expect(parseModule(chain, 'c.rego').diagnostics[0]!.message).toMatch(/nests more than 500 levels deep/);
+  });
+
+  it('keeps long refs and long bodies linear and within the stack', () => {
+    const ref = parseOk(`package a\np := x${'.a'.repeat(100_000)}\n`).rules[0]!.head.value;
+    expect(ref).toMatchObject({ kind: 'Ref' });
+    expect((ref as { path: unknown[] }).path).toHaveLength(100_000);
+    const withs = bodyOf(`x := 1${' with input as 1'.repeat(20_000)}`)[0]!;
+    expect(withs.with).toHaveLength(20_000);
   });
 
   it('parses a large flat module (linear scanning)', () => {
