@@ -1,11 +1,11 @@
-// Limits, audit and alerts through the real server (buildApp / startServer with real JWTs,
-// real stores, the real observer): the exfiltration scenario, two server processes sharing
-// Redis, Redis dying mid-run, alerts and quarantine with the admin endpoints.
+// Limits, audit and alerts through the real server: a real bundle compiled from Rego by
+// Leash, the real opa-wasm SDK, real JWTs, real stores and the real observer. The
+// exfiltration scenario, two `leash serve --redis` processes sharing Redis, Redis dying
+// mid-run, alerts and quarantine with the admin endpoints.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -15,10 +15,10 @@ import { buildApp } from '../../server/app.ts';
 import { loadConfig, type ConfigInput } from '../../server/config/index.ts';
 import { AUDIENCE, ISSUER, makeKeys, supportClaims, type TestKeys } from '../server/helpers.ts';
 import { startReceiver } from '../alerts/fixtures.ts';
-import { loadSupportPolicy, READS_PER_SESSION, WRITES_PER_SESSION } from './fixtures/support-policy.ts';
-import { deleteKeys, REDIS_URL, startRedisServer, uniquePrefix } from './redis-helpers.ts';
+import { READS_PER_SESSION, WRITES_PER_SESSION, writeSupportBundle } from './fixtures/support-rego.ts';
+import { deleteKeys, freePort, REDIS_URL, startRedisServer, uniquePrefix } from './redis-helpers.ts';
 
-const WORKER = fileURLToPath(new URL('./fixtures/serve-worker.ts', import.meta.url));
+const LEASH = fileURLToPath(new URL('../../bin/leash.mjs', import.meta.url));
 const ADMIN = 'admin-token-for-tests-0123456789';
 
 let keys: TestKeys;
@@ -29,7 +29,7 @@ beforeAll(async () => {
   keys = await makeKeys();
   dir = await mkdtemp(join(tmpdir(), 'leash-srv-limits-'));
   bundle = join(dir, 'policy.tar.gz');
-  await writeFile(bundle, 'support-ts-1');
+  await writeSupportBundle(bundle);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -45,7 +45,7 @@ async function app(flags: ConfigInput, now?: () => number): Promise<FastifyInsta
       identity: { jwks: keys.jwksPath, issuer: [ISSUER], audience: [AUDIENCE] },
     },
   });
-  return buildApp(config, { loadBundle: loadSupportPolicy, ...(now ? { now } : {}) });
+  return buildApp(config, now ? { now } : {});
 }
 
 interface Answer {
@@ -136,18 +136,26 @@ describe('through the server (Redis)', () => {
     admin.disconnect();
   });
 
-  it('two server processes sharing Redis admit exactly 5 of 200 concurrent writes', async () => {
+  it('two `leash serve --redis` processes admit exactly 5 of 200 concurrent writes', async () => {
     const children: ChildProcess[] = [];
     try {
       const urls = await Promise.all(
         [0, 1].map(async (i) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', WORKER, REDIS_URL, prefix, keys.jwksPath, bundle, join(dir, `proc-${i}.jsonl`)], { stdio: ['ignore', 'pipe', 'inherit'] });
+          const port = await freePort();
+          const args = [LEASH, 'serve', '--bundle', bundle, '--redis', REDIS_URL, '--jwks', keys.jwksPath, '--issuer', ISSUER, '--audience', AUDIENCE, '--port', String(port), '--log-level', 'error'];
+          // generous store timeout: this counts, it does not test timeouts (the machine may be busy)
+          const env = { ...process.env, LEASH_REDIS_PREFIX: prefix, LEASH_REDIS_TIMEOUT_MS: '5000', LEASH_AUDIT_FILE: join(dir, `serve-${i}.jsonl`) };
+          const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
           children.push(child);
-          const line = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
-          return String(line.value);
+          const url = `http://127.0.0.1:${port}`;
+          for (;;) {
+            if (child.exitCode !== null) throw new Error(`leash serve exited with ${child.exitCode}`);
+            const ready = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
+            if (ready) return url;
+            await new Promise((r) => setTimeout(r, 200));
+          }
         }),
       );
-      expect(urls.every((u) => u.startsWith('http://127.0.0.1:'))).toBe(true);
       const token = await keys.sign(supportClaims({ sid: 's-shared' }));
       // a patient client: on a busy machine 200 simultaneous connections can take a while
       const dispatcher = new Agent({ connect: { timeout: 60_000 }, headersTimeout: 120_000, bodyTimeout: 120_000 });
