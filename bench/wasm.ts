@@ -119,7 +119,7 @@ const markdown = [
   '|---|---|',
   `| example bundle, whole pipeline in process (first, incl. ts-morph warm-up) | ${ms(firstCompile)} |`,
   `| example bundle, whole pipeline in process (median of ${laterCompiles.length} more) | ${ms(quantile(laterCompiles, 0.5))} |`,
-  `| wasm stage alone (plan + codegen + binaryen -O2), median of ${wasmStage.length} | ${ms(quantile(wasmStage, 0.5))} |`,
+  `| wasm stage alone (plan + codegen + binaryen -O1 on generated functions), median of ${wasmStage.length} | ${ms(quantile(wasmStage, 0.5))} |`,
   `| policy.wasm size | ${(wasm!.length / 1024).toFixed(1)} KiB |`,
   `| decision, support-agent policy: median / p99 | ${us(pMed)} / ${us(pP99)} |`,
   `| SDK floor (constant decision): median / p99 | ${us(fMed)} / ${us(fP99)} |`,

@@ -17,7 +17,7 @@ export type { Policy as IrPolicy } from './ir/index.ts';
 export interface CompileWasmOptions {
   /** OPA's StrictBuiltinErrors for native builtins (pair with `strictHostBuiltins`) */
   readonly strictBuiltinErrors?: boolean;
-  /** binaryen optimisation level, 0-4 (default 2) */
+  /** binaryen optimisation level for the generated functions, 0-4 (default 1) */
   readonly optimizeLevel?: number;
   /** binaryen validation of the module (default true) */
   readonly validate?: boolean;
@@ -47,7 +47,7 @@ export function compileWasm(modules: readonly Module[], entrypoints: readonly st
   const gen = generateWasm(planned.policy, {
     hostBuiltins: HOST_BUILTIN_NAMES,
     strictBuiltinErrors: options.strictBuiltinErrors ?? false,
-    optimizeLevel: options.optimizeLevel ?? 2,
+    optimizeLevel: options.optimizeLevel ?? 1,
     validate: options.validate ?? true,
   });
   return gen.wasm ? { wasm: gen.wasm, diagnostics: [...planned.diagnostics, ...gen.diagnostics] } : { diagnostics: [...planned.diagnostics, ...gen.diagnostics] };

@@ -127,9 +127,13 @@ export function generateWasm(policy: Policy, options: CodegenOptions): CodegenRe
     m.runPasses(['remove-unused-module-elements']);
     const level = options.optimizeLevel ?? 2;
     if (level > 0) {
+      // the runtime arrives optimised by asc: optimise only the functions generated here
       binaryen.setOptimizeLevel(level);
       binaryen.setShrinkLevel(0);
-      m.optimize();
+      for (let i = 0; i < m.getNumFunctions(); i++) {
+        const info = binaryen.getFunctionInfo(m.getFunctionByIndex(i));
+        if (info.name.startsWith('leash:') && !info.module) m.optimizeFunction(info.name);
+      }
     }
     binaryen.setDebugInfo(false); // no name section: smaller modules, faster loads
     return { wasm: m.emitBinary(), diagnostics };

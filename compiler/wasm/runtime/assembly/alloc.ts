@@ -18,7 +18,8 @@ function growTo(end: usize): void {
 
 // alloc returns `size` bytes, 8-aligned, uninitialised.
 export function alloc(size: usize): usize {
-  let p = heapPtr;
+  // the SDK may set an unaligned heap pointer (input end), so align the start too
+  let p = (heapPtr + 7) & ~<usize>7;
   let end = (p + size + 7) & ~<usize>7;
   if (end > memEnd) growTo(end);
   heapPtr = end;
