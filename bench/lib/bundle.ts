@@ -69,10 +69,13 @@ export function buildCommandAvailable(): boolean {
   return existsSync(fileURLToPath(new URL('../../cli/commands/build.ts', import.meta.url)));
 }
 
-/** The example bundle: `leash build <repo>/policies -o OUT`, or compile() in this process. */
-export async function buildExampleBundle(out: string): Promise<ExampleBuild> {
+/**
+ * The example bundle: `leash build <repo>/policies -o OUT` (what users run, timed as such), or
+ * compile() in this process (when there is no build command yet, or when asked: tests).
+ */
+export async function buildExampleBundle(out: string, prefer: BuildMethod = 'cli'): Promise<ExampleBuild> {
   const policies = fileURLToPath(new URL('../../policies', import.meta.url));
-  if (buildCommandAvailable()) {
+  if (prefer === 'cli' && buildCommandAvailable()) {
     const built = await buildWithCli([policies], out);
     return { ok: built.ok, ms: built.ms, out, method: 'cli', problem: built.ok ? '' : `leash build failed (${failureText(built.result)})` };
   }

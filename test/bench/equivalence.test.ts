@@ -28,7 +28,7 @@ describe('bench engine encodings', () => {
     if (dsl.ok) engines.push(dsl.engine);
     else console.warn(`[bench equivalence] DSL reference not compared: ${dsl.missing.reason}`);
     workDir = mkdtempSync(join(tmpdir(), 'leash-bench-eq-'));
-    const built = await buildExampleBundle(join(workDir, 'bundle.tar.gz'));
+    const built = await buildExampleBundle(join(workDir, 'bundle.tar.gz'), 'in-process');
     if (!built.ok && /not available yet/.test(built.problem)) {
       console.warn(`[bench equivalence] Leash not compared: ${built.problem}`);
       return;
