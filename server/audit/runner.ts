@@ -136,7 +136,8 @@ export function runSink(sink: AuditSink, log: AuditLogger, options: RunnerOption
   return {
     push(event) {
       if (closed) {
-        overflow();
+        dropped++;
+        log.error({ sink: sink.name, decision_id: event.decision_id }, 'audit sink closed: event dropped');
         return;
       }
       if (high.queue.length + normal.queue.length >= capacity) {
