@@ -101,7 +101,8 @@ export async function handleProxyCall(ctx: ProxyContext, request: FastifyRequest
   }
 
   const cost = callCost(answer);
-  const headers = upstreamRequestHeaders(raw.headers, { drop: injectedHeaderName(upstream.inject), keepLength: streamed });
+  const drop = [injectedHeaderName(upstream.inject), ctx.certThumbprintHeader].filter((h): h is string => h !== undefined);
+  const headers = upstreamRequestHeaders(raw.headers, { drop, keepLength: streamed });
   const query = injectCredential(upstream.inject, upstream.credential, headers, target.rawQuery);
   const built = buildTargetUrl(upstream.base, target.path, query);
   if (!built.ok) return sendFailure(reply, built.failure, hasBody && bytes === null);

@@ -32,16 +32,17 @@ function connectionListed(value: string | string[] | undefined): Set<string> {
 
 /**
  * The headers sent upstream. `drop` adds names to remove (the credential header about to
- * be injected). `keepLength` keeps the agent's Content-Length for a streamed body, so the
+ * be injected, the gateway's client-certificate header). `keepLength` keeps the agent's Content-Length for a streamed body, so the
  * upstream sees the same framing; buffered bodies get theirs from undici.
  */
-export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, options: { readonly drop?: string; readonly keepLength: boolean }): HeaderMap {
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, options: { readonly drop: readonly string[]; readonly keepLength: boolean }): HeaderMap {
   const listed = connectionListed(incoming['connection']);
+  for (const name of options.drop) listed.add(name.toLowerCase());
   const out: HeaderMap = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || AGENT_ONLY.has(lower) || listed.has(lower) || lower === options.drop) continue;
+    if (HOP_BY_HOP.has(lower) || AGENT_ONLY.has(lower) || listed.has(lower)) continue;
     out[lower] = value;
   }
   if (options.keepLength && incoming['content-length'] !== undefined) out['content-length'] = incoming['content-length'];
