@@ -96,6 +96,13 @@ g(_) := "mock"
     expect(formatDiagnostic(r.diagnostics[0]!)).toMatch(/^y\.rego:2:\d+: leash_plan_unsupported: /);
   });
 
+  it('refuses rules that depend on themselves instead of recursing at run time', () => {
+    const parsed = parseModule(`package t\np if q\nq if p\n`, 'r.rego');
+    const r = compileWasm([parsed.module!], ['t/p']);
+    expect(r.wasm).toBeUndefined();
+    expect(formatDiagnostic(r.diagnostics[0]!)).toMatch(/^r\.rego:\d+:\d+: leash_plan_unsupported: recursion: t\.(p|q) → /);
+  });
+
   it('prints the plan deterministically', () => {
     const parsed = parseModule(`package t\np if input.a == 1\n`, 'z.rego');
     const texts: string[] = [];

@@ -4,7 +4,7 @@
 import type { Module, Term } from '../../rego/ast.ts';
 import type { Diagnostic, Loc } from '../../diagnostics/index.ts';
 import { error } from '../../diagnostics/index.ts';
-import type { Plan, Policy, Stmt } from '../ir/index.ts';
+import type { Block, Func, Plan, Policy, Stmt } from '../ir/index.ts';
 import { INPUT, DATA } from '../ir/index.ts';
 import type { Planner } from './context.ts';
 import { FuncCtx, Scope, makeEnv } from './context.ts';
@@ -13,6 +13,46 @@ import { buildTree } from './tree.ts';
 import { planData } from './data.ts';
 
 export { PlanError };
+
+function callees(blocks: readonly Block[], out: string[] = []): string[] {
+  for (const b of blocks) {
+    for (const st of b.stmts) {
+      if (st.kind === 'Call') out.push(st.func);
+      else if (st.kind === 'Block') callees(st.blocks, out);
+      else if (st.kind === 'Scan') callees([st.block], out);
+    }
+  }
+  return out;
+}
+
+/** A cycle among planned functions (rules that depend on themselves), which would never end. */
+function findCycle(funcs: ReadonlyMap<string, Func>): Func[] | undefined {
+  const state = new Map<string, 1 | 2>();
+  const stack: Func[] = [];
+  const visit = (f: Func): Func[] | undefined => {
+    state.set(f.name, 1);
+    stack.push(f);
+    for (const c of callees(f.blocks)) {
+      const g = funcs.get(c);
+      if (!g) continue;
+      if (state.get(c) === 1) return [...stack.slice(stack.indexOf(g)), g];
+      if (!state.has(c)) {
+        const found = visit(g);
+        if (found) return found;
+      }
+    }
+    stack.pop();
+    state.set(f.name, 2);
+    return undefined;
+  };
+  for (const f of funcs.values()) {
+    if (!state.has(f.name)) {
+      const found = visit(f);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
 
 export interface PlanResult {
   readonly policy?: Policy;
@@ -45,6 +85,8 @@ export function planPolicy(modules: readonly Module[], entrypoints: readonly str
       planner.pending.delete(name);
       planner.funcs.set(name, make());
     }
+    const cycle = findCycle(planner.funcs);
+    if (cycle) throw new PlanError(`recursion: ${cycle.map((f) => f.name.replace(/^(g0|doc)\.data\./, '')).join(' → ')}`, cycle[0]!.loc);
     return { policy: { plans, funcs: [...planner.funcs.values()], builtins: planner.builtins, slots: planner.slots }, diagnostics: [] };
   } catch (e) {
     if (e instanceof PlanError) {
