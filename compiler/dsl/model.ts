@@ -77,7 +77,8 @@ export interface ModelProblem { readonly message: string; readonly loc?: Loc }
 /** How normalization sees a value: is it a predicate, and where was it written. */
 export interface ModelHost<F> {
   isFn(v: unknown): v is F;
-  locOf(v: unknown): Loc | undefined;
+  /** Where `v` (or its property `field`) was written. */
+  locOf(v: unknown, field?: string): Loc | undefined;
 }
 
 const ALL_METHODS: readonly Method[] = [...READ_METHODS, ...WRITE_METHODS];
@@ -108,7 +109,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /** Validate a `definePolicy` value and normalize it; problems say what to write instead. */
 export function normalizePolicy<F>(value: unknown, host: ModelHost<F>): { model?: PolicyModel<F>; problems: ModelProblem[] } {
   const problems: ModelProblem[] = [];
-  const fail = (message: string, at: unknown): void => { problems.push({ message, loc: host.locOf(at) }); };
+  const fail = (message: string, at: unknown, field?: string): void => { problems.push({ message, loc: host.locOf(at, field) }); };
   if (!isObj(value) || value['kind'] !== 'policy') {
     fail('expected definePolicy({...})', value);
     return { problems };
@@ -116,7 +117,7 @@ export function normalizePolicy<F>(value: unknown, host: ModelHost<F>): { model?
   const p = value;
   const name = p['name'];
   if (typeof name !== 'string' || !POLICY_NAME.test(name)) {
-    fail(`policy name must be a kebab-case string such as 'support-agent', got ${JSON.stringify(name)}`, p);
+    fail(`policy name must be a kebab-case string such as 'support-agent', got ${JSON.stringify(name)}`, p, 'name');
     return { problems };
   }
 
@@ -128,7 +129,7 @@ export function normalizePolicy<F>(value: unknown, host: ModelHost<F>): { model?
       const raw = at[claim];
       const values = Array.isArray(raw) ? raw : [raw];
       if (values.length === 0 || !values.every((x) => ['string', 'number', 'boolean'].includes(typeof x))) {
-        fail(`appliesTo.${claim} must be a string, number or boolean, or a non-empty list of them`, at);
+        fail(`appliesTo.${claim} must be a string, number or boolean, or a non-empty list of them`, at, claim);
         continue;
       }
       appliesTo.push({ claim, values: values as (string | number | boolean)[] });
@@ -165,10 +166,10 @@ export function normalizePolicy<F>(value: unknown, host: ModelHost<F>): { model?
       const window = canonicalWindow(l['window']);
       const max = l['max'];
       const cost = l['cost'] ?? 1;
-      if (typeof scope !== 'string' || !SCOPES.includes(scope as LimitScope)) { fail(`limit scope must be one of ${SCOPES.join(', ')}`, l); continue; }
-      if (window === null) { fail(`limit window must be 'session' or a whole number of s, m, h or d such as '60s' or '1d', got ${JSON.stringify(l['window'])}`, l); continue; }
-      if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1) { fail('limit max must be a whole number of at least 1', l); continue; }
-      if (!host.isFn(cost) && (typeof cost !== 'number' || !(cost >= 0) || !Number.isFinite(cost))) { fail('limit cost must be a non-negative number or a function of the request', l); continue; }
+      if (typeof scope !== 'string' || !SCOPES.includes(scope as LimitScope)) { fail(`limit scope must be one of ${SCOPES.join(', ')}`, l, 'scope'); continue; }
+      if (window === null) { fail(`limit window must be 'session' or a whole number of s, m, h or d such as '60s' or '1d', got ${JSON.stringify(l['window'])}`, l, 'window'); continue; }
+      if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1) { fail('limit max must be a whole number of at least 1', l, 'max'); continue; }
+      if (!host.isFn(cost) && (typeof cost !== 'number' || !(cost >= 0) || !Number.isFinite(cost))) { fail('limit cost must be a non-negative number or a function of the request', l, 'cost'); continue; }
       if (scope === 'task' && identity.task === null) { fail("a 'task' limit needs identity: { task: '<task field>' } to know which task a request belongs to", l); continue; }
       const id = `${owner}/${scope}${window === 'session' ? '' : `/${window}`}`;
       if (out.some((o) => o.id === id)) { fail(`two limits of ${owner} share scope '${scope}' and window '${window}'`, l); continue; }
@@ -212,18 +213,18 @@ export function normalizePolicy<F>(value: unknown, host: ModelHost<F>): { model?
     if (!isObj(raw) || raw['kind'] !== 'resource') { fail(`'${name}' must be resource('/path/:param', {...})`, raw); return null; }
     const template = raw['route'];
     const parsed = parseRoute(typeof template === 'string' ? template : '');
-    if ('error' in parsed) { fail(parsed.error, raw); return null; }
+    if ('error' in parsed) { fail(parsed.error, raw, 'route'); return null; }
     let methods = ALL_METHODS;
     if (raw['methods'] !== undefined) {
       const m = raw['methods'];
       if (!Array.isArray(m) || m.length === 0 || !m.every((x) => ALL_METHODS.includes(x as Method))) {
-        fail(`methods must be a non-empty list of ${ALL_METHODS.join(', ')}`, raw);
+        fail(`methods must be a non-empty list of ${ALL_METHODS.join(', ')}`, raw, 'methods');
         return null;
       }
       methods = ALL_METHODS.filter((x) => m.includes(x));
     }
     const access = raw['access'];
-    if (access !== undefined && access !== 'read' && access !== 'write') { fail("access must be 'read' or 'write'", raw); return null; }
+    if (access !== undefined && access !== 'read' && access !== 'write') { fail("access must be 'read' or 'write'", raw, 'access'); return null; }
     const allows: AllowModel<F>[] = [];
     for (const kind of ['read', 'write'] as const) {
       const r = raw[kind];
@@ -286,23 +287,23 @@ export function normalizePolicy<F>(value: unknown, host: ModelHost<F>): { model?
 const CRED_NAME = /^[A-Za-z_][A-Za-z0-9_.\-/]*$/;
 const HEADER_NAME = /^[A-Za-z0-9-]+$/;
 
-function readUpstream(name: string, raw: Obj, fail: (m: string, at: unknown) => void): Omit<UpstreamModel, 'loc'> | null {
+function readUpstream(name: string, raw: Obj, fail: (m: string, at: unknown, field?: string) => void): Omit<UpstreamModel, 'loc'> | null {
   const baseUrl = raw['baseUrl'];
   let url: URL | null = null;
   try { url = typeof baseUrl === 'string' ? new URL(baseUrl) : null; } catch { url = null; }
   if (!url || url.protocol !== 'https:' && !(url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))) {
-    fail(`upstream '${name}' baseUrl must be an https:// URL (http:// only for localhost)`, raw);
+    fail(`upstream '${name}' baseUrl must be an https:// URL (http:// only for localhost)`, raw, 'baseUrl');
     return null;
   }
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    fail(`upstream '${name}' baseUrl must not carry a query, fragment or credentials`, raw);
+    fail(`upstream '${name}' baseUrl must not carry a query, fragment or credentials`, raw, 'baseUrl');
     return null;
   }
   const c = raw['credential'];
   let credential: CredentialRef | null = null;
   if (isObj(c) && Object.keys(c).length === 1 && typeof c['env'] === 'string' && CRED_NAME.test(c['env'])) credential = { env: c['env'] };
   else if (isObj(c) && Object.keys(c).length === 1 && typeof c['secret'] === 'string' && CRED_NAME.test(c['secret'])) credential = { secret: c['secret'] };
-  if (!credential) { fail(`upstream '${name}' credential must be { env: 'VAR_NAME' } or { secret: 'name' }: a reference, never the value`, raw); return null; }
+  if (!credential) { fail(`upstream '${name}' credential must be { env: 'VAR_NAME' } or { secret: 'name' }: a reference, never the value`, raw, 'credential'); return null; }
   const i = raw['inject'];
   let inject: Injection | null = null;
   if (isObj(i)) {
@@ -312,7 +313,7 @@ function readUpstream(name: string, raw: Obj, fail: (m: string, at: unknown) => 
       inject = typeof i['prefix'] === 'string' ? { type: 'header', name: i['name'].toLowerCase(), prefix: i['prefix'] } : { type: 'header', name: i['name'].toLowerCase() };
     } else if (i['type'] === 'query' && typeof i['name'] === 'string' && i['name'] !== '') inject = { type: 'query', name: i['name'] };
   }
-  if (!inject) { fail(`upstream '${name}' inject must be { type: 'bearer' }, { type: 'basic' }, { type: 'header', name } or { type: 'query', name }`, raw); return null; }
+  if (!inject) { fail(`upstream '${name}' inject must be { type: 'bearer' }, { type: 'basic' }, { type: 'header', name } or { type: 'query', name }`, raw, 'inject'); return null; }
   return { name, baseUrl: url.href.replace(/\/$/, ''), credential, inject };
 }
 

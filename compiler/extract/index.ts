@@ -2,7 +2,7 @@
 // with source locations), plus the lowering of those models to Rego modules. Stage
 // functions: extractPolicies (load, type-check, read, translate) and lowerPolicies.
 import { SyntaxKind, type Node } from 'ts-morph';
-import { error, type Diagnostic } from '../diagnostics/index.ts';
+import { error, type Diagnostic, type Loc } from '../diagnostics/index.ts';
 import type { Module } from '../rego/ast.ts';
 import { normalizePolicy, regoName, type PolicyModel } from '../dsl/model.ts';
 import type { UpstreamMetadata } from '../dsl/types.ts';
@@ -59,7 +59,11 @@ function extractOne(call: Node, locOf: LocOf): { model?: TranslatedPolicy; diagn
     if (e instanceof Unsupported) return { diagnostics: [error('leash_dsl_unsupported', e.message, locOf(e.node))] };
     throw e;
   }
-  const { model, problems } = normalizePolicy<FnRef>(value, { isFn: isFnRef, locOf: (v) => (typeof v === 'object' && v !== null ? reader.locs.get(v) : undefined) ?? locOf(call) });
+  const objLoc = (v: unknown, field?: string): Loc | undefined => {
+    if (typeof v !== 'object' || v === null) return undefined;
+    return (field !== undefined ? reader.fieldLocs.get(v)?.get(field) : undefined) ?? reader.locs.get(v);
+  };
+  const { model, problems } = normalizePolicy<FnRef>(value, { isFn: isFnRef, locOf: (v, field) => objLoc(v, field) ?? locOf(call) });
   if (!model) return { diagnostics: problems.map((p) => error('leash_dsl_invalid', p.message, p.loc)) };
   const diagnostics: Diagnostic[] = [];
   const tr = (fn: FnRef, role: PFunction['role']): PFunction => {

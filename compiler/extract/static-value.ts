@@ -25,6 +25,8 @@ export function dslCallee(call: Node): string | null {
 
 export class StaticReader {
   readonly locs = new WeakMap<object, Loc>();
+  /** Where each property of an object literal was written, for problems about one field. */
+  readonly fieldLocs = new WeakMap<object, Map<string, Loc>>();
   private readonly active = new Set<Node>();
   constructor(private readonly locOf: LocOf) {}
 
@@ -52,7 +54,12 @@ export class StaticReader {
     }
     if (Node.isObjectLiteralExpression(node)) {
       const out: Record<string, unknown> = {};
+      const fields = new Map<string, Loc>();
+      this.fieldLocs.set(out, fields);
       for (const prop of node.getProperties()) {
+        if (Node.isPropertyAssignment(prop) || Node.isShorthandPropertyAssignment(prop) || Node.isMethodDeclaration(prop)) {
+          fields.set(prop.getName().replace(/^['"]|['"]$/g, ''), this.locOf(prop));
+        }
         if (Node.isPropertyAssignment(prop)) {
           const nameNode = prop.getNameNode();
           const key = Node.isStringLiteral(nameNode) || Node.isNumericLiteral(nameNode) ? String(nameNode.getLiteralValue()) : Node.isIdentifier(nameNode) ? nameNode.getText() : null;
@@ -75,10 +82,19 @@ export class StaticReader {
       if (name === 'resource' && args.length === 2) {
         const route = this.read(args[0]!);
         const spec = this.read(args[1]!);
-        return this.mark({ kind: 'resource', route, ...(spec as object) }, node);
+        const out = this.mark({ kind: 'resource', route, ...(spec as object) }, node);
+        const fields = new Map(this.fieldLocs.get(spec as object) ?? []);
+        fields.set('route', this.locOf(args[0]!));
+        this.fieldLocs.set(out, fields);
+        return out;
       }
-      if (name === 'upstream' && args.length === 1) return this.mark({ kind: 'upstream', ...(this.read(args[0]!) as object) }, node);
-      if (name === 'definePolicy' && args.length === 1) return this.mark({ kind: 'policy', ...(this.read(args[0]!) as object) }, node);
+      if ((name === 'upstream' || name === 'definePolicy') && args.length === 1) {
+        const spec = this.read(args[0]!) as object;
+        const out = this.mark({ kind: name === 'upstream' ? 'upstream' : 'policy', ...spec }, node);
+        const fields = this.fieldLocs.get(spec);
+        if (fields) this.fieldLocs.set(out, fields);
+        return out;
+      }
       return this.fail(node, 'policy settings are literal values; only resource(...) and upstream(...) may be called here');
     }
     if (Node.isPropertyAccessExpression(node)) {

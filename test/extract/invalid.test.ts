@@ -1,5 +1,5 @@
 // Malformed policies that TypeScript accepts are refused by the model checks with
-// leash_dsl_invalid at the line of the offending setting; names must be unique per bundle.
+// leash_dsl_invalid at the line and column of the offending setting; names must be unique per bundle.
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { formatDiagnostic } from '../../compiler/index.ts';
@@ -12,15 +12,15 @@ describe('model checks', () => {
     const file = 'test/fixtures/dsl/invalid.policy.ts';
     const got = extractPolicies([file], ROOT).diagnostics.map(formatDiagnostic);
     const expected = [
-      [14, 'limit max must be a whole number of at least 1'],
-      [15, "limit window must be 'session' or a whole number of s, m, h or d"],
-      [18, "route '/a//b' has an empty segment"],
-      [19, "route parameter ':x' appears twice in '/a/:x/:x'"],
-      [20, "route 'readOnly' answers no write method (GET), so its write rule can never apply"],
-      [23, "upstream 'plain' baseUrl must be an https:// URL"],
+      ['14:32', 'limit max must be a whole number of at least 1'],
+      ['15:38', "limit window must be 'session' or a whole number of s, m, h or d"],
+      ['18:23', "route '/a//b' has an empty segment"],
+      ['19:21', "route parameter ':x' appears twice in '/a/:x/:x'"],
+      ['20:57', "route 'readOnly' answers no write method (GET), so its write rule can never apply"],
+      ['24:7', "upstream 'plain' baseUrl must be an https:// URL"],
     ] as const;
     expect(got).toHaveLength(expected.length);
-    expected.forEach(([line, text], i) => expect(got[i]).toMatch(new RegExp(`^${file}:${line}:\\d+: leash_dsl_invalid: ${text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`)));
+    expected.forEach(([where, text], i) => expect(got[i]).toMatch(new RegExp(`^${file}:${where}: leash_dsl_invalid: ${text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`)));
   });
 
   it('refuses two policies that define the same rule or upstream names', () => {
