@@ -110,23 +110,46 @@ export class SafetyChecker {
     this.out.push(error('rego_unsafe_var_error', `var ${shown} is unsafe`, loc));
   }
 
+  /**
+   * Run every part whose needs are met, as OPA reorders a body, until nothing more can run.
+   * Worklist form: each part waits on the variables it still misses, so a long body in
+   * reverse dependency order stays linear. Binding only ever adds safe variables, so the
+   * order parts run in does not change the result.
+   */
   private schedule(body: Body, safe0: ReadonlySet<string>, locals: ReadonlySet<string>): { safe: Set<string>; stuck: Mode[][] } {
     const safe = new Set(safe0);
-    let pending = body.flatMap((e) => this.unitsOf(e, locals).map((modes) => ({ e, modes })));
-    let progress = true;
-    while (pending.length > 0 && progress) {
-      progress = false;
-      const rest: typeof pending = [];
-      for (const p of pending) {
-        const m = p.modes.find((mode) => allIn(mode.needs, safe));
-        if (m) {
-          for (const n of m.gives.keys()) safe.add(n);
-          progress = true;
-        } else rest.push(p);
+    const units = body.flatMap((e) => this.unitsOf(e, locals));
+    const missing: number[][] = [];
+    const waiting = new Map<string, [number, number][]>();
+    const ready: number[] = [];
+    units.forEach((modes, u) => {
+      missing.push(modes.map((m, k) => {
+        let count = 0;
+        for (const n of m.needs.keys()) {
+          if (safe.has(n)) continue;
+          count++;
+          const list = waiting.get(n);
+          if (list) list.push([u, k]); else waiting.set(n, [[u, k]]);
+        }
+        return count;
+      }));
+      if (missing[u]!.includes(0)) ready.push(u);
+    });
+    const done = new Array<boolean>(units.length).fill(false);
+    while (ready.length > 0) {
+      const u = ready.pop()!;
+      if (done[u]) continue;
+      done[u] = true;
+      const mode = units[u]![missing[u]!.indexOf(0)]!;
+      for (const n of mode.gives.keys()) {
+        if (safe.has(n)) continue;
+        safe.add(n);
+        for (const [w, k] of waiting.get(n) ?? []) {
+          if (--missing[w]![k]! === 0 && !done[w]) ready.push(w);
+        }
       }
-      pending = rest;
     }
-    return { safe, stuck: pending.map((p) => p.modes) };
+    return { safe, stuck: units.filter((_, u) => !done[u]) };
   }
 
   /**

@@ -58,6 +58,17 @@ describe('rego_unsafe_var_error', () => {
   });
 });
 
+describe('body reordering at scale', () => {
+  it('orders a long body written in reverse dependency order', () => {
+    const lines: string[] = [];
+    for (let i = 3000; i > 0; i--) lines.push(`\tx${i} = x${i - 1}`);
+    expect(check(mod(`p if {\n${lines.join('\n')}\n\tx0 = 1\n}`))).toEqual([]);
+    const unsafe = check(mod(`p if {\n${lines.join('\n')}\n}`));
+    expect(unsafe).toHaveLength(3000); // x0 ... x2999: each is unified only with another unbound var
+    expect(unsafe).toContain('3004:10: rego_unsafe_var_error: var x0 is unsafe');
+  });
+});
+
 describe('rego_compile_error', () => {
   it(':= reassignment, use before :=, shadowing input/data', () => {
     expect(check(mod('p if { x := 1; x := 2 }'))).toEqual(['3:16: rego_compile_error: var x assigned above']);
