@@ -2,7 +2,7 @@
 // handler, the token verifier, the policy engine (first bundle loaded), the decision service,
 // metrics, then one plugin per concern (routes; other areas add theirs through `plugins`).
 // Listening is server.ts's job, so tests can build the app and listen on port 0.
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { LeashConfig } from './config/index.ts';
 import type { DecisionObserver, LimitStore } from './contracts.ts';
@@ -15,7 +15,7 @@ import { authzRoute, dataApiRoute, decideRoute, healthRoutes } from './routes/in
 import { createLimitStoreFromConfig } from './limits/index.ts';
 import { createObserverFromConfig } from './audit/index.ts';
 import { adminRoutes } from './admin/index.ts';
-import { loggerOptions } from './logging.ts';
+import { logRequestsAtDebug, loggerOptions } from './logging.ts';
 import { loadBundleFile } from './engine/bundle-loader.ts';
 import { evaluatorBundle, proxyRoutes, withBundleData } from './proxy/index.ts';
 
@@ -44,7 +44,10 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     // Wrong types are errors, not silently coerced or stripped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: false } },
     return503OnClosing: true,
+    // Every decision is in the audit trail already; a log line per request is debug detail.
+    logController: new LogController({ disableRequestLogging: true }),
   } satisfies FastifyServerOptions);
+  logRequestsAtDebug(app);
 
   // JSON only (the forward-auth route accepts anything, in its own scope).
   app.removeContentTypeParser('text/plain');

@@ -1,7 +1,7 @@
 // Logger options for Fastify (pino): structured JSON, with every place a credential could
 // appear redacted, and request URLs logged with credential query parameters removed.
 import type { DestinationStream } from 'pino';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 
 const REDACT_PATHS = [
   'req.headers.authorization',
@@ -38,4 +38,15 @@ export function loggerOptions(level: string, stream?: DestinationStream): Fastif
     },
     ...(stream ? { stream } : {}),
   };
+}
+
+/**
+ * One line per answered request (method, scrubbed URL, status, time), only when the log
+ * level is debug or finer: at info the hot path writes no request logs.
+ */
+export function logRequestsAtDebug(app: FastifyInstance): void {
+  if (app.log.level !== 'debug' && app.log.level !== 'trace') return;
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, url: scrubUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request answered');
+  });
 }

@@ -101,7 +101,8 @@ export async function startServer(keys: TestKeys, flags: ConfigInput, deps: AppD
     env: {},
     flags: {
       ...flags,
-      server: { logLevel: 'info', ...(flags.server ?? {}) },
+      // debug: request lines are logged too, so the redaction tests see every URL
+      server: { logLevel: 'debug', ...(flags.server ?? {}) },
       identity: { jwks: keys.jwksPath, issuer: [ISSUER], audience: [AUDIENCE], ...(flags.identity ?? {}) },
     },
   });
