@@ -1,6 +1,7 @@
 // Native builtins through the real SDK, on cases whose expected values follow OPA's
 // documented behaviour (and the conformance suite's expectations).
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createHash, createHmac } from 'node:crypto';
 import { builtinCaller, type Outcome } from './builtin-harness.ts';
 
 let call: Awaited<ReturnType<typeof builtinCaller>>;
@@ -183,6 +184,21 @@ describe('native builtins through the SDK', () => {
 
   it.each(exactCases)('exactly: %s(%s) == %s', (name, args, want) => {
     expect(call(name, `[${args}, ${want}]`, 'compare')).toEqual(v(true));
+  });
+
+  it('hashes like node:crypto (md5, sha1, sha256, sha512, and their HMACs)', () => {
+    const inputs = ['', 'abc', 'h\u00e9llo w\u00f6rld \u{1F600}', 'x'.repeat(55), 'y'.repeat(56), 'z'.repeat(64), 'q'.repeat(200)];
+    const keys = ['', 'k', 'key'.repeat(60)];
+    for (const alg of ['md5', 'sha1', 'sha256', 'sha512']) {
+      for (const text of inputs) {
+        expect(call(`crypto.${alg}`, JSON.stringify([text])), `${alg}(${text.length})`).toEqual(v(createHash(alg).update(text).digest('hex')));
+        for (const key of keys) {
+          expect(call(`crypto.hmac.${alg}`, JSON.stringify([text, key]))).toEqual(v(createHmac(alg, key).update(text).digest('hex')));
+        }
+      }
+    }
+    expect(call('crypto.hmac.equal', '["abc", "abc"]')).toEqual(v(true));
+    expect(call('crypto.hmac.equal', '["abc", "abd"]')).toEqual(v(false));
   });
 
   it('keeps results beyond 64-bit floats exact (units.parse_bytes into the exabytes)', () => {

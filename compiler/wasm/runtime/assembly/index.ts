@@ -26,3 +26,4 @@ export * from "./regex";
 export * from "./builtins-fmt";
 export * from "./builtins-time";
 export * from "./builtins-misc";
+export * from "./builtins-crypto";
