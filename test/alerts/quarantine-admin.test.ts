@@ -5,8 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { adminRoutes, tokenMatches } from '../../server/admin/index.ts';
+import { createAuditLog, createDecisionObserver } from '../../server/audit/index.ts';
 import { createMemoryQuarantine, createRedisQuarantine } from '../../server/alerts/index.ts';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../limits/redis-helpers.ts';
+import { deleteKeys, REDIS_URL, startRedisServer, uniquePrefix } from '../limits/redis-helpers.ts';
+import { makeRecord, quietLog } from './fixtures.ts';
 
 const prefix = uniquePrefix('quarantine');
 const admin = new Redis(REDIS_URL);
@@ -34,6 +36,29 @@ describe('redis quarantine', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+});
+
+describe('quarantine store outage', () => {
+  it('keeps refusing sessions known to be quarantined, and logs that the store is unreachable', async () => {
+    const redis = await startRedisServer();
+    const log = quietLog();
+    const quarantine = createRedisQuarantine({ url: redis.url, prefix: 'leash-q-outage:', policy: { threshold: 2, windowMs: 60_000 } });
+    const observer = createDecisionObserver({ audit: createAuditLog([], log), quarantine, log, now: () => NOW });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      observer.record(makeRecord({ allow: false, session: 's-known', exp: (NOW + 3_600_000) / 1000 }));
+      observer.record(makeRecord({ allow: false, session: 's-known', exp: (NOW + 3_600_000) / 1000 }));
+      await observer.flush();
+      expect(await observer.isQuarantined('s-known')).toBe(true);
+      await redis.stop();
+      expect(await observer.isQuarantined('s-known')).toBe(true);
+      expect(await observer.isQuarantined('s-other')).toBe(false);
+      expect(log.lines.some((l) => l.msg.startsWith('quarantine store unreachable'))).toBe(true);
+    } finally {
+      await observer.close();
+      await redis.stop();
     }
   });
 });

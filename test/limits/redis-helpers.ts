@@ -58,7 +58,7 @@ export async function startRedisServer(port?: number): Promise<ThrowawayRedis> {
     port: p,
     url: `redis://127.0.0.1:${p}`,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return; // already stopped
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
