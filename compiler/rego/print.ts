@@ -36,10 +36,10 @@ export function printModule(module: Module): string {
       out.line(0, printImport(imp), imp.loc.line);
     }
   }
-  for (const rule of module.rules) {
+  module.rules.forEach((rule, i) => {
     out.blank();
-    printRule(out, rule);
-  }
+    printRule(out, rule, module.rules[i + 1]?.loc.line ?? Number.POSITIVE_INFINITY);
+  });
   out.rest();
   return out.text();
 }
@@ -91,6 +91,16 @@ class Printer {
     this.lines.push(`${'\t'.repeat(indent)}${text}${suffix}`);
   }
 
+  /** Emit the comments before `boundary` indented past `minCol` (the rest of a block's own). */
+  inside(boundary: number, minCol: number, indent: number): void {
+    while (this.next < this.comments.length) {
+      const c = this.comments[this.next]!;
+      if (c.loc.line >= boundary || c.loc.col <= minCol) return;
+      this.lines.push(`${'\t'.repeat(indent)}#${c.text}`);
+      this.next++;
+    }
+  }
+
   /** Continue the last line (`} else ...`). */
   append(text: string): void {
     const i = this.lines.length - 1;
@@ -123,22 +133,29 @@ class Printer {
 
 /* -------------------------------------------------------------- rules */
 
-function printRule(out: Printer, rule: Rule): void {
+/**
+ * Where a block's own comments end: comments before `boundary` (the next rule, `else` or
+ * expression) and indented past `minCol` belong inside the block, above its `}`.
+ */
+interface BlockEnd { readonly boundary: number; readonly minCol: number }
+
+function printRule(out: Printer, rule: Rule, nextLine: number): void {
   out.before(rule.loc.line, 0);
   if (rule.annotations) out.annotations(rule.annotations, 0);
   const head = `${rule.isDefault ? 'default ' : ''}${printHead(rule.head)}`;
+  const end: BlockEnd = { boundary: rule.elses[0]?.loc.line ?? nextLine, minCol: 1 };
   if (rule.body.length === 0 && rule.head.value === undefined && rule.head.key === undefined && !rule.isDefault) {
     // `p if { true }` is the only way to write a value-less, body-less rule.
-    printBlock(out, `${head} if {`, [], rule.loc.line, 0, true);
+    printBlock(out, `${head} if {`, [], rule.loc.line, 0, end, true);
   } else if (rule.body.length === 0) {
     out.line(0, head, rule.loc.line);
   } else {
-    printBlock(out, `${head} if {`, rule.body, rule.loc.line, 0);
+    printBlock(out, `${head} if {`, rule.body, rule.loc.line, 0, end);
   }
-  for (const e of rule.elses) printElse(out, e);
+  rule.elses.forEach((e, i) => printElse(out, e, { boundary: rule.elses[i + 1]?.loc.line ?? nextLine, minCol: 1 }));
 }
 
-function printElse(out: Printer, e: Else): void {
+function printElse(out: Printer, e: Else, end: BlockEnd): void {
   const value = e.value === undefined ? '' : ` ${e.assign ? ':=' : '='} ${term_(e.value, TERM_PREC - 1)}`;
   // `else` continues the closing brace (or the head line of a body-less rule).
   if (e.body.length === 0) {
@@ -146,26 +163,29 @@ function printElse(out: Printer, e: Else): void {
     return;
   }
   out.append(` else${value} if {`);
-  printBodyLines(out, e.body, 1);
+  printBodyLines(out, e.body, 1, end);
+  out.inside(end.boundary, end.minCol, 1);
   out.line(0, '}');
 }
 
-function printBlock(out: Printer, open: string, body: Body, srcLine: number, indent: number, trueBody = false): void {
+function printBlock(out: Printer, open: string, body: Body, srcLine: number, indent: number, end: BlockEnd, trueBody = false): void {
   out.line(indent, open, srcLine);
   if (trueBody) out.line(indent + 1, 'true');
-  printBodyLines(out, body, indent + 1);
+  printBodyLines(out, body, indent + 1, end);
+  out.inside(end.boundary, end.minCol, indent + 1);
   out.line(indent, '}');
 }
 
-function printBodyLines(out: Printer, body: Body, indent: number): void {
-  for (const e of body) {
+function printBodyLines(out: Printer, body: Body, indent: number, end: BlockEnd): void {
+  body.forEach((e, i) => {
     out.before(e.loc.line, indent);
     if (e.node.kind === 'Every' && e.with.length === 0 && !e.negated) {
-      printBlock(out, everyOpen(e.node), e.node.body, e.loc.line, indent);
+      const inner: BlockEnd = { boundary: body[i + 1]?.loc.line ?? end.boundary, minCol: e.loc.col };
+      printBlock(out, everyOpen(e.node), e.node.body, e.loc.line, indent, inner);
     } else {
       out.line(indent, exprLine(e), e.loc.line);
     }
-  }
+  });
 }
 
 export function printHead(h: Head): string {

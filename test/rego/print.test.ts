@@ -53,6 +53,11 @@ describe('layout', () => {
     expect(fmt(src)).toBe(src);
   });
 
+  it('keeps comments at the end of a block inside it', () => {
+    const src = 'package a\n\np if {\n\tevery y in [1] {\n\t\ty > 0\n\t\t# inside every\n\t}\n\t# end of p\n}\n\n# about q\nq := 1\n\nf(x) := 1 if {\n\tx > 1\n\t# end main\n} else := 2 if {\n\tx\n\t# end else\n}\n';
+    expect(fmt(src)).toBe(src);
+  });
+
   it('prints every and nested bodies with tabs, comprehensions inline', () => {
     const out = fmt('package a\np if {\nevery x in xs {\nx > 0\n}\ny := [z | some z in xs; z > 1]\n}\n');
     expect(out).toBe('package a\n\np if {\n\tevery x in xs {\n\t\tx > 0\n\t}\n\ty := [z | some z in xs; z > 1]\n}\n');
