@@ -64,7 +64,31 @@ function baseData(env: Env, scope: Scope, prefix: readonly string[], rest: reado
     out.push({ kind: 'Dot', source: cur, key, target });
     cur = target;
   }
-  walkPath(env, scope, cur, rest, 0, out, k);
+  walkBase(env, scope, cur, rest, 0, out, k);
+}
+
+/**
+ * Walks base data: like walkPath, except that an integer key also finds the object key
+ * with the same text (`data.x[2]` reads `{"2": ...}`), as OPA does for refs into data.
+ */
+function walkBase(env: Env, scope: Scope, source: Local, path: readonly Term[], i: number, out: Stmt[], k: KT): void {
+  const t = path[i];
+  if (t === undefined || t.kind !== 'Number' || !/^-?[0-9]+$/.test(t.text)) {
+    if (i === path.length) return k(source, out);
+    return walkPath(env, scope, source, path.slice(i, i + 1), 0, out, (v, o) => walkBase(env, scope, v, path, i + 1, o, k));
+  }
+  const r = env.fn.local();
+  out.push({ kind: 'ResetLocal', target: r, loc: t.loc });
+  const asNumber = block();
+  const n = emitConst(env, t.text, asNumber.stmts, t.loc);
+  const v1 = env.fn.local();
+  asNumber.stmts.push({ kind: 'Dot', source, key: n, target: v1, loc: t.loc }, { kind: 'AssignVar', source: v1, target: r });
+  const asString = block([{ kind: 'IsUndefined', source: r }]);
+  const s = emitConst(env, JSON.stringify(t.text), asString.stmts, t.loc);
+  const v2 = env.fn.local();
+  asString.stmts.push({ kind: 'Dot', source, key: s, target: v2, loc: t.loc }, { kind: 'AssignVar', source: v2, target: r });
+  out.push({ kind: 'Block', blocks: [asNumber, asString], loc: t.loc }, { kind: 'IsDefined', source: r, loc: t.loc });
+  walkBase(env, scope, r, path, i + 1, out, k);
 }
 
 /** The function computing a node's whole document: base data merged with its rules' values. */
@@ -104,7 +128,7 @@ function planDocFunc(env0: Env, node: RuleNode, name: string): Func {
     if (slot !== undefined) {
       v = fn.local();
       b.stmts.push({ kind: 'GetGlobal', slot, target: v });
-    } else if (!child.hasValueRules) v = emitConst(env, '{}', b.stmts);
+    } else if (!child.hasValueRules && child.children.size === 0) v = emitConst(env, '{}', b.stmts);
     else if (child.kind && child.children.size === 0) v = emitCall(env, requestRuleFunc(env.planner, child, env.overrides), b.stmts);
     else v = emitCall(env, requestDocFunc(env, child), b.stmts);
     b.stmts.push({ kind: 'ObjectInsert', object: obj, key: k, value: v });

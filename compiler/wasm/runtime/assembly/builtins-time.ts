@@ -1,9 +1,11 @@
-// Native time builtins over UTC (other time zones are not available in the module):
+// Native time builtins:
 // time.parse_rfc3339_ns, time.parse_duration_ns, time.date, time.clock, time.weekday,
-// time.add_date. time.now_ns needs a clock the module does not have: it is a host builtin.
+// time.add_date. Zones come from the built-in table in tz.ts. time.now_ns needs a clock
+// the module does not have: it is a host builtin.
 import { T_ARRAY, tagOf, lenOf, strPtr, arrGet, opa_array_with_cap, opa_array_append, numRepr, N_INT, numInt } from "./value";
 import { typeErr, builtinErr, builtinErrS } from "./errors";
 import { needStr, needNum, isNum, isStr, intResult, sv, f64Val, strIs, isIntVal, intVal } from "./helpers";
+import { findZone, offsetAt } from "./tz";
 
 const NS_PER_SEC: i64 = 1000000000;
 const NS_PER_DAY: i64 = 86400 * 1000000000;
@@ -130,8 +132,10 @@ export function builtin_time_parse_duration_ns(s: usize): usize {
 
 function durErr(s: usize): usize { return builtinErrS("time.parse_duration_ns", "time: invalid duration \"", s, "\""); }
 
-// timeArg reads `ns` or `[ns, tz]`; only UTC ("UTC", "" or "Local" treated as UTC) is known.
+// timeArg reads `ns` or `[ns, tz]` into argNs, shifted to the zone's local time ("" and
+// "Local" are UTC: the module has no local zone).
 let argNs: i64 = 0;
+let zoned = false;
 function timeArg(name: string, x: usize): bool {
   let v = x;
   if (tagOf(x) == T_ARRAY) {
@@ -139,14 +143,19 @@ function timeArg(name: string, x: usize): bool {
     v = arrGet(x, 0);
     let tz = arrGet(x, 1);
     if (!isStr(tz)) { typeErr(name, 1, "array of [number, string]", tz); return false; }
-    if (lenOf(tz) != 0 && !strIs(tz, "UTC") && !strIs(tz, "Local")) {
-      builtinErrS(name, "unknown time zone ", tz, " (only UTC is available natively)");
+    zoned = lenOf(tz) != 0 && !strIs(tz, "Local");
+    if (zoned && !findZone(tz)) {
+      builtinErrS(name, "unknown time zone ", tz, "");
       return false;
     }
-  }
+  } else zoned = false;
   if (!isNum(v)) { typeErr(name, 1, "one of {number, array}", v); return false; }
   argNs = numRepr(v) == N_INT ? numInt(v) : <i64>f64Val(v);
   if (numRepr(v) != N_INT && Math.abs(f64Val(v)) > 9.2e18) { builtinErr(name, "timestamp too big"); return false; }
+  if (zoned) {
+    let secs = argNs / NS_PER_SEC - (argNs % NS_PER_SEC < 0 ? 1 : 0);
+    argNs += offsetAt(secs) * NS_PER_SEC;
+  }
   return true;
 }
 
