@@ -9,6 +9,8 @@ import { redactBody, redactValue, type RedactOptions } from './redact.ts';
 
 export interface AuditEvent {
   readonly decision_id: string;
+  /** 'upstream_call': the credential proxy's second event for an allowed call, once the upstream answered */
+  readonly event_type: 'decision' | 'upstream_call';
   readonly path: string;
   readonly input: unknown;
   readonly result: {
@@ -51,6 +53,7 @@ export function buildAuditEvent(record: DecisionRecord, options: EventOptions = 
   const high = answer.priority === 'high' || answer.access === 'write' || alerts.length > 0;
   const event: AuditEvent = {
     decision_id: answer.decision_id,
+    event_type: record.upstreamCall ? 'upstream_call' : 'decision',
     path: DECISION_ENTRYPOINT,
     input: buildInput(record, options),
     result: {

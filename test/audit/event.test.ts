@@ -9,6 +9,7 @@ describe('buildAuditEvent', () => {
     const e = buildAuditEvent(makeRecord({ id: 'd-42' }), { labels: { id: 'node-1', version: '0.1.0' } });
     expect(e).toMatchObject({
       decision_id: 'd-42',
+      event_type: 'decision',
       path: 'leash/decision',
       timestamp: new Date(T0).toISOString(),
       labels: { app: 'leash', id: 'node-1', version: '0.1.0' },
@@ -46,6 +47,11 @@ describe('buildAuditEvent', () => {
     expect(JSON.stringify(e)).not.toContain(SECRET_TOKEN);
     expect(e).toMatchObject({ agent_id: null, session: null, result: { code: 'bad_token', status: 401 } });
     expect((e.input as { request: { headers: object } }).request.headers).toEqual({ authorization: REDACTED });
+  });
+
+  it('marks the credential proxy\'s second record as the upstream call', () => {
+    const upstreamCall = { upstream: 'stripe', status: 200, durationMs: 120, cost: 1 };
+    expect(buildAuditEvent({ ...makeRecord({ id: 'd-7' }), upstreamCall })).toMatchObject({ decision_id: 'd-7', event_type: 'upstream_call', upstream_call: upstreamCall });
   });
 
   it('marks writes and anything that alerts as high priority', () => {
