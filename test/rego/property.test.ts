@@ -1,6 +1,6 @@
 // Property tests (fast-check): random ASTs survive print → parse unchanged (locations
 // aside) and print idempotently; random and mutated source never makes the parser,
-// checker or printer throw.
+// checker or printer throw, and whatever parses formats idempotently.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkModules, parseModule, printModule } from '../../compiler/rego/index.ts';
@@ -50,7 +50,11 @@ describe('robustness', () => {
     const r = parseModule(src, 'fuzz.rego');
     if (r.module) {
       checkModules([r.module]);
-      printModule(r.module);
+      // Whatever parses formats to source that parses again and formats the same.
+      const out = printModule(r.module);
+      const again = parseModule(out, 'fuzz.rego');
+      if (!again.module) throw new Error(`formatted source does not parse: ${again.diagnostics[0]?.message}\n${out}`);
+      expect(printModule(again.module)).toBe(out);
     } else {
       expect(r.diagnostics[0]!.code).toBe('rego_parse_error');
       expect(r.diagnostics[0]!.loc).toBeDefined();
