@@ -14,15 +14,16 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
 const typeText = (t: string): string => [...t].map((c) => TYPE_NAMES[c] ?? 'any').join('|');
 
 export function checkCalls(rule: Rule, scope: ModuleScope, index: RuleIndex, out: Diagnostic[]): void {
-  const types = new Map<string, string>();
   const args = new Set<string>();
   for (const a of rule.head.args ?? []) walkTerm(a, (t) => { if (t.kind === 'Var') args.add(t.name); });
-  const ctx: Ctx = { scope, index, out, types, args };
+  // Each branch (the body, every `else`) has its own variables, so its own types.
+  const ctx: Ctx = { scope, index, out, types: new Map(), args };
   checkBody(rule.body, ctx);
   for (const t of [rule.head.value, rule.head.key]) if (t) checkTerm(t, ctx, false);
   for (const e of rule.elses) {
-    checkBody(e.body, ctx);
-    if (e.value) checkTerm(e.value, ctx, false);
+    const branch: Ctx = { ...ctx, types: new Map() };
+    checkBody(e.body, branch);
+    if (e.value) checkTerm(e.value, branch, false);
   }
 }
 
@@ -49,7 +50,7 @@ function checkExpr(e: Expr, ctx: Ctx): void {
       break;
     case 'Every':
       checkTerm(n.domain, ctx, false);
-      checkBody(n.body, ctx);
+      checkBody(n.body, { ...ctx, types: new Map(ctx.types) }); // its `:=` stay inside
       break;
     default:
       checkTerm(n, ctx, true);

@@ -110,6 +110,9 @@ describe('rego_type_error', () => {
     expect(check(mod('p if { x := "a"; y := x + 1 }'))).toEqual(['3:23: rego_type_error: plus: invalid argument(s): operand 1 is string, want number']);
     expect(check(mod('p := upper(lower("A"))'))).toEqual([]);
     expect(check(mod('p := {1} - {2}'))).toEqual([]);
+    // types do not leak between branches or out of `every`
+    expect(check(mod('f(y) := z if { z := "a" } else := w if { some z in [1]; w := z + 1 }'))).toEqual([]);
+    expect(check(mod('p if { every v in [1] { x := "s"; x != v }; some x in [1]; x + 1 > 0 }'))).toEqual([]);
   });
 });
 
