@@ -11,6 +11,7 @@ import { runEngines } from './engines/index.ts';
 import { buildFloorModule } from './engines/leash.ts';
 import { runHttp } from './http/index.ts';
 import { buildExampleBundle } from './lib/bundle.ts';
+import { stopAllChildren } from './lib/child.ts';
 import { FOREIGN_SCRIPTS, runCompiler, runForeign, type FirstBuild, type ForeignRun } from './lib/compiler-section.ts';
 import { renderHeader, type RunSettings } from './lib/header.ts';
 import { composeResults, extractSection, readResults, RESULTS_PATH, stripSections, type Section } from './lib/results.ts';
@@ -59,9 +60,12 @@ async function prepareBundles(workDir: string): Promise<{
   return { bundle: { path: built.out }, floor, firstBuild: { ms: built.ms, bundle: built.out, method: built.method } };
 }
 
+let currentWorkDir: string | null = null;
+
 async function main(): Promise<number> {
   const started = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'leash-bench-'));
+  currentWorkDir = workDir;
   mkdirSync(workDir, { recursive: true });
   const previous = readResults();
   const fresh: Record<string, string> = {};
@@ -75,6 +79,8 @@ async function main(): Promise<number> {
         bundle, workDir, redisUrl: 'redis://127.0.0.1:6379/0', profile, log,
       });
       fresh['http'] = http.markdown;
+      // written as soon as a section is done, so a run stopped later still leaves its figures
+      writeResults(previous, fresh, settings, started, 'keep');
     }
     if (only.has('engines')) {
       log('engines: equivalence, then timing');
@@ -84,6 +90,7 @@ async function main(): Promise<number> {
         failed = true;
         log(`engines disagree on ${engines.equivalence.mismatches.length} requests: see RESULTS.md`);
       }
+      writeResults(previous, fresh, settings, started, 'keep');
     }
     const foreignRuns: ForeignRun[] = [];
     if (only.has('compiler')) {
@@ -95,7 +102,7 @@ async function main(): Promise<number> {
       fresh['compiler'] = compiler.markdown;
     }
     const current = only.has('compiler') ? readResults() : previous;
-    writeResults(current, fresh, settings, started, 'keep', previous);
+    writeResults(current, fresh, settings, started, 'keep', previous, true);
     log(`wrote ${RESULTS_PATH} in ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -107,16 +114,34 @@ async function main(): Promise<number> {
  * Writes RESULTS.md: own sections (fresh ones, else the previous text), then whatever
  * other scripts wrote ('keep'), or nothing of theirs when they are about to regenerate it.
  */
-function writeResults(text: string, fresh: Record<string, string>, s: RunSettings, started: number, foreign: 'keep' | 'regenerate', previous = text): void {
-  const body = (name: string) => fresh[name] ?? extractSection(previous, name) ?? `_${name}: not run yet._`;
+function writeResults(
+  text: string, fresh: Record<string, string>, s: RunSettings, started: number, foreign: 'keep' | 'regenerate', previous = text, complete = false,
+): void {
+  // a section this run measures but has not finished yet never shows an older run's figures
+  const body = (name: string) => fresh[name]
+    ?? (only.has(name) ? `_${name}: pending — the run writing this file had not finished this section._` : extractSection(previous, name))
+    ?? `_${name}: not run yet._`;
   const ownBodies = ['http', 'engines', 'compiler'].map((name) => body(name));
   const head: Section[] = [
-    { name: 'header', markdown: renderHeader(s, ownBodies, Date.now() - started) },
+    { name: 'header', markdown: renderHeader(s, ownBodies, Date.now() - started, complete) },
     ...['http', 'engines', 'compiler'].map((name, i) => ({ name, markdown: ownBodies[i]! })),
   ];
   const notes: Section = { name: 'notes', markdown: extractSection(previous, 'notes') ?? `## Notes\n\n${DEFAULT_NOTES}` };
   const others = foreign === 'keep' ? stripSections(text, OWN) : '';
   writeFileSync(RESULTS_PATH, composeResults(head, others, [notes]));
+}
+
+// an interrupted run ends its servers and load generators (they run in their own process groups)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping child processes`);
+    stopAllChildren();
+    setTimeout(() => {
+      stopAllChildren();
+      if (currentWorkDir) rmSync(currentWorkDir, { recursive: true, force: true });
+      process.exit(130);
+    }, 2500);
+  });
 }
 
 process.exitCode = await main();

@@ -19,6 +19,27 @@ export interface ChildOptions {
   readonly input?: string;
 }
 
+/** Every child still running, so an interrupted run can end them (they have their own process groups). */
+const live = new Set<ChildProcess>();
+let stopping = false;
+
+function track(child: ChildProcess): ChildProcess {
+  // a child spawned after stopAllChildren (the run is being interrupted) is ended at once
+  if (stopping) queueMicrotask(() => killGroup(child, 'SIGKILL'));
+  live.add(child);
+  child.on('close', () => live.delete(child));
+  return child;
+}
+
+/** Ends every child this process started and that is still running (SIGTERM, then SIGKILL). */
+export function stopAllChildren(): void {
+  stopping = true;
+  for (const child of live) {
+    killGroup(child, 'SIGTERM');
+    setTimeout(() => killGroup(child, 'SIGKILL'), 2000).unref();
+  }
+}
+
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null) return;
   try {
@@ -31,12 +52,12 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 export function runChild(command: string, args: readonly string[], options: ChildOptions): Promise<ChildResult> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(command, args, {
+    const child = track(spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    }));
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -89,12 +110,12 @@ export interface ServerOptions {
 
 export async function startServer(command: string, args: readonly string[], options: ServerOptions): Promise<RunningServer> {
   const spawnedAt = performance.now();
-  const child = spawn(command, args, {
+  const child = track(spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   let output = '';
   const keep = (d: string) => { output = (output + d).slice(-20_000); };
   child.stdout!.setEncoding('utf8').on('data', keep);
