@@ -6,25 +6,8 @@ import { lenOf, strPtr } from "./value";
 const RULE_NONE = 0, RULE_US = 1, RULE_EU = 2, RULE_AU = 3, RULE_NZ = 4;
 
 // zone table: "name|stdMinutes|rule;" entries in one ASCII string
-const ZONES = "UTC|0|0;Etc/UTC|0|0;GMT|0|0;Etc/GMT|0|0;Z|0|0;" +
-  "America/New_York|-300|1;America/Detroit|-300|1;America/Toronto|-300|1;America/Chicago|-360|1;" +
-  "America/Denver|-420|1;America/Phoenix|-420|0;America/Los_Angeles|-480|1;America/Vancouver|-480|1;" +
-  "America/Anchorage|-540|1;Pacific/Honolulu|-600|0;America/Halifax|-240|1;America/Mexico_City|-360|0;" +
-  "America/Sao_Paulo|-180|0;America/Bogota|-300|0;America/Lima|-300|0;America/Argentina/Buenos_Aires|-180|0;" +
-  "US/Eastern|-300|1;US/Central|-360|1;US/Mountain|-420|1;US/Pacific|-480|1;" +
-  "Europe/London|0|2;Europe/Dublin|0|2;Europe/Lisbon|0|2;Atlantic/Reykjavik|0|0;" +
-  "Europe/Paris|60|2;Europe/Berlin|60|2;Europe/Madrid|60|2;Europe/Rome|60|2;Europe/Amsterdam|60|2;" +
-  "Europe/Brussels|60|2;Europe/Vienna|60|2;Europe/Zurich|60|2;Europe/Stockholm|60|2;Europe/Oslo|60|2;" +
-  "Europe/Copenhagen|60|2;Europe/Warsaw|60|2;Europe/Prague|60|2;Europe/Budapest|60|2;Europe/Belgrade|60|2;" +
-  "Europe/Luxembourg|60|2;CET|60|2;Europe/Athens|120|2;Europe/Helsinki|120|2;Europe/Kiev|120|2;" +
-  "Europe/Kyiv|120|2;Europe/Bucharest|120|2;Europe/Sofia|120|2;Europe/Riga|120|2;Europe/Vilnius|120|2;" +
-  "Europe/Tallinn|120|2;EET|120|2;Europe/Istanbul|180|0;Europe/Moscow|180|0;Africa/Cairo|120|0;" +
-  "Africa/Johannesburg|120|0;Africa/Lagos|60|0;Africa/Nairobi|180|0;Asia/Dubai|240|0;Asia/Karachi|300|0;" +
-  "Asia/Kolkata|330|0;Asia/Calcutta|330|0;Asia/Kathmandu|345|0;Asia/Dhaka|360|0;Asia/Bangkok|420|0;" +
-  "Asia/Jakarta|420|0;Asia/Ho_Chi_Minh|420|0;Asia/Shanghai|480|0;Asia/Hong_Kong|480|0;Asia/Singapore|480|0;" +
-  "Asia/Taipei|480|0;Asia/Manila|480|0;Australia/Perth|480|0;Asia/Tokyo|540|0;Asia/Seoul|540|0;" +
-  "Australia/Brisbane|600|0;Australia/Sydney|600|3;Australia/Melbourne|600|3;Australia/Hobart|600|3;" +
-  "Australia/Canberra|600|3;Australia/Adelaide|570|3;Australia/Darwin|570|0;Pacific/Auckland|720|4;";
+// (one literal: a concatenation would be computed in a start function)
+const ZONES = "UTC|0|0;Etc/UTC|0|0;GMT|0|0;Etc/GMT|0|0;Z|0|0;America/New_York|-300|1;America/Detroit|-300|1;America/Toronto|-300|1;America/Chicago|-360|1;America/Denver|-420|1;America/Phoenix|-420|0;America/Los_Angeles|-480|1;America/Vancouver|-480|1;America/Anchorage|-540|1;Pacific/Honolulu|-600|0;America/Halifax|-240|1;America/Mexico_City|-360|0;America/Sao_Paulo|-180|0;America/Bogota|-300|0;America/Lima|-300|0;America/Argentina/Buenos_Aires|-180|0;US/Eastern|-300|1;US/Central|-360|1;US/Mountain|-420|1;US/Pacific|-480|1;Europe/London|0|2;Europe/Dublin|0|2;Europe/Lisbon|0|2;Atlantic/Reykjavik|0|0;Europe/Paris|60|2;Europe/Berlin|60|2;Europe/Madrid|60|2;Europe/Rome|60|2;Europe/Amsterdam|60|2;Europe/Brussels|60|2;Europe/Vienna|60|2;Europe/Zurich|60|2;Europe/Stockholm|60|2;Europe/Oslo|60|2;Europe/Copenhagen|60|2;Europe/Warsaw|60|2;Europe/Prague|60|2;Europe/Budapest|60|2;Europe/Belgrade|60|2;Europe/Luxembourg|60|2;CET|60|2;Europe/Athens|120|2;Europe/Helsinki|120|2;Europe/Kiev|120|2;Europe/Kyiv|120|2;Europe/Bucharest|120|2;Europe/Sofia|120|2;Europe/Riga|120|2;Europe/Vilnius|120|2;Europe/Tallinn|120|2;EET|120|2;Europe/Istanbul|180|0;Europe/Moscow|180|0;Africa/Cairo|120|0;Africa/Johannesburg|120|0;Africa/Lagos|60|0;Africa/Nairobi|180|0;Asia/Dubai|240|0;Asia/Karachi|300|0;Asia/Kolkata|330|0;Asia/Calcutta|330|0;Asia/Kathmandu|345|0;Asia/Dhaka|360|0;Asia/Bangkok|420|0;Asia/Jakarta|420|0;Asia/Ho_Chi_Minh|420|0;Asia/Shanghai|480|0;Asia/Hong_Kong|480|0;Asia/Singapore|480|0;Asia/Taipei|480|0;Asia/Manila|480|0;Australia/Perth|480|0;Asia/Tokyo|540|0;Asia/Seoul|540|0;Australia/Brisbane|600|0;Australia/Sydney|600|3;Australia/Melbourne|600|3;Australia/Hobart|600|3;Australia/Canberra|600|3;Australia/Adelaide|570|3;Australia/Darwin|570|0;Pacific/Auckland|720|4;";
 
 export let tzStd: i32 = 0;
 export let tzRule: i32 = 0;
