@@ -13,7 +13,7 @@ import { createDecisionService } from './decide/index.ts';
 import { createMetrics } from './metrics/index.ts';
 import { authzRoute, dataApiRoute, decideRoute, healthRoutes } from './routes/index.ts';
 import { createLimitStoreFromConfig } from './limits/index.ts';
-import { createObserverFromConfig } from './audit/index.ts';
+import { createObserverFromConfig, registerObserverMetrics } from './audit/index.ts';
 import { adminRoutes } from './admin/index.ts';
 import { logRequestsAtDebug, loggerOptions } from './logging.ts';
 import { loadBundleFile } from './engine/bundle-loader.ts';
@@ -123,6 +123,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     await app.register(decideRoute);
     await app.register(dataApiRoute);
     await app.register(authzRoute);
+    if (observerSetup) registerObserverMetrics(metrics.registry, observerSetup.observer);
     if (config.admin.token && observerSetup) {
       await app.register(adminRoutes, { token: config.admin.token, quarantine: observerSetup.quarantine, ...(deps.now ? { now: deps.now } : {}) });
     }

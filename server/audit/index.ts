@@ -17,3 +17,4 @@ export { createDecisionObserver } from './observer.ts';
 export type { LeashObserver, ObserverOptions } from './observer.ts';
 export { auditSinksFromConfig, createObserverFromConfig } from './setup.ts';
 export type { ObserverSetup } from './setup.ts';
+export { registerObserverMetrics } from './metrics.ts';

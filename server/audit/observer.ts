@@ -2,11 +2,12 @@
 // one audit event, raises write alerts at once and digests read anomalies, and counts scope
 // violations towards quarantine. `record` returns at once; all I/O runs in the background.
 import type { DecisionObserver, DecisionRecord } from '../contracts.ts';
-import { classifyDecision, type Notifier, type QuarantineStore } from '../alerts/index.ts';
+import { classifyDecision, type Notifier, type NotifierStats, type QuarantineStore } from '../alerts/index.ts';
 import { DEFAULT_MAX_SESSION_LIFE_MS } from '../limits/index.ts';
 import type { AuditLog } from './audit-log.ts';
 import { buildAuditEvent } from './event.ts';
 import type { RedactOptions } from './redact.ts';
+import type { SinkStats } from './runner.ts';
 import { stderrLogger, type AuditLogger } from './sink.ts';
 
 export interface ObserverOptions extends RedactOptions {
@@ -23,6 +24,8 @@ export interface ObserverOptions extends RedactOptions {
 export interface LeashObserver extends DecisionObserver {
   /** waits for pending quarantine updates and audit deliveries (tests, shutdown) */
   flush(): Promise<void>;
+  /** per-sink delivery counters and alert counters, for metrics */
+  stats(): { readonly sinks: readonly SinkStats[]; readonly alerts: NotifierStats | null };
 }
 
 /** how long a positive quarantine answer is trusted when the shared store cannot be reached */
@@ -91,6 +94,7 @@ export function createDecisionObserver(options: ObserverOptions): LeashObserver 
       await Promise.all([...pending]);
       await options.audit.flush();
     },
+    stats: () => ({ sinks: options.audit.stats(), alerts: options.notifier?.stats() ?? null }),
     async close() {
       await Promise.all([...pending]);
       await options.notifier?.close();

@@ -115,3 +115,19 @@ describe('classifyDecision', () => {
     expect(classifyDecision(makeRecord({ access: 'write', allow: false, status: 403, code: 'policy_error' }))).toMatchObject({ kind: 'write_denied', scopeViolation: false });
   });
 });
+
+describe('observer metrics', () => {
+  it('expose written, dropped and failed audit events per sink and alert outcomes', async () => {
+    const { Registry } = await import('prom-client');
+    const { registerObserverMetrics } = await import('../../server/audit/index.ts');
+    const registry = new Registry();
+    registerObserverMetrics(registry, observer);
+    observer.record(makeRecord({ access: 'write', allow: false }));
+    await rx.waitFor(1);
+    await observer.flush();
+    const text = await registry.metrics();
+    expect(text).toContain(`leash_audit_events{sink="file:${join(dir, 'audit.jsonl')}",outcome="written"} 1`);
+    expect(text).toContain(`leash_audit_events{sink="file:${join(dir, 'audit.jsonl')}",outcome="dropped"} 0`);
+    expect(text).toContain('leash_alerts{outcome="sent"} 1');
+  });
+});
