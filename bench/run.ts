@@ -19,32 +19,57 @@ import { composeResults, extractSection, readResults, RESULTS_PATH, stripSection
 const OWN = ['header', 'http', 'engines', 'compiler', 'notes'] as const;
 const DEFAULT_NOTES = 'Hand-written observations go here; `npm run bench` keeps this section as it is.';
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    duration: { type: 'string' },
-    only: { type: 'string' },
-    profile: { type: 'string' },
-    note: { type: 'string' },
-    'skip-foreign': { type: 'boolean', default: false },
-  },
-  allowPositionals: false,
-});
+const USAGE = 'usage: npm run bench [-- --quick] [--runs N] [--duration SECONDS] [--only http,engines,compiler] ' +
+  '[--profile always|on-miss|never] [--note TEXT] [--skip-foreign]';
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        runs: { type: 'string' },
+        duration: { type: 'string' },
+        only: { type: 'string' },
+        profile: { type: 'string' },
+        note: { type: 'string' },
+        'skip-foreign': { type: 'boolean', default: false },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    return usageError((err as Error).message);
+  }
+}
+
+function usageError(problem: string): never {
+  process.stderr.write(`bench: ${problem}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 && n <= 3600 ? n : usageError(`--${name} must be a whole number from 1 to 3600 (got "${value}")`);
+}
+
+const args = parseOptions();
 
 const quick = args.quick === true;
 const settings: RunSettings = {
   quick,
-  runs: args.runs ? Number(args.runs) : quick ? 1 : 3,
-  durationS: args.duration ? Number(args.duration) : quick ? 3 : 10,
+  runs: positiveInt('runs', args.runs, quick ? 1 : 3),
+  durationS: positiveInt('duration', args.duration, quick ? 3 : 10),
   pacedDurationS: quick ? 1 : 5,
   connections: 32,
   argv: process.argv.slice(2),
   note: args.note ?? null,
 };
-const only = new Set((args.only ?? 'http,engines,compiler').split(',').map((s) => s.trim()));
+const SECTIONS = ['http', 'engines', 'compiler'];
+const only = new Set((args.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()));
+for (const name of only) if (!SECTIONS.includes(name)) usageError(`--only: unknown section "${name}" (sections: ${SECTIONS.join(', ')})`);
+if (args.profile !== undefined && !['always', 'on-miss', 'never'].includes(args.profile)) usageError(`--profile must be always, on-miss or never (got "${args.profile}")`);
 // quick runs skip profiling unless asked: a profiled server is one more start-up
-const profile = args.profile === 'always' || args.profile === 'never' || args.profile === 'on-miss' ? args.profile : quick ? 'never' : 'on-miss';
+const profile = (args.profile as 'always' | 'on-miss' | 'never' | undefined) ?? (quick ? 'never' : 'on-miss');
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 async function prepareBundles(workDir: string): Promise<{

@@ -44,7 +44,7 @@ async function wasmSize(bundle: string): Promise<{ wasm: number | null; files: n
 async function conformanceSuite(quick: boolean): Promise<string[]> {
   if (!existsSync(join(REPO_ROOT, 'test/conformance'))) return ['- Conformance suite: not available yet (no `test/conformance`).'];
   if (quick) return ['- Conformance suite: skipped in `--quick` runs.'];
-  const result = await runChild('npx', ['vitest', 'run', 'test/conformance'], { cwd: REPO_ROOT, timeoutMs: 600_000 });
+  const result = await runChild('npx', ['vitest', 'run', 'test/conformance'], { cwd: REPO_ROOT, timeoutMs: 300_000 });
   const plain = result.stdout.replace(/\x1b\[[0-9;]*m/g, '');
   const tests = /^\s*Tests\s+(.+)$/m.exec(plain)?.[1]?.trim() ?? 'no summary line';
   const state = result.timedOut ? 'timed out' : result.code === 0 ? 'passed' : `exit ${result.code}`;
