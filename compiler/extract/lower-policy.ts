@@ -53,7 +53,7 @@ export function lowerPolicy(p: TranslatedPolicy, file: string): Module {
         x(callTerm('gt', [callTerm('count', [varTerm('grants', loc0)], loc0), numberTerm('0', loc0)], loc0)),
         x(callTerm('equal', [dottedRef(['data', 'leash', 'access'], loc0), s(access)], loc0)),
       ];
-      lowerLimit(b, p, limit, `policy_${access}_limit_${i + 1}`, null, when);
+      lowerLimit(b, p, limit, b.name(`policy_${access}_limit_${i + 1}`), null, when);
     });
   }
 
@@ -75,7 +75,9 @@ function literal(v: string | number | boolean, loc: Loc): Term {
 }
 
 function lowerRoute(b: ModuleBuilder, p: TranslatedPolicy, route: RouteModel<PFunction>): void {
-  const params = `${regoName(route.name)}_params`;
+  // Every generated name goes through b.name(), which never hands out the same name twice:
+  // two DSL names that snake-case alike ('a.bRead', 'aB.read') must not merge into one rule.
+  const params = b.name(`${regoName(route.name)}_params`);
   {
     const methods = route.methods.join(', ');
     const loc = b.at([
@@ -149,7 +151,7 @@ function lowerAllow(b: ModuleBuilder, p: TranslatedPolicy, route: RouteModel<PFu
     a.reason, `rule ${a.rule} does not allow this request`, params);
   for (const [i, limit] of route.limits[a.access].entries()) {
     const loc = b.at();
-    lowerLimit(b, p, limit, `${stem}_limit_${i + 1}`, params, [inSet(a.rule, 'grants', loc)]);
+    lowerLimit(b, p, limit, b.name(`${stem}_limit_${i + 1}`), params, [inSet(a.rule, 'grants', loc)]);
   }
 }
 
@@ -182,7 +184,7 @@ function lowerReason(b: ModuleBuilder, set: string, rule: string, when: Body, re
     b.add(setRule(set, stringTerm(reason ?? fallback, loc), fix(when), loc));
     return;
   }
-  const name = `${regoName(rule)}_reason`;
+  const name = b.name(`${regoName(rule)}_reason`);
   const lower = new ExprLowerer(b, name, loc);
   const v = lower.value(reason.body);
   const msg = varTerm('msg', loc);

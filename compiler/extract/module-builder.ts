@@ -11,7 +11,7 @@ export class ModuleBuilder implements HelperSink {
   private line = 1;
   private readonly comments: Comment[] = [];
   private readonly rules: Rule[] = [];
-  private readonly used = new Map<string, number>();
+  private readonly used = new Set<string>();
 
   private readonly packageLine: number;
 
@@ -37,10 +37,12 @@ export class ModuleBuilder implements HelperSink {
     this.rules.push(rule);
   }
 
+  /** A name never handed out before in this module: `stem`, else `stem_2`, `stem_3`... */
   name(stem: string): string {
-    const n = (this.used.get(stem) ?? 0) + 1;
-    this.used.set(stem, n);
-    return n === 1 ? stem : `${stem}_${n}`;
+    let name = stem;
+    for (let n = 2; this.used.has(name); n++) name = `${stem}_${n}`;
+    this.used.add(name);
+    return name;
   }
 
   build(pkg: readonly string[]): Module {

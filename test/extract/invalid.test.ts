@@ -33,3 +33,18 @@ describe('model checks', () => {
     ]);
   });
 });
+
+describe('generated names', () => {
+  it('never merge two DSL rules whose names snake-case alike', async () => {
+    const { lowerPolicies } = await import('../../compiler/extract/index.ts');
+    const { printModule } = await import('../../compiler/rego/index.ts');
+    const r = extractPolicies(['test/fixtures/dsl/snake-names.policy.ts'], ROOT);
+    expect(r.diagnostics).toEqual([]);
+    const rego = printModule(lowerPolicies(r.policies).modules[1]!.module);
+    const defs = (name: string) => rego.split('\n').filter((l) => l.startsWith(`${name}(params) if {`)).length;
+    expect(defs('x_y_read_when')).toBe(2);
+    expect(defs('x_y_read_when_2')).toBe(2);
+    expect(rego).toContain('denials contains "x.yRead" if {\n\tparams := x_params\n\tx_y_read_when(params)\n}');
+    expect(rego).toContain('grants contains "xY.read" if {\n\t"xY.read" in candidates\n\tparams := x_y_params\n\tx_y_read_when_2(params)\n}');
+  });
+});
