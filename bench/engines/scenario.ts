@@ -17,7 +17,7 @@ const TASKS = [
   { ticketId: 'T-77', customerId: 'C-9' },
 ] as const;
 const ROLES = ['support', 'support', 'support', 'support', 'billing', 'ops'] as const;
-const METHODS = ['GET', 'GET', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'PATCH', 'DELETE'] as const;
+const METHODS = ['GET', 'GET', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'PATCH', 'DELETE', 'get'] as const;
 
 /** mulberry32: a tiny seeded generator, enough for reproducible request mixes */
 function rng(seed: number): () => number {
@@ -53,6 +53,11 @@ function generatePath(next: () => number, task: (typeof TASKS)[number]): string 
     `/tickets/${ticket}/comments/${record}`,
     `/tickets`,
     `/admin/users/${record}`,
+    // near misses every encoding must deny the same way: trailing or doubled slashes, case
+    `/customers/${customer}/records/${record}/`,
+    `/customers/${customer}//records/${record}`,
+    `/Customers/${customer}/records/${record}`,
+    `/tickets/${ticket}/`,
   ];
   return pick(next, shapes);
 }
