@@ -3,7 +3,7 @@
 // builtin operands whose type is known from literals or `:=` and cannot match.
 import { error, type Diagnostic } from '../diagnostics/index.ts';
 import type { Body, CallTerm, Expr, Rule, Term } from './ast.ts';
-import { lookupBuiltin } from './builtins.ts';
+import { BUILTINS, lookupBuiltin } from './builtins.ts';
 import { pathKey, type ModuleScope, type RuleIndex } from './rule-index.ts';
 import { walkTerm } from './walk.ts';
 import { callName } from './parse-term.ts';
@@ -110,7 +110,10 @@ function checkOne(c: CallTerm, ctx: Ctx, top: boolean): void {
   } else {
     const b = lookupBuiltin(c.operator);
     if (!b) {
-      ctx.out.push(error('rego_type_error', `undefined function ${c.operator}`, c.loc));
+      const removed = REMOVED_IN_V1[c.operator];
+      const near = removed === undefined ? nearestBuiltin(c.operator) : undefined;
+      const hint = removed !== undefined ? ` (removed in Rego v1: ${removed})` : near ? ` (did you mean ${near}?)` : '';
+      ctx.out.push(error('rego_type_error', `undefined function ${c.operator}${hint}`, c.loc));
       return;
     }
     arity = b.arity;
@@ -153,4 +156,45 @@ function typeOf(t: Term, ctx: Ctx): string | undefined {
     }
     case 'Ref': return undefined;
   }
+}
+
+/** Builtins Rego v1 dropped, and what to write instead. */
+const REMOVED_IN_V1: Readonly<Record<string, string>> = {
+  any: 'write `some x in xs; x` or `true in xs`',
+  all: 'write `every x in xs { x }`',
+  re_match: 'use regex.match',
+  set_diff: 'write `a - b`',
+  net_cidr_overlap: 'use net.cidr_contains',
+  'net.cidr_overlap': 'use net.cidr_contains',
+  cast_array: 'write an array directly', cast_set: 'write a set directly', cast_string: 'write a string directly',
+  cast_boolean: 'write a boolean directly', cast_null: 'write null', cast_object: 'write an object directly',
+};
+
+/** The builtin a misspelt name most likely meant (edit distance 1, or 2 for longer names). */
+function nearestBuiltin(name: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = name.length <= 4 ? 2 : 3;
+  for (const b of BUILTINS.values()) {
+    if (b.infix || Math.abs(b.name.length - name.length) >= bestDistance) continue;
+    const d = editDistance(name, b.name, bestDistance);
+    if (d < bestDistance) { best = b.name; bestDistance = d; }
+  }
+  return best;
+}
+
+/** Levenshtein distance, giving up (returning `limit`) once it cannot be below it. */
+function editDistance(a: string, b: string, limit: number): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin >= limit) return limit;
+    prev = cur;
+  }
+  return prev[b.length]!;
 }

@@ -94,9 +94,10 @@ describe('rego_compile_error', () => {
 describe('rego_type_error', () => {
   it('undefined functions and wrong arity', () => {
     expect(check(mod('p if nope(1)'))).toEqual(['3:6: rego_type_error: undefined function nope']);
+    expect(check(mod('p if startwith("ab", "a")'))).toEqual(['3:6: rego_type_error: undefined function startwith (did you mean startswith?)']);
     expect(check(mod('p if count(1, 2, 3)'))).toEqual(['3:6: rego_type_error: count: arity mismatch: have 3 operands, want 1']);
     expect(check(mod('f(x) := x\np := f(1, 2)'))).toEqual(['4:6: rego_type_error: f: arity mismatch: have 2 operands, want 1']);
-    expect(check(mod('p if { any([true]) }'))).toEqual(['3:8: rego_type_error: undefined function any']);
+    expect(check(mod('p if { any([true]) }'))).toEqual(['3:8: rego_type_error: undefined function any (removed in Rego v1: write `some x in xs; x` or `true in xs`)']);
     expect(check(mod('f(x) := 1\nf(x, y) := 2'))).toEqual(['4:1: rego_type_error: function data.t.f has arity 1 but this definition has 2']);
   });
 
