@@ -148,7 +148,8 @@ function printRule(out: Printer, rule: Rule, nextLine: number): void {
     // `p if { true }` is the only way to write a value-less, body-less rule.
     printBlock(out, `${head} if {`, [], rule.loc.line, 0, end, true);
   } else if (rule.body.length === 0) {
-    out.line(0, head, rule.loc.line);
+    // With an `else` to follow on this line, a trailing comment must wait for the next line.
+    out.line(0, head, rule.elses.length > 0 ? undefined : rule.loc.line);
   } else {
     printBlock(out, `${head} if {`, rule.body, rule.loc.line, 0, end);
   }
