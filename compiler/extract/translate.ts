@@ -7,6 +7,7 @@ import type { ArithOp, CmpOp, PExpr, PFunction, Root } from './pexpr.ts';
 import { ROOTS } from './pexpr.ts';
 import { describe, isPrimitive, onlyTag, typeTags } from './types-of.ts';
 import { resolveConstant, resolveFunction } from './resolve.ts';
+import { BINARY_ADVICE, unsupportedAdvice } from './advice.ts';
 
 export class Unsupported extends Error {
   constructor(readonly node: Node, message: string) {
@@ -33,13 +34,6 @@ const RESERVED = new Set([
 
 const CMP: Readonly<Record<string, CmpOp>> = { '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
 const ARITH: Readonly<Record<string, ArithOp>> = { '-': 'minus', '*': 'mul', '/': 'div', '%': 'rem' };
-const BINARY_ADVICE: Readonly<Record<string, string>> = {
-  '==': "loose equality '==' converts types; write '===' instead",
-  '!=': "loose inequality '!=' converts types; write '!==' instead",
-  '??': "'??' is not supported; test the field with 'in' or '?.' and use the conditional operator",
-  '**': "'**' is not supported; multiply explicitly",
-  instanceof: "'instanceof' is not supported; predicates see JSON, compare fields instead",
-};
 
 /** Translate a DSL function whose body is a condition (predicate) or a value (reason, cost). */
 export function translateFunction(fn: Node, role: PFunction['role'], locOf: LocOf): PFunction {
@@ -419,16 +413,3 @@ function hasOptional(e: PExpr): boolean {
   return e.k === 'ref' && e.path.some((s) => s.optional);
 }
 
-function unsupportedAdvice(node: Node): string {
-  switch (node.getKind()) {
-    case SyntaxKind.NewExpression: return "'new' is not supported; predicates compare JSON values";
-    case SyntaxKind.TypeOfExpression: return "'typeof' is not supported; the declared types are what the predicate sees";
-    case SyntaxKind.AwaitExpression: return 'predicates are synchronous; no await';
-    case SyntaxKind.ObjectLiteralExpression: return 'object literals are not supported in predicates; compare fields one by one';
-    case SyntaxKind.ArrowFunction: case SyntaxKind.FunctionExpression: return 'functions are only supported as the argument of .some() or .every()';
-    case SyntaxKind.RegularExpressionLiteral: return 'regular expressions are not supported; use startsWith, endsWith or includes';
-    case SyntaxKind.PostfixUnaryExpression: case SyntaxKind.DeleteExpression: return 'predicates cannot change anything';
-    case SyntaxKind.TaggedTemplateExpression: return 'tagged templates are not supported; use a plain template literal';
-    default: return `${node.getKindName()} is not supported in policies; see docs/dsl.md for what predicates may use`;
-  }
-}
