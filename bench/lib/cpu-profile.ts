@@ -28,6 +28,8 @@ export interface ProfileSummary {
   readonly areas: readonly Hotspot[];
   /** share of samples with the area anywhere on the stack (callees included): what a Leash folder or package costs in total */
   readonly inclusive: readonly Hotspot[];
+  /** Leash's own functions (and the SDK's evaluate) by inclusive time: which step of a decision costs what */
+  readonly leashFunctions: readonly Hotspot[];
 }
 
 /** Where a function lives, coarsely: a package name, a Leash folder, node internals, or V8. */
@@ -53,6 +55,7 @@ export function summarizeProfile(file: string, top = 12, skipMs = 0): ProfileSum
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const inclusiveTime = new Map<string, number>();
+  const leashFnTime = new Map<string, number>();
   const fnTime = new Map<string, number>();
   const areaTime = new Map<string, number>();
   let total = 0;
@@ -71,15 +74,25 @@ export function summarizeProfile(file: string, top = 12, skipMs = 0): ProfileSum
     const area = areaOf(url, functionName);
     areaTime.set(area, (areaTime.get(area) ?? 0) + dt);
     const onStack = new Set<string>();
+    const fnsOnStack = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at)?.callFrame;
-      if (frame?.url && !frame.url.startsWith('node:')) onStack.add(areaOf(frame.url, frame.functionName));
+      if (!frame?.url || frame.url.startsWith('node:')) continue;
+      const frameArea = areaOf(frame.url, frame.functionName);
+      onStack.add(frameArea);
+      if ((frameArea.startsWith('leash ') || frameArea === '@open-policy-agent/opa-wasm') && frame.functionName) {
+        fnsOnStack.add(`${frame.functionName} ${frame.url.split('/').slice(-2).join('/')}`);
+      }
     }
     for (const a of onStack) inclusiveTime.set(a, (inclusiveTime.get(a) ?? 0) + dt);
+    for (const f of fnsOnStack) leashFnTime.set(f, (leashFnTime.get(f) ?? 0) + dt);
   });
   const rank = (m: Map<string, number>) =>
     [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, t]) => ({ name, share: total ? t / total : 0 }));
-  return { file, totalMs: total / 1000, functions: rank(fnTime), areas: rank(areaTime), inclusive: rank(inclusiveTime) };
+  return {
+    file, totalMs: total / 1000, functions: rank(fnTime), areas: rank(areaTime), inclusive: rank(inclusiveTime),
+    leashFunctions: [...leashFnTime.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([name, t]) => ({ name, share: total ? t / total : 0 })),
+  };
 }
 
 /** The newest main-thread profile (CPU.<date>.<time>.<pid>.<thread>.<seq>; thread 0 is main, others are loader workers). */
@@ -102,5 +115,7 @@ export function renderProfile(title: string, s: ProfileSummary): string {
     `On the stack (inclusive): ${s.inclusive.slice(0, 12).map((h) => `${h.name} ${pct(h)}`).join(', ')}.`,
     '',
     `Top functions (self time): ${s.functions.slice(0, 12).map((h) => `\`${h.name}\` ${pct(h)}`).join(', ')}.`,
+    '',
+    `Leash and SDK functions (inclusive): ${s.leashFunctions.slice(0, 16).map((h) => `\`${h.name}\` ${pct(h)}`).join(', ')}.`,
   ].join('\n');
 }
