@@ -70,6 +70,13 @@ export function declareVars(scope: Scope, t: Term): void {
 
 function planCallExpr(env: Env, scope: Scope, t: CallTerm, out: Stmt[], k: K): void {
   const [a, b] = t.args;
+  // `x := walk(v)`: a relation used as a value is its output-argument form, iterated
+  for (const [lhs, rhs] of [[a, b], [b, a]] as const) {
+    if ((t.operator === 'assign' || t.operator === 'eq') && rhs?.kind === 'Call' && RELATIONS.has(rhs.operator) && lhs) {
+      if (t.operator === 'assign') declareVars(scope, lhs);
+      return planCallExpr(env, scope, { ...rhs, args: [...rhs.args, lhs] }, out, k);
+    }
+  }
   switch (t.operator) {
     case 'assign':
       declareVars(scope, a!);

@@ -43,6 +43,7 @@ const table: Record<string, number> = {
   // hashes
   'crypto.md5': 1, 'crypto.sha1': 1, 'crypto.sha256': 1, 'crypto.sha512': 1, 'crypto.hmac.md5': 2,
   'crypto.hmac.sha1': 2, 'crypto.hmac.sha256': 2, 'crypto.hmac.sha512': 2, 'crypto.hmac.equal': 2,
+  'io.jwt.decode': 1, 'graph.reachable': 2,
 };
 
 /** Rego name → native implementation. Export names are `builtin_` + the name with '.' → '_'. */

@@ -136,6 +136,9 @@ function b64decode(s: usize, url: bool, padOptional: bool): usize {
   return opa_string(out, k);
 }
 
+// base64Decode decodes a string value (url alphabet, padding optional when url); 0 if malformed.
+export function base64Decode(s: usize, url: bool): usize { return b64decode(s, url, url); }
+
 export function builtin_base64_encode(s: usize): usize { return needStr("base64.encode", 1, s) ? b64encode(s, false, true) : 0; }
 export function builtin_base64url_encode(s: usize): usize { return needStr("base64url.encode", 1, s) ? b64encode(s, true, true) : 0; }
 export function builtin_base64url_encode_no_pad(s: usize): usize { return needStr("base64url.encode_no_pad", 1, s) ? b64encode(s, true, false) : 0; }

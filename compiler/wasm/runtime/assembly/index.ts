@@ -21,6 +21,7 @@ export * from "./builtins-str";
 export * from "./builtins-coll";
 export { opa_value_merge, opa_value_add_path, opa_value_remove_path } from "./paths";
 export * from "./builtins-types";
+export { builtin_graph_reachable, builtin_io_jwt_decode } from "./builtins-extra";
 export * from "./glob";
 export * from "./regex";
 export * from "./builtins-fmt";
