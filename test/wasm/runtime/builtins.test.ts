@@ -2,7 +2,22 @@
 // documented behaviour (and the conformance suite's expectations).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHash, createHmac } from 'node:crypto';
+import binaryen from 'binaryen';
+import { NATIVE_BUILTINS, loadRuntimeBinary, readRuntimeModule } from '../../../compiler/wasm/runtime/index.ts';
 import { builtinCaller, type Outcome } from './builtin-harness.ts';
+
+/** Parameter counts of the runtime's exported functions, read with binaryen. */
+function runtimeFunctionArities(): Map<string, number> {
+  const m = readRuntimeModule();
+  const out = new Map<string, number>();
+  for (let i = 0; i < m.getNumExports(); i++) {
+    const e = binaryen.getExportInfo(m.getExportByIndex(i));
+    if (e.kind !== binaryen.ExternalFunction) continue;
+    out.set(e.name, binaryen.expandType(binaryen.getFunctionInfo(m.getFunction(e.value)).params).length);
+  }
+  m.dispose();
+  return out;
+}
 
 let call: Awaited<ReturnType<typeof builtinCaller>>;
 beforeAll(async () => { call = await builtinCaller(); });
@@ -147,6 +162,11 @@ const cases: [string, string, Outcome][] = [
   ['time.clock', '[[1720000000000000000, "Asia/Kolkata"]]', v([15, 16, 40])],
   ['time.weekday', '[[1704067200000000000, "America/Los_Angeles"]]', v('Sunday')],
   ['time.clock', '[[0, "Mars/Olympus"]]', { error: 'unknown time zone Mars/Olympus' }],
+  ['graph.reachable', '[{"a": ["b"], "b": {"c"}, "c": [], "x": ["y"]}, ["a"]]', v(['a', 'b', 'c'])],
+  ['graph.reachable', '[{"a": ["b"], "b": ["a"]}, {"b", "zz"}]', v(['a', 'b'])],
+  ['io.jwt.decode', '["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZ2VudCIsInJvbGVzIjpbInN1cHBvcnQiXX0.AAEC_w"]',
+    v([{ alg: 'HS256' }, { sub: 'agent', roles: ['support'] }, '000102ff'])],
+  ['io.jwt.decode', '["not-a-token"]', { error: 'io.jwt.decode: encoded JWT had no payload' }],
   ['net.cidr_contains', '["10.0.0.0/8", "10.1.2.3"]', v(true)], ['net.cidr_contains', '["10.0.0.0/8", "11.1.2.3"]', v(false)],
   ['net.cidr_contains', '["10.0.0.0/8", "10.2.0.0/16"]', v(true)], ['net.cidr_contains', '["10.0.0.0/16", "10.0.0.0/8"]', v(false)],
   ['net.cidr_contains', '["2001:db8::/32", "2001:db8:1::1"]', v(true)], ['net.cidr_contains', '["2001:db8::/32", "2001:db9::1"]', v(false)],
@@ -217,6 +237,18 @@ describe('native builtins through the SDK', () => {
     expect(call('equal', '[10000000000000000000, 10000000000000000000]')).toEqual(v(true));
     const out = call('units.parse_bytes', '["10eib"]');
     expect(out).toEqual(v(11529215046068469760));
+  });
+
+  it('exports every builtin of NATIVE_BUILTINS with its arity, and no unlisted builtin_* export', async () => {
+    const exportsByName = new Map(WebAssembly.Module.exports(new WebAssembly.Module(loadRuntimeBinary() as unknown as ArrayBuffer))
+      .filter((e) => e.kind === 'function').map((e) => [e.name, e]));
+    const instanceFns = runtimeFunctionArities();
+    for (const [name, b] of Object.entries(NATIVE_BUILTINS)) {
+      expect(exportsByName.has(b.fn), name).toBe(true);
+      expect(instanceFns.get(b.fn), name).toBe(b.arity);
+    }
+    const listed = new Set(Object.values(NATIVE_BUILTINS).map((b) => b.fn));
+    expect([...exportsByName.keys()].filter((n) => n.startsWith('builtin_') && !listed.has(n))).toEqual([]);
   });
 
   it('turns a builtin error into undefined unless strict, where it names the file and code', () => {
