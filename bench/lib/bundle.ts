@@ -1,5 +1,6 @@
-// Builds bundles with the `leash` CLI (the public interface, so the bench does not depend
-// on compiler internals) and reads the files out of a bundle .tar.gz.
+// Builds the example bundle with the `leash` CLI (the public interface, timed as users see it;
+// the pipeline's compile() in process until the build command exists, and for tests) and
+// reads the files out of a bundle .tar.gz.
 import { createReadStream, existsSync, writeFileSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { fileURLToPath } from 'node:url';

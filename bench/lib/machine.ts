@@ -1,5 +1,6 @@
 // What machine a run measured: core count, CPU model (from /proc/cpuinfo), Node version,
-// load average at start. Printed at the top of RESULTS.md so numbers carry their context.
+// load average when the file is written. Printed at the top of RESULTS.md so numbers carry
+// their context (a high load average means other work shared the cores).
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 

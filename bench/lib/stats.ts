@@ -31,9 +31,3 @@ export function summarize(values: readonly number[]): Summary {
     n: values.length,
   };
 }
-
-/** Half the min–max range as a percentage of the median: the "±" printed next to a median. */
-export function spreadPercent(s: Summary): number {
-  if (!Number.isFinite(s.median) || s.median === 0 || s.n < 2) return 0;
-  return ((s.max - s.min) / 2 / s.median) * 100;
-}
