@@ -2,7 +2,7 @@
 // rego_parse_error diagnostics out. Rule heads, `else` chains and imports live here; terms
 // and bodies in parse-term.ts. v0-only forms are refused with what to write instead.
 import { error, type Diagnostic } from '../diagnostics/index.ts';
-import type { Body, Else, Head, Import, Loc, Module, Package, RefTerm, Rule, Term } from './ast.ts';
+import type { Body, Else, Expr, Head, Import, Loc, Module, Package, RefTerm, Rule, Term } from './ast.ts';
 import { Cursor, ParseFailure } from './parse-cursor.ts';
 import { lex } from './lexer.ts';
 import { parseBraceBody, parseIn, parseLiteral, parsePrimary } from './parse-term.ts';
@@ -62,17 +62,35 @@ export const MAX_AST_DEPTH = 500;
 
 /** The location of a node deeper than `max` nodes, found without recursion. */
 function findTooDeep(roots: readonly Rule[], max: number): Loc | undefined {
-  const stack: [unknown, number][] = roots.map((r) => [r, 0]);
+  const stack: [Term | Expr, number][] = [];
+  const body = (b: Body, d: number): void => { for (const e of b) stack.push([e, d]); };
+  for (const r of roots) {
+    for (const t of [r.head.ref, ...(r.head.args ?? []), r.head.key, r.head.value]) if (t) stack.push([t, 1]);
+    body(r.body, 1);
+    for (const e of r.elses) { if (e.value) stack.push([e.value, 1]); body(e.body, 1); }
+  }
   while (stack.length > 0) {
-    const [v, d] = stack.pop()!;
-    if (Array.isArray(v)) {
-      for (const x of v) if (x !== null && typeof x === 'object') stack.push([x, d]);
-      continue;
+    const [n, d] = stack.pop()!;
+    if (d > max) return n.loc;
+    const k = d + 1;
+    switch (n.kind) {
+      case 'Expr': {
+        const x = n.node;
+        if (x.kind === 'SomeVars') break;
+        if (x.kind === 'SomeIn') { if (x.key) stack.push([x.key, k]); stack.push([x.value, k], [x.collection, k]); }
+        else if (x.kind === 'Every') { stack.push([x.domain, k]); body(x.body, k); }
+        else stack.push([x, k]);
+        for (const w of n.with) stack.push([w.target, k], [w.value, k]);
+        break;
+      }
+      case 'Ref': stack.push([n.head, k]); for (const p of n.path) stack.push([p, k]); break;
+      case 'Array': case 'Set': for (const x of n.items) stack.push([x, k]); break;
+      case 'Object': for (const [a, b] of n.entries) stack.push([a, k], [b, k]); break;
+      case 'ArrayComprehension': case 'SetComprehension': stack.push([n.term, k]); body(n.body, k); break;
+      case 'ObjectComprehension': stack.push([n.key, k], [n.value, k]); body(n.body, k); break;
+      case 'Call': for (const x of n.args) stack.push([x, k]); break;
+      default: break; // scalars and vars have no children
     }
-    const node = v as Record<string, unknown>;
-    const depth = 'kind' in node ? d + 1 : d;
-    if (depth > max) return node['loc'] as Loc;
-    for (const [k, x] of Object.entries(node)) if (k !== 'loc' && x !== null && typeof x === 'object') stack.push([x, depth]);
   }
   return undefined;
 }
