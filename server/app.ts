@@ -63,7 +63,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((req) => {
-    throw new HttpError('not_found', `no route for ${req.method} ${req.url.split('?')[0]}`);
+    throw new HttpError('not_found', `no route for ${req.method} on this path`);
   });
 
   const metrics = createMetrics();
