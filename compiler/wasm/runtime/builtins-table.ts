@@ -34,7 +34,8 @@ const table: Record<string, number> = {
   'json.marshal': 1, 'json.unmarshal': 1, 'json.is_valid': 1,
   // patterns
   sprintf: 2, format_int: 2,
-  'glob.match': 3, 'regex.match': 2, re_match: 2, 'regex.is_valid': 1,
+  'glob.match': 3, 'regex.match': 2, re_match: 2, 'regex.is_valid': 1, 'regex.find_n': 3, 'regex.split': 2,
+  'regex.replace': 3,
   // time (UTC only; time.now_ns needs the host's clock and is a host builtin)
   'time.parse_rfc3339_ns': 1, 'time.parse_duration_ns': 1, 'time.date': 1, 'time.clock': 1,
   'time.weekday': 1, 'time.add_date': 4,
