@@ -44,6 +44,16 @@ describe('leash build -t wasm', () => {
     expect(policy.evaluate({ user: 'bob' }, 'authz/reasons')).toEqual([{ result: ['not an admin'] }]);
   }, 60_000);
 
+  it('refuses an entrypoint that names no rule', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leash-wasm-'));
+    writeFileSync(join(dir, 'authz.rego'), REGO);
+    const errs: string[] = [];
+    const code = await runBuild([join(dir, 'authz.rego')], { output: join(dir, 'b.tar.gz'), target: 'wasm', entrypoint: ['authz/alow'] },
+      { out: () => {}, err: (t) => errs.push(t) });
+    expect(code).toBe(1);
+    expect(errs.join('\n')).toMatch(/leash_project_error: entrypoint authz\/alow names no rule/);
+  }, 60_000);
+
   it('refuses -t wasm without an entrypoint', async () => {
     const errs: string[] = [];
     const code = await runBuild(['x.rego'], { target: 'wasm' }, { out: () => {}, err: (t) => errs.push(t) });

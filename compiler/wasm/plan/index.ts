@@ -9,7 +9,7 @@ import { INPUT, DATA } from '../ir/index.ts';
 import type { Planner } from './context.ts';
 import { FuncCtx, Scope, makeEnv } from './context.ts';
 import { PlanError } from './errors.ts';
-import { buildTree } from './tree.ts';
+import { buildTree, findNode } from './tree.ts';
 import { planData } from './data.ts';
 
 export { PlanError };
@@ -71,6 +71,9 @@ export function planPolicy(modules: readonly Module[], entrypoints: readonly str
     };
     for (const ep of entrypoints) {
       const segs = ep.split('/').filter((s) => s.length > 0);
+      if (!findNode(root, segs)?.hasAnyRules) {
+        return { diagnostics: [error('leash_project_error', `entrypoint ${ep} names no rule or package of the compiled modules`)] };
+      }
       const fn = new FuncCtx(2);
       const env = { ...makeEnv(planner, anyModule, fn, INPUT, DATA), imports: new Map(), pkgNode: undefined };
       const stmts: Stmt[] = [];
