@@ -139,23 +139,28 @@ describe('through the server (Redis)', () => {
   it('two `leash serve --redis` processes admit exactly 5 of 200 concurrent writes', async () => {
     const children: ChildProcess[] = [];
     try {
-      const urls = await Promise.all(
-        [0, 1].map(async (i) => {
-          const port = await freePort();
-          const args = [LEASH, 'serve', '--bundle', bundle, '--redis', REDIS_URL, '--jwks', keys.jwksPath, '--issuer', ISSUER, '--audience', AUDIENCE, '--port', String(port), '--log-level', 'error'];
-          // generous store timeout: this counts, it does not test timeouts (the machine may be busy)
-          const env = { ...process.env, LEASH_REDIS_PREFIX: prefix, LEASH_REDIS_TIMEOUT_MS: '5000', LEASH_AUDIT_FILE: join(dir, `serve-${i}.jsonl`) };
-          const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
-          children.push(child);
-          const url = `http://127.0.0.1:${port}`;
-          for (;;) {
-            if (child.exitCode !== null) throw new Error(`leash serve exited with ${child.exitCode}`);
-            const ready = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
-            if (ready) return url;
-            await new Promise((r) => setTimeout(r, 200));
+      // a free port can be taken by another test between probe and listen: retry on a new one
+      const serve = async (i: number, attempt = 1): Promise<string> => {
+        const port = await freePort();
+        const args = [LEASH, 'serve', '--bundle', bundle, '--redis', REDIS_URL, '--jwks', keys.jwksPath, '--issuer', ISSUER, '--audience', AUDIENCE, '--port', String(port), '--log-level', 'error'];
+        // generous store timeout: this counts, it does not test timeouts (the machine may be busy)
+        const env = { ...process.env, LEASH_REDIS_PREFIX: prefix, LEASH_REDIS_TIMEOUT_MS: '5000', LEASH_AUDIT_FILE: join(dir, `serve-${i}.jsonl`) };
+        const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+        children.push(child);
+        const url = `http://127.0.0.1:${port}`;
+        for (;;) {
+          if (child.exitCode !== null) {
+            if (attempt < 3 && /cannot listen/.test(stderr)) return serve(i, attempt + 1);
+            throw new Error(`leash serve exited with ${child.exitCode}: ${stderr}`);
           }
-        }),
-      );
+          if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) return url;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      };
+      const urls = await Promise.all([serve(0), serve(1)]);
+      expect(new Set(urls).size).toBe(2);
       const token = await keys.sign(supportClaims({ sid: 's-shared' }));
       // a patient client: on a busy machine 200 simultaneous connections can take a while
       const dispatcher = new Agent({ connect: { timeout: 60_000 }, headersTimeout: 120_000, bodyTimeout: 120_000 });
