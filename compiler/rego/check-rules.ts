@@ -3,7 +3,7 @@
 // other rules' paths, and recursion between rules (rego_recursion_error).
 import { error, type Diagnostic } from '../diagnostics/index.ts';
 import type { Module, Rule, Term } from './ast.ts';
-import { pathKey, ModuleScope, type RuleGroup, type RuleIndex } from './rule-index.ts';
+import { pathKey, ruleKind, ModuleScope, type RuleGroup, type RuleIndex } from './rule-index.ts';
 import { printRef } from './print.ts';
 import { walkRule } from './walk.ts';
 import { declaredIn } from './vars.ts';
@@ -57,7 +57,7 @@ export function checkRuleGroups(index: RuleIndex, out: Diagnostic[]): void {
       }
     }
     for (const { rule } of g.rules) {
-      if (ruleKindOf(rule) !== g.kind) out.push(error('rego_compile_error', `conflicting rules ${g.path.join('.')} found`, rule.loc));
+      if (ruleKind(rule) !== g.kind) out.push(error('rego_compile_error', `conflicting rules ${g.path.join('.')} found`, rule.loc));
     }
   }
   for (const groups of byPath.values()) {
@@ -79,12 +79,6 @@ export function checkRuleGroups(index: RuleIndex, out: Diagnostic[]): void {
     const pkg = index.packages.get(pathKey(g.path));
     if (pkg) out.push(error('rego_type_error', `package ${pkg.slice(1).join('.')} conflicts with rule ${g.path.join('.')}`, g.rules[0]!.rule.loc));
   }
-}
-
-function ruleKindOf(rule: Rule): RuleGroup['kind'] {
-  if (rule.head.args) return 'function';
-  if (rule.head.key !== undefined) return 'partial_set';
-  return rule.head.ref.path.some((p) => p.kind !== 'String') ? 'partial_object' : 'complete';
 }
 
 /** Rules (by group) that depend on themselves through refs or calls. */

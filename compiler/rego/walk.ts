@@ -1,6 +1,6 @@
 // Generic read-only traversal of the Rego AST: visit every term of a rule, expression or
-// term (pre-order), with a flag saying whether a term is an expression's top call.
-// Used by the checker stages and available to the planner.
+// term in pre-order (comprehension and `every` bodies included). Used by the checker
+// stages and available to the planner.
 import { assertNever, type Body, type Expr, type Rule, type Term } from './ast.ts';
 
 export type TermVisitor = (t: Term) => void;
