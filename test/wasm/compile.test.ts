@@ -90,10 +90,22 @@ g(_) := "mock"
   });
 
   it('reports an unsupported construct with file:line:col instead of miscompiling', () => {
-    const parsed = parseModule(`package t\np.q[r].s := 1 if r := input.r\n`, 'y.rego');
-    const r = compileWasm([parsed.module!], ['t/p']);
+    const parsed = parseModule(`package t\np := {"q": 1}\nr if { p.q == 2 with data.t.p.q as 2 }\n`, 'y.rego');
+    const r = compileWasm([parsed.module!], ['t/r']);
     expect(r.wasm).toBeUndefined();
-    expect(formatDiagnostic(r.diagnostics[0]!)).toMatch(/^y\.rego:2:\d+: leash_plan_unsupported: /);
+    expect(formatDiagnostic(r.diagnostics[0]!)).toMatch(/^y\.rego:3:\d+: leash_plan_unsupported: /);
+  });
+
+  it('builds nested ref-head rules and detects their conflicts', async () => {
+    const src = `package t
+by.role[u.role][u.name] := u.id if { some u in input.users }
+tags[k] contains v if { some k, vs in input.tags; some v in vs }
+`;
+    const input = { users: [{ role: 'a', name: 'x', id: 1 }, { role: 'a', name: 'y', id: 2 }], tags: { p: ['1', '2'] } };
+    expect(await evalOnce(src, 't/by', input)).toEqual([{ role: { a: { x: 1, y: 2 } } }]);
+    expect(await evalOnce(src, 't/tags', input)).toEqual([{ p: ['1', '2'] }]);
+    const clash = { users: [{ role: 'a', name: 'x', id: 1 }, { role: 'a', name: 'x', id: 2 }], tags: {} };
+    await expect(evalOnce(src, 't/by', clash)).rejects.toMatch(/eval_conflict_error/);
   });
 
   it('refuses rules that depend on themselves instead of recursing at run time', () => {

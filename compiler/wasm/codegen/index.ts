@@ -72,7 +72,7 @@ export function generateWasm(policy: Policy, options: CodegenOptions): CodegenRe
     const st = link.statics;
     eachStmt(all, (s) => {
       if (s.kind === 'MakeConst') st.value(s.json);
-      if (s.kind === 'AssignVarOnce' || s.kind === 'ObjectInsertOnce') {
+      if (s.kind === 'AssignVarOnce' || s.kind === 'ObjectInsertOnce' || s.kind === 'ObjectInsertPath') {
         st.cstring(s.message); st.cstring(s.loc?.file ?? ''); st.cstring('eval_conflict_error');
       }
       if (s.kind === 'Call') st.cstring(s.loc?.file ?? '');

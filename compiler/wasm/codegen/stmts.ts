@@ -147,6 +147,8 @@ export function compileStmt(st: FnState, s: Stmt): binaryen.ExpressionRef {
         fail(st, m.i32.eqz(get(st, s.target))),
       ], binaryen.none);
     }
+    case 'ObjectInsertPath':
+      return insertPath(st, s);
     case 'Upsert': {
       const path = scratch(st);
       return m.block(null, [
@@ -166,6 +168,35 @@ export function compileStmt(st: FnState, s: Stmt): binaryen.ExpressionRef {
     default:
       return assertNever(s, 'IR statement');
   }
+}
+
+function insertPath(st: FnState, s: Extract<Stmt, { kind: 'ObjectInsertPath' }>): binaryen.ExpressionRef {
+  const m = st.m;
+  const cur = scratch(st);
+  const child = scratch(st);
+  const out: binaryen.ExpressionRef[] = [m.local.set(cur, get(st, s.object))];
+  const isObject = (l: number): binaryen.ExpressionRef => m.i32.eq(m.i32.load8_u(0, 1, m.local.get(l, i32)), m.i32.const(6));
+  const descend = (key: number, make: () => binaryen.ExpressionRef, ok: (l: number) => binaryen.ExpressionRef): void => {
+    out.push(
+      m.local.set(child, rt(st, 'opa_value_get', [m.local.get(cur, i32), get(st, key)])),
+      m.if(m.i32.eqz(m.local.get(child, i32)),
+        m.block(null, [
+          m.local.set(child, make()),
+          rt(st, 'opa_object_insert', [m.local.get(cur, i32), get(st, key), m.local.get(child, i32)], binaryen.none),
+        ], binaryen.none),
+        m.if(m.i32.eqz(ok(child)), abortConflict(st, s.message, s.loc))),
+      m.local.set(cur, m.local.get(child, i32)),
+    );
+  };
+  const last = s.path.length - 1;
+  s.path.slice(0, last).forEach((k) => descend(k, () => rt(st, 'opa_object', []), isObject));
+  if (s.set) {
+    descend(s.path[last]!, () => rt(st, 'opa_set', []), (l) => m.i32.eq(m.i32.load8_u(0, 1, m.local.get(l, i32)), m.i32.const(7)));
+    out.push(rt(st, 'opa_set_add', [m.local.get(cur, i32), get(st, s.value)], binaryen.none));
+  } else {
+    out.push(m.if(rt(st, 'leash_object_insert_checked', [m.local.get(cur, i32), get(st, s.path[last]!), get(st, s.value)]), abortConflict(st, s.message, s.loc)));
+  }
+  return m.block(null, out, binaryen.none);
 }
 
 function mergeOrVirtual(st: FnState, a: number, b: number): binaryen.ExpressionRef {

@@ -48,6 +48,12 @@ export type Stmt =
   /** target = a deep-merged with b (b wins on scalar clashes); either may be undefined. */
   | { readonly kind: 'ObjectMerge'; readonly a: Local; readonly b: Local; readonly target: Local; readonly loc?: Loc }
   | { readonly kind: 'SetAdd'; readonly set: Local; readonly value: Local; readonly loc?: Loc }
+  /**
+   * Nested ref heads: walks `object` along `path`, creating objects, then adds `value` to
+   * the set at the end (`set`) or inserts it there, aborting with eval_conflict_error on a
+   * different existing value. Only for objects the function itself is building.
+   */
+  | { readonly kind: 'ObjectInsertPath'; readonly object: Local; readonly path: Local[]; readonly value: Local; readonly set: boolean; readonly message: string; readonly loc?: Loc }
   /** Calls a planned function (by name) or a builtin; undefined when the result is. */
   | { readonly kind: 'Call'; readonly func: string; readonly args: Local[]; readonly target: Local; readonly loc?: Loc }
   /** Upserts `value` at `path` (constant keys) inside a copy of `source` (with on input/data). */

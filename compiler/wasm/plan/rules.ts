@@ -7,7 +7,7 @@ import type { Env, Planner, Overrides } from './context.ts';
 import { FuncCtx, Scope, block, makeEnv, NO_OVERRIDES } from './context.ts';
 import type { RuleEntry, RuleNode } from './tree.ts';
 import { planBody, declareVars } from './body.ts';
-import { planTerm, unifyLocal, emitConst, constJson } from './terms.ts';
+import { planTerm, planSeq, unifyLocal, emitConst, constJson } from './terms.ts';
 import { ruleFuncName } from './data.ts';
 import { PlanError } from './errors.ts';
 
@@ -35,13 +35,25 @@ function planRuleFunc(planner: Planner, node: RuleNode, name: string, overrides:
   const result = fn.local();
   const stmts: Stmt[] = [];
   if (kind === 'set') stmts.push({ kind: 'MakeSet', target: result });
-  else if (kind === 'object') stmts.push({ kind: 'MakeObject', target: result });
+  else if (kind === 'object' || kind === 'nested') stmts.push({ kind: 'MakeObject', target: result });
   else stmts.push({ kind: 'ResetLocal', target: result });
 
   const defaults: RuleEntry[] = [];
   for (const entry of node.rules) {
     if (entry.rule.isDefault) { defaults.push(entry); continue; }
     const env = makeEnv(planner, entry.module, fn, INPUT, DATA, overrides);
+    if (kind === 'nested') {
+      const b = block();
+      const scope = new Scope();
+      const rule = entry.rule;
+      const leaf: Term = rule.head.key ?? rule.head.value ?? TRUE_TERM(rule.loc);
+      planBody(env, scope, rule.body, 0, b.stmts, (o) => planSeq(env, scope, [...entry.keys!, leaf], o, (ls, o2) => {
+        o2.push({ kind: 'ObjectInsertPath', object: result, path: ls.slice(0, -1), value: ls[ls.length - 1]!, set: rule.head.key !== undefined,
+          message: conflictComplete(node.path.join('.')), loc: rule.loc });
+      }));
+      stmts.push({ kind: 'Block', blocks: [b], loc: rule.loc });
+      continue;
+    }
     if (kind === 'set' || kind === 'object') {
       const b = block();
       const scope = new Scope();

@@ -5,13 +5,15 @@ import type { Module, Rule, Term, Import } from '../../rego/ast.ts';
 import type { Loc } from '../../diagnostics/index.ts';
 import { PlanError } from './errors.ts';
 
-export type RuleKind = 'complete' | 'set' | 'object' | 'func';
+export type RuleKind = 'complete' | 'set' | 'object' | 'func' | 'nested';
 
 export interface RuleEntry {
   readonly rule: Rule;
   readonly module: Module;
   /** for partial objects: the key term (last head ref term) */
   readonly key?: Term;
+  /** for nested ref heads (`p[x][y] contains z`, `p.q[r].s := v`): the ref terms after the string prefix */
+  readonly keys?: readonly Term[];
 }
 
 export interface RuleNode {
@@ -33,7 +35,7 @@ function stringOf(t: Term): string | undefined {
 }
 
 /** Splits a rule head into its data path (after the package) and its kind. */
-export function classifyRule(rule: Rule): { path: string[]; kind: RuleKind; key?: Term } {
+export function classifyRule(rule: Rule): { path: string[]; kind: RuleKind; key?: Term; keys?: Term[] } {
   const h = rule.head;
   const refTerms: Term[] = [h.ref.head.kind === 'Var' ? { kind: 'String', value: h.ref.head.name, loc: h.ref.head.loc } : h.ref.head, ...h.ref.path];
   const strings: string[] = [];
@@ -49,12 +51,12 @@ export function classifyRule(rule: Rule): { path: string[]; kind: RuleKind; key?
     return { path: strings, kind: 'func' };
   }
   if (h.key) {
-    if (rest.length > 0) throw new PlanError('partial set heads with variable ref terms', h.loc);
+    if (rest.length > 0) return { path: strings, kind: 'nested', keys: rest };
     return { path: strings, kind: 'set', key: h.key };
   }
   if (rest.length === 0) return { path: strings, kind: 'complete' };
   if (rest.length === 1) return { path: strings, kind: 'object', key: rest[0]! };
-  throw new PlanError('rule heads with more than one variable ref term', h.loc);
+  return { path: strings, kind: 'nested', keys: rest };
 }
 
 export function buildTree(modules: readonly Module[]): RuleNode {
@@ -78,7 +80,7 @@ export function buildTree(modules: readonly Module[]): RuleNode {
         throw new PlanError(`conflicting rule kinds for data.${full.join('.')} (${node.kind} and ${c.kind})`, rule.loc);
       }
       node.kind = c.kind;
-      node.rules.push(c.key ? { rule, module: m, key: c.key } : { rule, module: m });
+      node.rules.push({ rule, module: m, ...(c.key ? { key: c.key } : {}), ...(c.keys ? { keys: c.keys } : {}) });
       for (const n of trail) {
         n.hasAnyRules = true;
         if (c.kind !== 'func') n.hasValueRules = true;

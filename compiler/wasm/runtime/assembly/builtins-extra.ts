@@ -8,7 +8,7 @@ import {
 import { typeErr, builtinErr } from "./errors";
 import { needObj, needStr } from "./helpers";
 import { parse } from "./json";
-import { base64Decode } from "./builtins-types";
+import { base64Decode } from "./base64";
 
 export function builtin_graph_reachable(g: usize, initial: usize): usize {
   if (!needObj("graph.reachable", 1, g)) return 0;
