@@ -54,6 +54,7 @@ export function builtins(): usize { return leash_builtins(); }
 const RESULT_KEY = memory.data<u8>([0x72, 0x65, 0x73, 0x75, 0x6c, 0x74]);
 
 export function leash_result_set_add(rs: usize, x: usize): void {
+  if (x == 0) return; // undefined adds no result
   let o = objectWithCap(1);
   pushRaw(o, opa_string(RESULT_KEY, 6), x);
   opa_set_add(rs, o);
