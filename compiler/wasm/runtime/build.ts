@@ -2,7 +2,7 @@
 // imported memory, no managed allocations), then patches the heap-start global so the
 // module has no start function, and writes build/runtime.wasm. Run: `node --import tsx
 // compiler/wasm/runtime/build.ts` (npm `prepare` and the vitest global setup do this).
-import { mkdirSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import binaryen from 'binaryen';
@@ -87,7 +87,10 @@ export function findGlobal(module: binaryen.Module, suffix: string): string {
 export async function buildRuntime(): Promise<string> {
   const wasm = finishModule(await compileAssemblyScript());
   mkdirSync(dirname(RUNTIME_BUILD_PATH), { recursive: true });
-  writeFileSync(RUNTIME_BUILD_PATH, wasm);
+  // write then rename, so a concurrent reader (another test worker) never sees half a file
+  const tmp = `${RUNTIME_BUILD_PATH}.${process.pid}.tmp`;
+  writeFileSync(tmp, wasm);
+  renameSync(tmp, RUNTIME_BUILD_PATH);
   return RUNTIME_BUILD_PATH;
 }
 
