@@ -10,6 +10,9 @@ import { parseModule } from '../compiler/rego/index.ts';
 import { compileWasm, hostBuiltins } from '../compiler/wasm/index.ts';
 import { DECISION_ENTRYPOINT, type PolicyInput } from '../compiler/contract.ts';
 import { writeSection } from './lib/results.ts';
+import { buildRuntime, runtimeBuildIsStale } from '../compiler/wasm/runtime/build.ts';
+
+if (runtimeBuildIsStale()) await buildRuntime();
 
 const quick = process.argv.includes('--quick');
 const EVALS = quick ? 20_000 : 100_000;
