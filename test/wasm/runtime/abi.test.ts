@@ -89,6 +89,35 @@ describe('wasm runtime ABI through the opa-wasm SDK', () => {
     expect(policy.evaluate({ a: 1 })).toEqual([{ result: { a: 1 } }]);
   });
 
+  it('calls host builtins through env.opa_builtinN with JSON-decoded arguments', async () => {
+    const h = newHarness();
+    const m = h.module;
+    const at = (i: number) => m.i32.load(i * 4, 4, m.i32.load(12, 4, m.local.get(1, binaryen.i32)));
+    const body = m.block(null, [
+      m.local.set(3, h.call('opa_set', [])),
+      m.local.set(4, m.if(m.i32.eqz(m.local.get(0, binaryen.i32)),
+        h.call('leash_host_builtin2', [m.i32.const(0), at(0), at(1)]),
+        h.call('leash_host_builtin0', [m.i32.const(1)]))),
+      h.call('leash_result_set_add', [m.local.get(3, binaryen.i32), m.local.get(4, binaryen.i32)], binaryen.none),
+      m.local.get(3, binaryen.i32),
+    ], binaryen.i32);
+    const bytes = finish(h, {
+      entrypoints: { add: 0, nothing: 1 }, builtins: { 'custom.merge': 0, 'custom.nothing': 1 },
+      evalVars: [binaryen.i32, binaryen.i32], evalBody: body,
+    });
+    const seen: unknown[][] = [];
+    const policy = await load(bytes, {
+      'custom.merge': (a: unknown, b: unknown) => { seen.push([a, b]); return { ...(a as object), ...(b as object) }; },
+      'custom.nothing': () => undefined,
+    });
+    expect(policy.evaluate([{ a: 1 }, { b: [2, 'x'] }], 'add')).toEqual([{ result: { a: 1, b: [2, 'x'] } }]);
+    expect(seen).toEqual([[{ a: 1 }, { b: [2, 'x'] }]]);
+    expect(policy.evaluate([1], 'nothing')).toEqual([]);
+    // a module that needs a host builtin the SDK is not given fails loudly, naming it
+    const bare = await load(bytes);
+    expect(() => bare.evaluate([{}, {}], 'add')).toThrow('custom.merge');
+  });
+
   it('keeps big integers exact and decimals as written through JSON parse and dump', async () => {
     const policy = await load(bytes);
     const text = '{"e":1e3,"big":123456789012345678901234567890,"neg":-9007199254740993,"dec":1.50}';
