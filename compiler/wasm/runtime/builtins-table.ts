@@ -40,7 +40,7 @@ const table: Record<string, number> = {
   'time.parse_rfc3339_ns': 1, 'time.parse_duration_ns': 1, 'time.date': 1, 'time.clock': 1,
   'time.weekday': 1, 'time.add_date': 4,
   // network, units, versions
-  'net.cidr_contains': 2, 'units.parse': 1, 'units.parse_bytes': 1, 'semver.is_valid': 1, 'semver.compare': 2,
+  'net.cidr_contains': 2, 'net.cidr_is_valid': 1, 'net.cidr_intersects': 2, 'units.parse': 1, 'units.parse_bytes': 1, 'semver.is_valid': 1, 'semver.compare': 2,
   // hashes
   'crypto.md5': 1, 'crypto.sha1': 1, 'crypto.sha256': 1, 'crypto.sha512': 1, 'crypto.hmac.md5': 2,
   'crypto.hmac.sha1': 2, 'crypto.hmac.sha256': 2, 'crypto.hmac.sha512': 2, 'crypto.hmac.equal': 2,

@@ -123,6 +123,22 @@ export function builtin_net_cidr_contains(cidr: usize, x: usize): usize {
   return opa_boolean(prefixEq(IPBUF_A, IPBUF_B, outerBits) ? 1 : 0);
 }
 
+export function builtin_net_cidr_is_valid(c: usize): usize {
+  if (!isStr(c)) return opa_boolean(0);
+  return opa_boolean(parseAddr(strPtr(c), lenOf(c), IPBUF_A, true) && ipPrefix >= 0 ? 1 : 0);
+}
+
+// net.cidr_intersects: two networks overlap when one contains the other's prefix.
+export function builtin_net_cidr_intersects(a: usize, b: usize): usize {
+  if (!needStr("net.cidr_intersects", 1, a) || !needStr("net.cidr_intersects", 2, b)) return 0;
+  if (!parseAddr(strPtr(a), lenOf(a), IPBUF_A, true) || ipPrefix < 0) return builtinErrS("net.cidr_intersects", "invalid CIDR address: ", a, "");
+  let bitsA = ipPrefix, v4 = ipIsV4;
+  if (!parseAddr(strPtr(b), lenOf(b), IPBUF_B, true) || ipPrefix < 0) return builtinErrS("net.cidr_intersects", "invalid CIDR address: ", b, "");
+  if (v4 != ipIsV4) return opa_boolean(0);
+  let bits = bitsA < ipPrefix ? bitsA : ipPrefix;
+  return opa_boolean(prefixEq(IPBUF_A, IPBUF_B, bits) ? 1 : 0);
+}
+
 // ---- units ----
 
 // parseAmount reads [digits][.digits][(e|E)[+-]digits] as mantissa m × 10^exp; returns the
