@@ -26,6 +26,33 @@ async function opsModule() {
     h.call('opa_boolean', [h.call('leash_object_insert_checked', [arg(0), arg(1), arg(2)])]), // 5: conflict?
     h.call('opa_number_int', [m.i64.extend_u(h.call('opa_value_length', [arg(0)]))]),        // 6
     h.call('leash_value_to_json_string', [arg(0)]),                                 // 7
+    // 8: a set built with leash_set_push over arg0's elements, then leash_set_finish
+    m.block(null, [
+      m.local.set(6, h.call('opa_set', [])),
+      m.local.set(7, m.i32.const(0)),
+      m.loop('push8', m.if(m.i32.lt_u(m.local.get(7, i32), m.i32.load(4, 4, arg(0))), m.block(null, [
+        h.call('leash_set_push', [m.local.get(6, i32), m.i32.load(0, 4, m.i32.add(m.i32.load(12, 4, arg(0)), m.i32.shl(m.local.get(7, i32), m.i32.const(2))))], binaryen.none),
+        m.local.set(7, m.i32.add(m.local.get(7, i32), m.i32.const(1))),
+        m.br('push8'),
+      ]))),
+      h.call('leash_set_finish', [m.local.get(6, i32)]),
+    ], i32),
+    // 9: an object built with leash_object_push over arg0's [k, v] pairs; result [object, conflict]
+    m.block(null, [
+      m.local.set(6, h.call('opa_object', [])),
+      m.local.set(7, m.i32.const(0)),
+      m.loop('push9', m.if(m.i32.lt_u(m.local.get(7, i32), m.i32.load(4, 4, arg(0))), m.block(null, [
+        m.local.set(8, m.i32.load(0, 4, m.i32.add(m.i32.load(12, 4, arg(0)), m.i32.shl(m.local.get(7, i32), m.i32.const(2))))),
+        h.call('leash_object_push', [m.local.get(6, i32), m.i32.load(0, 4, m.i32.load(12, 4, m.local.get(8, i32))), m.i32.load(4, 4, m.i32.load(12, 4, m.local.get(8, i32)))], binaryen.none),
+        m.local.set(7, m.i32.add(m.local.get(7, i32), m.i32.const(1))),
+        m.br('push9'),
+      ]))),
+      m.local.set(8, h.call('opa_array_with_cap', [m.i32.const(2)])),
+      m.local.set(7, h.call('opa_boolean', [h.call('leash_object_finish', [m.local.get(6, i32)])])),
+      h.call('opa_array_append', [m.local.get(8, i32), m.local.get(6, i32)], binaryen.none),
+      h.call('opa_array_append', [m.local.get(8, i32), m.local.get(7, i32)], binaryen.none),
+      m.local.get(8, i32),
+    ], i32),
   ];
   const body = m.block(null, [
     m.local.set(5, h.call('opa_set', [])),
@@ -34,7 +61,7 @@ async function opsModule() {
     m.if(m.local.get(4, i32), h.call('leash_result_set_add', [m.local.get(5, i32), m.local.get(4, i32)], binaryen.none)),
     m.local.get(5, i32),
   ], i32);
-  const policy = await load(finish(h, { entrypoints: { static: 0 }, evalVars: [i32, i32, i32], evalBody: body }));
+  const policy = await load(finish(h, { entrypoints: { static: 0 }, evalVars: [i32, i32, i32, i32, i32, i32], evalBody: body }));
   return (op: number, args: string) => {
     const rs = policy.evaluate(args, op) as { result: unknown }[];
     return rs.length ? rs[0]!.result : undefined;
@@ -77,6 +104,16 @@ describe('runtime value API', () => {
     const run = await opsModule();
     expect(run(6, '["h\u00e9\u{1F600}"]')).toBe(3);
     expect(run(7, '[{"b": {2, 1}, "a": "\\n"}]')).toBe('{"a":"\\n","b":[1,2]}');
+  });
+
+  it('builds sets and objects in bulk: any push order, sorted and de-duplicated once at the end', async () => {
+    const run = await opsModule();
+    expect(run(8, '[[3, 1, "a", 2, 1, 3, [0]]]')).toEqual([1, 2, 3, 'a', [0]]);
+    expect(run(8, '[[]]')).toEqual([]);
+    expect(run(9, '[[["b", 1], ["a", 2], ["c", 3], ["a", 2]]]')).toEqual([{ a: 2, b: 1, c: 3 }, false]);
+    expect(run(9, '[[["b", 1], ["a", 2], ["b", 5]]]')).toEqual([{ a: 2, b: 5 }, true]);
+    const shuffled = Array.from({ length: 20000 }, (_, i) => (i * 7919) % 20000);
+    expect(run(8, `[${JSON.stringify(shuffled)}]`)).toEqual(Array.from({ length: 20000 }, (_, i) => i));
   });
 
   it('grows memory for inputs far beyond the SDK default of 5 pages', async () => {

@@ -6,6 +6,7 @@ export {
   opa_array, opa_array_with_cap, opa_object, opa_set, opa_array_append, opa_object_insert,
   leash_object_insert_checked, opa_set_add, opa_value_type, opa_value_get, opa_value_length,
   leash_iter_key, leash_iter_value, opa_value_compare, opa_value_equal, leash_is_true,
+  leash_set_push, leash_set_finish, leash_object_push, leash_object_finish,
 } from "./value";
 export { opa_json_parse, opa_value_parse, opa_json_dump, opa_value_dump, leash_value_to_json_string } from "./json";
 export { leash_error, leash_builtin_error_raise, leash_builtin_error_pending } from "./errors";

@@ -273,6 +273,49 @@ export function opa_set_add(s: usize, x: usize): void {
 
 export function setContains(s: usize, x: usize): bool { return searchSet(s, x) >= 0; }
 
+// ---- bulk building: push in any order, then finish once (n log n instead of n^2) ----
+
+// leash_set_push appends x without keeping order; the set must be finished with
+// leash_set_finish before anyone reads it.
+export function leash_set_push(s: usize, x: usize): void {
+  let at = insertAt(s, lenOf(s), 4);
+  store<u32>(at, <u32>x);
+}
+
+export function leash_set_finish(s: usize): usize {
+  sortUnique(s, false);
+  return s;
+}
+
+// leash_object_push appends an entry without keeping order; finish with leash_object_finish.
+export function leash_object_push(o: usize, k: usize, x: usize): void {
+  let at = insertAt(o, lenOf(o), 8);
+  store<u32>(at, <u32>k); store<u32>(at, <u32>x, 4);
+}
+
+// leash_object_finish sorts the entries; returns 1 when a key was pushed twice with
+// different values (a conflict: the object then keeps the last one), else 0.
+export function leash_object_finish(o: usize): i32 {
+  let n = lenOf(o);
+  if (n < 2) return 0;
+  let base = elemsOf(o);
+  let sorted = true;
+  for (let i: u32 = 1; i < n; i++) {
+    if (compare(objKey(o, i - 1), objKey(o, i)) >= 0) { sorted = false; break; }
+  }
+  if (sorted) return 0;
+  let tmp = alloc(<usize>n * 8);
+  mergeSortEntries(base, tmp, n);
+  let conflict: i32 = 0;
+  for (let i: u32 = 1; i < n; i++) {
+    if (compare(objKey(o, i - 1), objKey(o, i)) == 0 && !equal(objVal(o, i - 1), objVal(o, i))) conflict = 1;
+  }
+  sortUnique(o, true);
+  return conflict;
+}
+
+function mergeSortEntries(base: usize, tmp: usize, n: u32): void { mergeSort(base, tmp, 0, n, 8); }
+
 // ---- access ----
 
 // arrayIndex converts a number key to an array index, or -1.
