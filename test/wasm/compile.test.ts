@@ -75,6 +75,17 @@ g(_) := "mock"
     expect(await evalOnce(src, 't/swapped', {})).toEqual(['mock']);
   });
 
+  it('reorders body expressions so variables are bound before use, as OPA does', async () => {
+    const src = `package t
+p if { x > 1; x = input.x }
+f(a) := b if { b == 2; b = a + 1 }
+r := f(1)
+`;
+    expect(await evalOnce(src, 't/p', { x: 3 })).toEqual([true]);
+    expect(await evalOnce(src, 't/p', { x: 0 })).toEqual([]);
+    expect(await evalOnce(src, 't/r', {})).toEqual([2]);
+  });
+
   it('loads in a bare loadPolicy when only native builtins are used', async () => {
     const wasm = build(`package t\nallow if { startswith(input.p, "/a/"); count(input.q) < 3 }\n`, ['t/allow']);
     const policy = await loadPolicy(wasm);

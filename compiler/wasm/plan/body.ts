@@ -10,6 +10,35 @@ import { planTerm, unify, unifyLocal, planSeq, emitConst } from './terms.ts';
 import { resolveCallee, emitCallee, calleeKey, type Callee } from './calls.ts';
 import { findNode } from './tree.ts';
 
+/**
+ * OPA reorders body expressions so each variable is bound before it is used (`x > 1;
+ * x = input.x`). When the written order leaves a variable unsafe, find the order OPA's
+ * safety check would: repeatedly take the first remaining expression that plans safely.
+ * Trial planning only allocates locals and requests functions the body needs anyway.
+ */
+export function safeOrder(env: Env, body: Body, prelude: (scope: Scope, out: Stmt[], then: K) => void): Body {
+  const plans = (order: Body): boolean => {
+    try {
+      const scope = new Scope();
+      prelude(scope, [], (o) => planBody(env, scope, order, 0, o, () => {}));
+      return true;
+    } catch (e) {
+      if (e instanceof PlanError && /unsafe/.test(e.message)) return false;
+      throw e;
+    }
+  };
+  if (plans(body)) return body;
+  const order: Expr[] = [];
+  const remaining = [...body];
+  while (remaining.length > 0) {
+    const i = remaining.findIndex((c) => plans([...order, c]));
+    if (i < 0) return body; // no safe order: planning the written one reports the variable
+    order.push(remaining[i]!);
+    remaining.splice(i, 1);
+  }
+  return order;
+}
+
 export function planBody(env: Env, scope: Scope, body: Body, i: number, out: Stmt[], k: K): void {
   if (i === body.length) return k(out);
   planExpr(env, scope, body[i]!, out, (o) => planBody(env, scope, body, i + 1, o, k));

@@ -6,7 +6,7 @@ import { INPUT, DATA } from '../ir/index.ts';
 import type { Env, Planner, Overrides } from './context.ts';
 import { FuncCtx, Scope, block, makeEnv, NO_OVERRIDES } from './context.ts';
 import type { RuleEntry, RuleNode } from './tree.ts';
-import { planBody, declareVars } from './body.ts';
+import { planBody, declareVars, safeOrder } from './body.ts';
 import { planTerm, planSeq, unifyLocal, emitConst, constJson } from './terms.ts';
 import { ruleFuncName } from './data.ts';
 import { PlanError } from './errors.ts';
@@ -22,6 +22,8 @@ export function requestRuleFunc(planner: Planner, node: RuleNode, overrides: Ove
   planner.pending.set(name, () => planRuleFunc(planner, node, name, overrides));
   return name;
 }
+
+const NO_PRELUDE = (_scope: Scope, out: Stmt[], then: (out: Stmt[]) => void): void => then(out);
 
 const TRUE_TERM = (loc: Term['loc']): Term => ({ kind: 'Boolean', value: true, loc });
 
@@ -47,7 +49,7 @@ function planRuleFunc(planner: Planner, node: RuleNode, name: string, overrides:
       const scope = new Scope();
       const rule = entry.rule;
       const leaf: Term = rule.head.key ?? rule.head.value ?? TRUE_TERM(rule.loc);
-      planBody(env, scope, rule.body, 0, b.stmts, (o) => planSeq(env, scope, [...entry.keys!, leaf], o, (ls, o2) => {
+      planBody(env, scope, safeOrder(env, rule.body, NO_PRELUDE), 0, b.stmts, (o) => planSeq(env, scope, [...entry.keys!, leaf], o, (ls, o2) => {
         o2.push({ kind: 'ObjectInsertPath', object: result, path: ls.slice(0, -1), value: ls[ls.length - 1]!, set: rule.head.key !== undefined,
           message: conflictComplete(node.path.join('.')), loc: rule.loc });
       }));
@@ -57,7 +59,7 @@ function planRuleFunc(planner: Planner, node: RuleNode, name: string, overrides:
     if (kind === 'set' || kind === 'object') {
       const b = block();
       const scope = new Scope();
-      planBody(env, scope, entry.rule.body, 0, b.stmts, (o) => {
+      planBody(env, scope, safeOrder(env, entry.rule.body, NO_PRELUDE), 0, b.stmts, (o) => {
         if (kind === 'set') {
           planTerm(env, scope, entry.rule.head.key!, o, (kl, o2) => o2.push({ kind: 'SetAdd', set: result, value: kl, loc: entry.rule.loc }));
         } else {
@@ -107,12 +109,13 @@ function planChain(env: Env, rule: Rule, args: Local[], result: Local, message: 
     if (!single) b.stmts.push({ kind: 'IsUndefined', source: tmp });
     const scope = new Scope();
     const params = rule.head.args ?? [];
-    const bindArgs = (o: Stmt[], i: number, then: (o: Stmt[]) => void): void => {
+    const bindArgs = (sc: Scope, o: Stmt[], i: number, then: (o: Stmt[]) => void): void => {
       if (i === params.length) return then(o);
-      declareVars(scope, params[i]!);
-      unifyLocal(env, scope, params[i]!, args[i]!, o, (o2) => bindArgs(o2, i + 1, then));
+      declareVars(sc, params[i]!);
+      unifyLocal(env, sc, params[i]!, args[i]!, o, (o2) => bindArgs(sc, o2, i + 1, then));
     };
-    bindArgs(b.stmts, 0, (o) => planBody(env, scope, link.body, 0, o, (o2) => {
+    const body = safeOrder(env, link.body, (sc, o, then) => bindArgs(sc, o, 0, then));
+    bindArgs(scope, b.stmts, 0, (o) => planBody(env, scope, body, 0, o, (o2) => {
       const j = constJson(link.value);
       const v = j !== undefined ? emitConst(env, j, o2, link.loc) : undefined;
       const assign = (vl: Local, o3: Stmt[]): void => {
