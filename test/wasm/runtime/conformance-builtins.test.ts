@@ -73,13 +73,15 @@ export function extract(c: Case): Extracted | undefined {
   const rule = c.query.slice(5, -4).split('.').pop()!;
   const mod = c.modules[0]!.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('package') && !l.startsWith('import') && !l.startsWith('#'));
   let head: string, body: string[];
+  let resultVar = 'x';
   const single = new RegExp(`^${rule} (?::=|=) (.*)$`).exec(mod.join(' '));
   if (mod.length === 1 && single && !single[1]!.includes(' if ')) { head = 'value'; body = [`x := ${single[1]}`]; }
   else {
     if (mod.length < 3 || mod[mod.length - 1] !== '}') return undefined;
     const h = mod[0]!;
+    const valueHead = new RegExp(`^${rule} (?::=|=) ([a-z_][a-z0-9_]*) if \\{$`).exec(h);
     if (h === `${rule} if {`) head = 'true';
-    else if (new RegExp(`^${rule} (?::=|=) x if \\{$`).test(h)) head = 'value';
+    else if (valueHead) { head = 'value'; resultVar = valueHead[1]!; }
     else return undefined;
     body = mod.slice(1, -1);
   }
@@ -87,8 +89,8 @@ export function extract(c: Case): Extracted | undefined {
   const stmt = body[0]!;
   if (/\bwith\b/.test(stmt)) return undefined;
   let target: string | undefined, expr = stmt, compareTo: string | undefined;
-  const assign = /^x (?::=|=) (.*)$/.exec(stmt);
-  if (assign) { target = 'x'; expr = assign[1]!; }
+  const assign = new RegExp(`^${resultVar} (?::=|=) (.*)$`).exec(stmt);
+  if (assign) { target = resultVar; expr = assign[1]!; }
   const eq = /^(.*\)) == (.*)$/.exec(expr);
   if (eq && !assign) { expr = eq[1]!; compareTo = eq[2]; }
   const cl = call(expr);
@@ -96,9 +98,9 @@ export function extract(c: Case): Extracted | undefined {
   let name = cl.name, args = cl.args;
   const nb = NATIVE_BUILTINS[name];
   if (!nb) return undefined;
-  if (!target && args.length === nb.arity + 1 && args[nb.arity] === 'x') { target = 'x'; args = args.slice(0, nb.arity); }
+  if (!target && args.length === nb.arity + 1 && args[nb.arity] === resultVar) { target = resultVar; args = args.slice(0, nb.arity); }
   if (args.length !== nb.arity) return undefined;
-  if ((head === 'value') !== (target === 'x')) return undefined;
+  if ((head === 'value') !== (target === resultVar)) return undefined;
   const ops = args.map((a) => operand(a, c));
   if (ops.some((o) => o === undefined)) return undefined;
   const argText = `[${ops.join(', ')}]`;
