@@ -38,7 +38,7 @@ const table: Record<string, number> = {
   'regex.replace': 3,
   // time (UTC only; time.now_ns needs the host's clock and is a host builtin)
   'time.parse_rfc3339_ns': 1, 'time.parse_duration_ns': 1, 'time.date': 1, 'time.clock': 1,
-  'time.weekday': 1, 'time.add_date': 4,
+  'time.weekday': 1, 'time.add_date': 4, 'time.format': 1, 'time.diff': 2,
   // network, units, versions
   'net.cidr_contains': 2, 'net.cidr_is_valid': 1, 'net.cidr_intersects': 2, 'units.parse': 1, 'units.parse_bytes': 1, 'semver.is_valid': 1, 'semver.compare': 2,
   // hashes

@@ -3,9 +3,13 @@
 // time.add_date. Zones come from the built-in table in tz.ts. time.now_ns needs a clock
 // the module does not have: it is a host builtin.
 import { T_ARRAY, tagOf, lenOf, strPtr, arrGet, opa_array_with_cap, opa_array_append, numRepr, N_INT, numInt } from "./value";
+import { alloc } from "./alloc";
 import { typeErr, builtinErr, builtinErrS } from "./errors";
 import { needStr, needNum, isNum, isStr, intResult, sv, f64Val, strIs, isIntVal, intVal } from "./helpers";
 import { findZone, offsetAt } from "./tz";
+import { namedLayout, formatTime } from "./timefmt";
+import { wBegin, wRestore, wBuf, wLen } from "./writer";
+import { opa_string } from "./value";
 
 const NS_PER_SEC: i64 = 1000000000;
 const NS_PER_DAY: i64 = 86400 * 1000000000;
@@ -135,11 +139,12 @@ function durErr(s: usize): usize { return builtinErrS("time.parse_duration_ns", 
 // timeArg reads `ns` or `[ns, tz]` into argNs, shifted to the zone's local time ("" and
 // "Local" are UTC: the module has no local zone).
 let argNs: i64 = 0;
+let argOff: i64 = 0;
 let zoned = false;
-function timeArg(name: string, x: usize): bool {
+function timeArg(name: string, x: usize, allowLayout: bool = false): bool {
   let v = x;
   if (tagOf(x) == T_ARRAY) {
-    if (lenOf(x) != 2) { typeErr(name, 1, "array of two elements", x); return false; }
+    if (lenOf(x) != 2 && !(allowLayout && lenOf(x) == 3)) { typeErr(name, 1, "array of two elements", x); return false; }
     v = arrGet(x, 0);
     let tz = arrGet(x, 1);
     if (!isStr(tz)) { typeErr(name, 1, "array of [number, string]", tz); return false; }
@@ -152,9 +157,11 @@ function timeArg(name: string, x: usize): bool {
   if (!isNum(v)) { typeErr(name, 1, "one of {number, array}", v); return false; }
   argNs = numRepr(v) == N_INT ? numInt(v) : <i64>f64Val(v);
   if (numRepr(v) != N_INT && Math.abs(f64Val(v)) > 9.2e18) { builtinErr(name, "timestamp too big"); return false; }
+  argOff = 0;
   if (zoned) {
     let secs = argNs / NS_PER_SEC - (argNs % NS_PER_SEC < 0 ? 1 : 0);
-    argNs += offsetAt(secs) * NS_PER_SEC;
+    argOff = offsetAt(secs);
+    argNs += argOff * NS_PER_SEC;
   }
   return true;
 }
@@ -210,3 +217,72 @@ export function builtin_time_add_date(t: usize, y: usize, m: usize, d: usize): u
   return intResult(nd * NS_PER_DAY + rem);
 }
 
+
+// local civil fields of argNs (after timeArg), for formatting and diffs
+let fy: i64 = 0, fmo: i64 = 0, fd: i64 = 0, fh: i64 = 0, fmi: i64 = 0, fs: i64 = 0, fns: i64 = 0, fwd: i64 = 0, fyday: i64 = 0;
+function fields(): void {
+  let days = floorDiv(argNs, NS_PER_DAY);
+  civilFromDays(days);
+  fy = cy; fmo = cm; fd = cd;
+  let secs = floorDiv(argNs, NS_PER_SEC);
+  fns = argNs - secs * NS_PER_SEC;
+  let sod = secs - days * 86400;
+  fh = sod / 3600; fmi = (sod / 60) % 60; fs = sod % 60;
+  fwd = (days + 4) % 7; if (fwd < 0) fwd += 7;
+  fyday = days - daysFromCivil(cy, 1, 1) + 1;
+}
+
+// time.format(ns | [ns, tz] | [ns, tz, layout]); the default layout is RFC3339Nano.
+export function builtin_time_format(x: usize): usize {
+  if (!timeArg("time.format", x, true)) return 0;
+  let layout = changetype<usize>("2006-01-02T15:04:05.999999999Z07:00");
+  let lp: usize = 0, ln: u32 = 0;
+  let ascii = true;
+  if (tagOf(x) == T_ARRAY && lenOf(x) == 3) {
+    let l = arrGet(x, 2);
+    if (!isStr(l)) return typeErr("time.format", 1, "array of [number, string, string]", l);
+    let named = namedLayout(strPtr(l), lenOf(l));
+    if (named !== null) layout = changetype<usize>(named);
+    else { lp = strPtr(l); ln = lenOf(l); ascii = false; }
+  }
+  if (ascii) {
+    // layouts from literals are UTF-16: narrow them to bytes
+    let s = changetype<string>(layout);
+    ln = <u32>s.length;
+    lp = alloc(ln);
+    for (let i: u32 = 0; i < ln; i++) store<u8>(lp + i, <u8>s.charCodeAt(i));
+  }
+  fields();
+  let saved = wBegin(40);
+  formatTime(lp, ln, fy, fmo, fd, fh, fmi, fs, fns, fwd, fyday, argOff);
+  let r = opa_string(wBuf, wLen);
+  wRestore(saved);
+  return r;
+}
+
+function daysIn(y: i64, m: i64): i64 {
+  return (m == 12 ? daysFromCivil(y + 1, 1, 1) : daysFromCivil(y, m + 1, 1)) - daysFromCivil(y, m, 1);
+}
+
+// time.diff(a, b) = [years, months, days, hours, minutes, seconds] between two times.
+export function builtin_time_diff(a: usize, b: usize): usize {
+  if (!timeArg("time.diff", a)) return 0;
+  let na = argNs, oa = argOff;
+  if (!timeArg("time.diff", b)) return 0;
+  let nb = argNs, ob = argOff;
+  // order by instant (local times minus their offsets)
+  if (na - oa * NS_PER_SEC > nb - ob * NS_PER_SEC) { let t = na; na = nb; nb = t; }
+  argNs = na; fields();
+  let y1 = fy, m1 = fmo, d1 = fd, h1 = fh, mi1 = fmi, s1 = fs;
+  argNs = nb; fields();
+  let year = fy - y1, month = fmo - m1, day = fd - d1, hour = fh - h1, min = fmi - mi1, sec = fs - s1;
+  if (sec < 0) { sec += 60; min--; }
+  if (min < 0) { min += 60; hour--; }
+  if (hour < 0) { hour += 24; day--; }
+  if (day < 0) { day += daysIn(y1, m1); month--; }
+  if (month < 0) { month += 12; year--; }
+  let out = opa_array_with_cap(6);
+  opa_array_append(out, intResult(year)); opa_array_append(out, intResult(month)); opa_array_append(out, intResult(day));
+  opa_array_append(out, intResult(hour)); opa_array_append(out, intResult(min)); opa_array_append(out, intResult(sec));
+  return out;
+}

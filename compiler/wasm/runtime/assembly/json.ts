@@ -124,8 +124,10 @@ function parseNumber(): usize {
   let nd = pos - digits;
   if (nd == 0) return fail();
   let c = peek();
-  if (c != 0x2e && c != 0x65 && c != 0x45 && nd <= 18) {
-    return opa_number_int(neg ? -<i64>acc : <i64>acc);
+  if (c != 0x2e && c != 0x65 && c != 0x45 && nd <= 19) {
+    // 19 digits fit u64 without wrapping; keep them as i64 when in range
+    if (nd <= 18 || acc <= <u64>i64.MAX_VALUE) return opa_number_int(neg ? -<i64>acc : <i64>acc);
+    if (neg && acc == <u64>i64.MAX_VALUE + 1) return opa_number_int(i64.MIN_VALUE);
   }
   if (c == 0x2e) { pos++; let f = pos; while (pos < end && <u32>load<u8>(pos) - 0x30 <= 9) pos++; if (pos == f) return fail(); }
   c = peek();
