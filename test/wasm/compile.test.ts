@@ -126,6 +126,13 @@ tags[k] contains v if { some k, vs in input.tags; some v in vs }
     expect(formatDiagnostic(r.diagnostics[0]!)).toMatch(/^r\.rego:\d+:\d+: leash_plan_unsupported: recursion: t\.(p|q) → /);
   });
 
+  it('refuses constants that would not fit below the SDK's default memory', () => {
+    const big = JSON.stringify(Array.from({ length: 40000 }, (_, i) => `item-${i}`));
+    const r = compileWasm([parseModule(`package t\nlist := ${big}\np if "item-3" in list\n`, 'big.rego').module!], ['t/p']);
+    expect(r.wasm).toBeUndefined();
+    expect(r.diagnostics[0]?.message).toMatch(/move large constant data into data\.json/);
+  });
+
   it('prints the plan deterministically', () => {
     const parsed = parseModule(`package t\np if input.a == 1\n`, 'z.rego');
     const texts: string[] = [];

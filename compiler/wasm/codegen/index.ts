@@ -13,6 +13,8 @@ import { Linker, NOW_GLOBAL, type LinkOptions } from './linker.ts';
 import { compileBlock, type FnState } from './stmts.ts';
 
 const i32 = binaryen.i32;
+/** loadPolicy's default memory (5 pages): static data must lie below it. */
+const SDK_DEFAULT_MEMORY = 5 * 65536;
 let runtimeBytes: Uint8Array | undefined;
 
 export interface CodegenOptions extends LinkOptions {
@@ -83,6 +85,9 @@ export function generateWasm(policy: Policy, options: CodegenOptions): CodegenRe
     st.cstring('eval_internal_error'); st.cstring('unknown entrypoint'); st.cstring('');
     const size = st.size + 8;
     const base = reserveStaticData(m, size);
+    if (base + size > SDK_DEFAULT_MEMORY) {
+      return { diagnostics: [error('leash_plan_unsupported', `the policy's constants need ${Math.ceil(size / 1024)} KiB of static memory, more than fits below the SDK's default 5-page memory: move large constant data into data.json`)] };
+    }
     addStaticSegments(m, [{ offset: base, data: st.finish(base) }]);
     link.setBase(base);
 
