@@ -126,7 +126,7 @@ tags[k] contains v if { some k, vs in input.tags; some v in vs }
     expect(formatDiagnostic(r.diagnostics[0]!)).toMatch(/^r\.rego:\d+:\d+: leash_plan_unsupported: recursion: t\.(p|q) → /);
   });
 
-  it('refuses constants that would not fit below the SDK's default memory', () => {
+  it('refuses constants that would not fit below the default SDK memory', () => {
     const big = JSON.stringify(Array.from({ length: 40000 }, (_, i) => `item-${i}`));
     const r = compileWasm([parseModule(`package t\nlist := ${big}\np if "item-3" in list\n`, 'big.rego').module!], ['t/p']);
     expect(r.wasm).toBeUndefined();
