@@ -16,7 +16,7 @@ export interface LoadSpec {
   readonly durationS: number;
   /** when set, send exactly this many requests instead of running for durationS */
   readonly amount?: number;
-  /** when set, offer this many requests per second in total (open loop) instead of as many as possible */
+  /** when set, an open-loop run: this many requests per second in total, on a schedule (bench/http/open-loop.ts) */
   readonly overallRate?: number;
   /** count answers that are not 200 with `"allow":true` in the body */
   readonly expectAllow: boolean;

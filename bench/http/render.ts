@@ -34,7 +34,7 @@ export function renderHttp(options: HttpOptions, results: readonly TargetResults
     'Latencies come from every response time autocannon reports (its own histogram has 1 ms resolution). ' +
     `The saturated figures are closed-loop (each connection sends its next request when the answer arrives), so by Little's law ` +
     `mean latency ≈ ${options.connections} ÷ requests/s; the last latency column is a separate open-loop run at a fixed ` +
-    `${options.pacedRate.toLocaleString('en-US')} requests/s for ${options.pacedDurationS} s (same connections), i.e. latency below saturation.`,
+    `${options.pacedRate.toLocaleString('en-US')} requests/s for ${options.pacedDurationS} s (${options.connections} connections, undici, requests sent on a schedule), i.e. latency below saturation.`,
     '',
     'Requests: `GET /customers/C-771/records/{n}` by the support agent on ticket T-4891 (an allowed read; it costs one ' +
     'token of the session\'s 50-read limit). To measure decisions rather than 429s, every run mints a fresh pool of ' +

@@ -36,7 +36,7 @@ export function renderHeader(s: RunSettings, sectionBodies: readonly string[], e
     '- Leash server: `node bin/leash.mjs serve --bundle <tmp>/bundle.tar.gz --port <port> --host 127.0.0.1 ' +
       '--jwks <tmp>/bench-jwks.json --issuer https://idp.bench.leash.local --audience leash-bench [--redis redis://127.0.0.1:6379/0]` (NODE_ENV=production, LEASH_LOG_LEVEL=warn, LEASH_REDIS_PREFIX=leash-bench:; audit trail to the default JSONL file under <tmp>)',
     `- load: \`node --import tsx bench/http/load.ts <tmp>/load-N.json\` (autocannon, ${s.connections} connections, ` +
-      `a warm-up pass of one request per session, ${s.durationS} s measured, then ${s.pacedDurationS} s at a fixed 1,000 req/s; ${s.runs} run(s))`,
+      `a warm-up pass of one request per session, ${s.durationS} s measured, then ${s.pacedDurationS} s open loop at a fixed 1,000 req/s (undici); ${s.runs} run(s))`,
     '- engines: in the runner process (`bench/engines/`); conformance: `npx vitest run test/conformance`; ' +
       'other scripts: `node --import tsx bench/rego-parse.ts`, `node --import tsx bench/wasm.ts`',
     '',
