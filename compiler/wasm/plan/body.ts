@@ -88,9 +88,14 @@ function planPositive(env: Env, scope: Scope, e: Expr, out: Stmt[], k: K): void 
   }
 }
 
+/**
+ * Declares the variables of a pattern as new locals (`:=`, `some ... in`, function
+ * parameters), shadowing rules and variables of enclosing scopes (a comprehension or
+ * `every` body may reuse an outer name); a name already declared in this scope is kept.
+ */
 export function declareVars(scope: Scope, t: Term): void {
   switch (t.kind) {
-    case 'Var': if (scope.lookup(t.name) === undefined) scope.declare(t.name); return;
+    case 'Var': if (!scope.hasOwn(t.name)) scope.declare(t.name); return;
     case 'Array': for (const i of t.items) declareVars(scope, i); return;
     case 'Object': for (const [, v] of t.entries) declareVars(scope, v); return;
     default: return;

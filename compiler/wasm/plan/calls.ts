@@ -3,7 +3,7 @@
 import type { CallTerm, Term } from '../../rego/ast.ts';
 import type { Local, Stmt } from '../ir/index.ts';
 import { PlanError } from './errors.ts';
-import type { Env, KT, Overrides } from './context.ts';
+import type { Env, KT, Overrides, FuncMock } from './context.ts';
 import { Scope, block, overridesKey } from './context.ts';
 import { findNode } from './tree.ts';
 import type { RuleNode } from './tree.ts';
@@ -47,11 +47,10 @@ export function calleeKey(callee: Callee): string {
   return callee.kind === 'user' ? `data.${callee.node.path.join('.')}` : callee.name;
 }
 
-/** The overrides without the mock of `key` (a replacement does not see its own mock). */
-function withoutMock(o: Overrides, key: string): Overrides {
-  if (!o.funcs.has(key)) return o;
-  const funcs = new Map(o.funcs);
-  funcs.delete(key);
+/** The overrides without function mocks: a replacement function runs unmocked, as in OPA. */
+function withoutFuncMocks(o: Overrides): Overrides {
+  if (o.funcs.size === 0) return o;
+  const funcs = new Map<string, FuncMock>();
   return { funcs, data: o.data, key: overridesKey(funcs, o.data) };
 }
 
@@ -65,7 +64,7 @@ export function emitCallee(env: Env, callee: Callee, args: Local[], out: Stmt[],
     return target;
   }
   if (mock?.kind === 'callee') {
-    return emitCallee({ ...env, overrides: withoutMock(env.overrides, key) }, mock.callee, args, out, loc);
+    return emitCallee({ ...env, overrides: withoutFuncMocks(env.overrides) }, mock.callee, args, out, loc);
   }
   if (callee.kind === 'user') {
     out.push({ kind: 'Call', func: requestRuleFunc(env.planner, callee.node, env.overrides), args: [env.input, env.data, ...args], target, loc });

@@ -67,6 +67,10 @@ export class Scope {
   declare(name: string): void {
     this.vars.set(name, null);
   }
+  /** declared or bound in this scope itself (not a parent) */
+  hasOwn(name: string): boolean {
+    return this.vars.has(name);
+  }
   /** local when bound, null when declared but unbound here or above, undefined when unknown */
   lookup(name: string): Local | null | undefined {
     for (let s: Scope | undefined = this; s; s = s.parent) {
