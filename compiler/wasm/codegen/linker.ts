@@ -10,7 +10,11 @@ export interface LinkOptions {
   readonly strictBuiltinErrors?: boolean;
 }
 
-/** Runtime functions codegen supplies itself (assembly/codegen-support.ts) until the runtime has them. */
+/**
+ * Runtime functions codegen supplies itself (runtime/assembly/codegen-support.ts), used when
+ * present: its merge lets a rule's value win a clash with base data where opa_value_merge
+ * answers 0. Without that file the runtime's own functions are used.
+ */
 const CODEGEN_SUPPORT: Record<string, string> = {
   opa_value_merge: 'leash_cg_value_merge',
   opa_value_add_path: 'leash_cg_add_path',
