@@ -1,7 +1,7 @@
 // Billing agent: refunds one charge through the credential proxy. It may call Stripe's
 // POST /v1/refunds only for the charge in its task and for an amount up to the task's
 // maxRefund, at most 20 calls a day per agent; it never sees the Stripe key.
-import { definePolicy, resource, upstream } from 'leash';
+import { definePolicy, resource, toNumber, upstream } from 'leash';
 
 /** The verified claims of a billing agent's token. */
 interface BillingClaims {
@@ -26,7 +26,7 @@ export default definePolicy<BillingClaims>({
           write: {
             // Stripe refunds the whole charge when `amount` is absent, so it is required here.
             when: ({ body, task }) =>
-              body.charge === task.chargeId && Number(body.amount) > 0 && Number(body.amount) <= task.maxRefund,
+              body.charge === task.chargeId && toNumber(body.amount) > 0 && toNumber(body.amount) <= task.maxRefund,
             reason: ({ task }) => `task allows refunds of charge ${task.chargeId} only, of at most the task's maxRefund`,
           },
         }),

@@ -1,7 +1,7 @@
 // Operations agent: investigates one incident. Read-only access to the metrics and
 // dashboards of the service in its task (a metrics query is a POST but counts as a read);
 // no writes at all, no bulk exports, and tighter per-minute read limits.
-import { definePolicy, resource } from 'leash';
+import { definePolicy, resource, toNumber } from 'leash';
 
 /** The verified claims of an operations agent's token. */
 interface OpsClaims {
@@ -42,7 +42,7 @@ export default definePolicy<OpsClaims>({
         reason: ({ task }) => `metrics queries must name service ${task.service}`,
       },
       // A query is weighed by how many series it asks for, at least 1.
-      limits: [{ scope: 'task', max: 200, window: '1h', cost: ({ body }) => (Number(body.series) > 1 ? Number(body.series) : 1) }],
+      limits: [{ scope: 'task', max: 200, window: '1h', cost: ({ body }) => (toNumber(body.series) > 1 ? toNumber(body.series) : 1) }],
     }),
     dashboards: resource('/dashboards/:dashboardId', {
       methods: ['GET'],

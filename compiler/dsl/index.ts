@@ -1,6 +1,8 @@
 // What policy authors import as `leash`: the typed DSL (definePolicy, resource, upstream),
-// its types, and the defaults it documents. See docs/dsl.md for a tour.
+// its types, the defaults it documents, and toNumber (Rego's to_number, in plain JS).
+// See docs/dsl.md for a tour.
 export { definePolicy, resource, upstream, DEFAULT_LIMITS } from './define.ts';
+export { toNumber } from './to-number.ts';
 export type {
   AccessKind, Agent, AllowRule, ClaimMatch, CredentialRef, Ctx, DenyRule, Identity, Injection, Json, JsonObject,
   Limit, Limits, LimitScope, Method, Policy, PolicySpec, Predicate, Priority, Reason, RequestView, Resource,

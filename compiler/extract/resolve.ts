@@ -1,6 +1,6 @@
 // Resolves names in policy sources: an identifier (or `CONST.a.b`) to the literal
 // initializer of a const, and a callee to a const arrow function or function declaration
-// of the policy project (never a library or DSL function).
+// of the policy project (never a library or DSL function), and recognizes the DSL's toNumber.
 import { Node, type Expression, type ParameterDeclaration } from 'ts-morph';
 
 /** Follow an identifier or `CONST.a.b` to the literal initializer of a const, if it is one. */
@@ -61,3 +61,12 @@ export function resolveFunction(callee: Node): (Node & { getParameters(): Parame
   return null;
 }
 
+
+/** Whether a callee is the DSL's `toNumber` (imported from 'leash', under any local name). */
+export function isDslToNumber(callee: Node): boolean {
+  const sym = callee.getSymbol();
+  const target = sym?.getAliasedSymbol() ?? sym;
+  const decl = target?.getDeclarations()[0];
+  return !!decl && Node.isFunctionDeclaration(decl) && decl.getName() === 'toNumber'
+    && /compiler\/dsl\/to-number\.ts$/.test(decl.getSourceFile().getFilePath());
+}

@@ -6,7 +6,7 @@ import type { Loc } from '../diagnostics/index.ts';
 import type { ArithOp, CmpOp, PExpr, PFunction, Root } from './pexpr.ts';
 import { ROOTS } from './pexpr.ts';
 import { describe, isPrimitive, onlyTag, typeTags } from './types-of.ts';
-import { resolveConstant, resolveFunction } from './resolve.ts';
+import { isDslToNumber, resolveConstant, resolveFunction } from './resolve.ts';
 import { BINARY_ADVICE, unsupportedAdvice } from './advice.ts';
 
 export class Unsupported extends Error {
@@ -24,6 +24,10 @@ type Binding =
 type Env = ReadonlyMap<string, Binding>;
 
 export type LocOf = (n: Node) => Loc;
+
+/** Why JavaScript's Number is refused, and what to write instead. */
+const NUMBER_ADVICE = "JavaScript's Number(x) is NaN for text such as 'abc' (so !(n > 1) holds) and 0 for '' or blanks, "
+  + "where Rego's to_number is undefined (so the predicate is false); use toNumber(x) from 'leash', which means to_number in both";
 
 /** Names a lambda variable must not take in Rego: keywords, roots and generated rule names. */
 const RESERVED = new Set([
@@ -142,7 +146,7 @@ class Translator {
         const lt = onlyTag(typeTags(l));
         const rt = onlyTag(typeTags(r));
         if (!lt || lt !== rt || (lt !== 'number' && lt !== 'string')) {
-          throw new Unsupported(node, `'${op}' needs two numbers or two strings (got ${describe(typeTags(l))} and ${describe(typeTags(r))}); convert with Number(...) first`);
+          throw new Unsupported(node, `'${op}' needs two numbers or two strings (got ${describe(typeTags(l))} and ${describe(typeTags(r))}); convert with toNumber(...) from 'leash' first`);
         }
         const lv = this.value(l, env);
         const rv = this.value(r, env);
@@ -213,7 +217,8 @@ class Translator {
       }
       return null;
     }
-    if (Node.isIdentifier(callee)) return this.inline(node, callee, args, env, 'condition');
+    // toNumber(...) is a number, not a condition: the caller reports it as such.
+    if (Node.isIdentifier(callee) && !isDslToNumber(callee)) return this.inline(node, callee, args, env, 'condition');
     return null;
   }
 
@@ -227,8 +232,8 @@ class Translator {
     const decl = resolveFunction(callee);
     if (!decl) {
       const name = callee.getText();
-      const advice = name === 'Number' ? '' : ['Date', 'Math', 'JSON', 'RegExp', 'parseInt', 'parseFloat', 'String', 'Boolean'].includes(name)
-        ? `; ${name} is not available in policies (no clocks, randomness or parsing): compare request fields, and use Number(x) for numbers`
+      const advice = name === 'Number' ? `: ${NUMBER_ADVICE}` : ['Date', 'Math', 'JSON', 'RegExp', 'parseInt', 'parseFloat', 'String', 'Boolean'].includes(name)
+        ? `; ${name} is not available in policies (no clocks, randomness or parsing): compare request fields, and use toNumber(x) from 'leash' for numbers`
         : '; call only predicates and helpers declared with const or function in the policy sources';
       throw new Unsupported(callee, `cannot call '${name}' here${advice}`);
     }
@@ -363,7 +368,7 @@ class Translator {
     if (Node.isCallExpression(node)) {
       const callee = node.getExpression();
       const args = node.getArguments();
-      if (Node.isIdentifier(callee) && callee.getText() === 'Number' && !resolveFunction(callee)) {
+      if (Node.isIdentifier(callee) && isDslToNumber(callee)) {
         this.arity(node, args, 1);
         return { k: 'call', fn: 'to_number', args: [this.value(args[0] as Expression, env)], loc };
       }
@@ -378,7 +383,7 @@ class Translator {
         const m = callee.getName();
         const owner = callee.getExpression().getText();
         if (['Date', 'Math', 'JSON', 'Object', 'Array', 'crypto', 'Number', 'String'].includes(owner)) {
-          throw new Unsupported(callee, `${owner}.${m}() is not available in policies (no clocks, randomness or parsing): compare request fields, and use Number(x) for numbers`);
+          throw new Unsupported(callee, `${owner}.${m}() is not available in policies (no clocks, randomness or parsing): compare request fields, and use toNumber(x) from 'leash' for numbers`);
         }
         const regex = ['match', 'matchAll', 'test', 'replace', 'replaceAll', 'search', 'split'].includes(m);
         throw new Unsupported(callee.getNameNode(), regex
@@ -390,7 +395,7 @@ class Translator {
   }
 
   private needNumber(n: Expression): void {
-    if (onlyTag(typeTags(n)) !== 'number') throw new Unsupported(n, `arithmetic needs numbers (this is ${describe(typeTags(n))}); convert with Number(...)`);
+    if (onlyTag(typeTags(n)) !== 'number') throw new Unsupported(n, `arithmetic needs numbers (this is ${describe(typeTags(n))}); convert with toNumber(...) from 'leash'`);
   }
 
   private arith(op: ArithOp, l: Expression, r: Expression, env: Env, loc: Loc): PExpr {

@@ -58,6 +58,8 @@ describe('supported constructs', () => {
     namedPredicate: ['input.agent.claims.flags.beta == true\n\tinput.agent.claims.level >= 5'],
     booleanClaim: ['input.agent.claims.flags.beta == false'],
     numberOfBody: ['to_number(input.request.body.amount) > 100'],
+    // the negation is the opposite comparison, which fails (as the reference does) when to_number is undefined
+    notNumberOfBody: ['to_number(input.request.body.amount) <= 100'],
     arrayLength: ['count(input.agent.claims.regions) >= 3'],
   };
 
@@ -90,6 +92,8 @@ describe('compiled wasm agrees with the plain-JS reference on every construct', 
     { path: '/items/4', query: {}, headers: {}, body: { amount: 50 } },
     { path: '/items/secret', query: {}, headers: {}, body: 'text' },
     { path: '/items/alpha', query: {}, headers: {}, body: null },
+    // toNumber: text, blanks, padding and hex have no number (JS Number would say NaN, 0, 12, 16)
+    ...['abc', '', ' ', ' 12 ', '0x10', '1_0', '+250', '-.5', '1e3', true, null].map((amount) => ({ path: '/items/1', query: {}, headers: {}, body: { amount } })),
   ];
   const inputs: PolicyInput[] = variants.flatMap((claims) => requests.map((r) => ({
     agent: { id: 'a', session: 's', key: null, claims, task: (claims['task'] as Record<string, unknown>) ?? null },
@@ -134,6 +138,7 @@ describe('unsupported constructs', () => {
       [30, 44, "cannot call 'Boolean' here"],
       [31, 46, 'a DSL function body must be a single expression'],
       [32, 58, '.replace() is not supported'],
+      [33, 43, "cannot call 'Number' here: JavaScript's Number(x) is NaN for text such as 'abc' (so !(n > 1) holds) and 0 for '' or blanks, where Rego's to_number is undefined (so the predicate is false); use toNumber(x) from 'leash'"],
     ] as const;
     expect(got).toHaveLength(expected.length);
     expected.forEach(([line, col, text], i) => {
