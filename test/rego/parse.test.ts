@@ -193,8 +193,8 @@ describe('v1 strictness and errors', () => {
 
   it('keeps long refs and long bodies linear and within the stack', () => {
     const ref = parseOk(`package a\np := x${'.a'.repeat(100_000)}\n`).rules[0]!.head.value;
-    expect(ref).toMatchObject({ kind: 'Ref' });
-    expect((ref as { path: unknown[] }).path).toHaveLength(100_000);
+    if (ref?.kind !== 'Ref') throw new Error(`expected a ref, got ${ref?.kind}`);
+    expect(ref.path).toHaveLength(100_000);
     const withs = bodyOf(`x := 1${' with input as 1'.repeat(20_000)}`)[0]!;
     expect(withs.with).toHaveLength(20_000);
   });
