@@ -2,8 +2,7 @@
 // webhook with retry and backoff, in the background), read anomalies into a digest sent
 // every `digestEveryMs`. A burst of immediate alerts beyond `maxImmediatePerMinute` spills
 // into the digest instead of flooding the channel. Without a webhook, alerts go to the log.
-import { request } from 'undici';
-import { describeUrl } from '../audit/sinks/webhook.ts';
+import { postJson } from '../audit/sinks/webhook.ts';
 import type { AuditLogger } from '../audit/sink.ts';
 import type { Anomaly } from './classify.ts';
 import { alertMessage, digestMessage, quarantineMessage, type DigestLine, type SlackMessage } from './slack.ts';
@@ -47,7 +46,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const timeout = options.timeoutMs ?? 2_000;
   const maxPerMinute = options.maxImmediatePerMinute ?? 60;
   const maxLines = options.digestMaxLines ?? 50;
-  const where = options.webhookUrl ? describeUrl(options.webhookUrl) : 'log';
   const recent: number[] = [];
   const lines = new Map<string, DigestLine>();
   let overflow = 0;
@@ -65,19 +63,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await request(options.webhookUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...(options.headers ?? {}) },
-          body: JSON.stringify(message),
-          headersTimeout: timeout,
-          bodyTimeout: timeout,
-        });
-        await res.body.dump();
-        if (res.statusCode >= 200 && res.statusCode < 300) {
-          sent++;
-          return;
-        }
-        throw new Error(`${where} answered ${res.statusCode}`);
+        await postJson(options.webhookUrl, message, { timeoutMs: timeout, ...(options.headers ? { headers: options.headers } : {}) });
+        sent++;
+        return;
       } catch (err) {
         if (attempt >= attempts) {
           failed++;

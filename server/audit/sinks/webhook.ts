@@ -21,22 +21,31 @@ export function describeUrl(url: string): string {
   }
 }
 
+/**
+ * POST `payload` as JSON; throws on a network error, a timeout or a non-2xx answer. The
+ * error names the URL by `describeUrl` only. Shared by this sink and the alert notifier.
+ */
+export async function postJson(
+  url: string,
+  payload: unknown,
+  options: { readonly headers?: Readonly<Record<string, string>>; readonly timeoutMs: number },
+): Promise<void> {
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(options.headers ?? {}) },
+    body: JSON.stringify(payload),
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+  await res.body.dump();
+  if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`${describeUrl(url)} answered ${res.statusCode}`);
+}
+
 export function createWebhookSink(options: WebhookSinkOptions): AuditSink {
-  const timeout = options.timeoutMs ?? 5_000;
-  const where = describeUrl(options.url);
+  const post = { timeoutMs: options.timeoutMs ?? 5_000, ...(options.headers ? { headers: options.headers } : {}) };
   return {
-    name: `webhook:${where}`,
-    async write(events) {
-      const res = await request(options.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(options.headers ?? {}) },
-        body: JSON.stringify(events),
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
-      await res.body.dump();
-      if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`${where} answered ${res.statusCode}`);
-    },
+    name: `webhook:${describeUrl(options.url)}`,
+    write: (events) => postJson(options.url, events, post),
     async close() {},
   };
 }
