@@ -2,13 +2,14 @@
 // go in; an OPA bundle (and every intermediate form, for --dump-after) comes out, with the
 // diagnostics of every stage. Stages share data, never state; the order below is the order
 // of the STAGES list, and each comment says why a stage sits where it does.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { error, hasErrors, type Diagnostic } from './diagnostics/index.ts';
 import { DECISION_ENTRYPOINT } from './contract.ts';
 import { checkModules, parseModule, printModule, type Module } from './rego/index.ts';
 import type { ExtractedPolicy, LoweredPolicies } from './extract/index.ts';
 import { writeBundle } from './bundle/index.ts';
+import { walkSourceFiles } from './source-files.ts';
 
 export const STAGES = [
   // 1. TypeScript first: a policy that does not type-check (a misspelt claim) must never
@@ -67,25 +68,11 @@ export interface CompileResult {
 export function resolveInputs(paths: readonly string[]): { policies: string[]; rego: string[]; diagnostics: Diagnostic[] } {
   const policies: string[] = [];
   const rego: string[] = [];
-  const diagnostics: Diagnostic[] = [];
-  const visit = (p: string, named: boolean): void => {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      diagnostics.push(error('leash_project_error', `cannot read ${p}: no such file or directory`));
-      return;
-    }
-    if (st.isDirectory()) {
-      for (const name of readdirSync(p).sort()) {
-        if (name.startsWith('.') || name === 'node_modules') continue;
-        visit(path.join(p, name), false);
-      }
-    } else if (p.endsWith('.policy.ts')) policies.push(p);
+  const diagnostics = walkSourceFiles(paths, (p, named) => {
+    if (p.endsWith('.policy.ts')) policies.push(p);
     else if (p.endsWith('.rego')) rego.push(p);
     else if (named) diagnostics.push(error('leash_project_error', `${p} is neither a .policy.ts nor a .rego file`));
-  };
-  for (const p of paths) visit(p, true);
+  });
   if (diagnostics.length === 0 && policies.length === 0 && rego.length === 0) {
     diagnostics.push(error('leash_project_error', `no .policy.ts or .rego files in ${paths.join(', ')}`));
   }

@@ -1,35 +1,19 @@
 // Rego files on disk: find `.rego` files under the given paths, parse and check them as
 // one set (as a bundle is compiled), and format them. Used by `leash check` and `leash fmt`.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { error, type Diagnostic } from '../diagnostics/index.ts';
 import type { Module } from './ast.ts';
 import { checkModules } from './check.ts';
 import { parseModule } from './parse-module.ts';
 import { printModule } from './print.ts';
+import { walkSourceFiles } from '../source-files.ts';
 
 /** Every `.rego` file named or found (recursively, sorted) under the given paths. */
 export function findRegoFiles(paths: readonly string[]): { files: string[]; diagnostics: Diagnostic[] } {
   const files: string[] = [];
-  const diagnostics: Diagnostic[] = [];
-  const visit = (p: string, named: boolean): void => {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      diagnostics.push(error('leash_project_error', `cannot read ${p}: no such file or directory`));
-      return;
-    }
-    if (st.isDirectory()) {
-      for (const name of readdirSync(p).sort()) {
-        if (name === 'node_modules' || name.startsWith('.')) continue;
-        visit(join(p, name), false);
-      }
-    } else if (named || p.endsWith('.rego')) {
-      files.push(p);
-    }
-  };
-  for (const p of paths) visit(p, true);
+  const diagnostics = walkSourceFiles(paths, (p, named) => {
+    if (named || p.endsWith('.rego')) files.push(p);
+  });
   return { files, diagnostics };
 }
 
