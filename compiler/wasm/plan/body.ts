@@ -233,8 +233,9 @@ function planWith(env: Env, scope: Scope, e: Expr, i: number, cur: Env, out: Stm
     if (keys.length === 0) o.push({ kind: 'AssignVar', source: v, target: nl, loc: w.loc });
     else o.push({ kind: 'Upsert', source: src, path: keys, value: v, target: nl, loc: w.loc });
     let next = head.name === 'input' ? withLocals(cur, nl, cur.data) : withLocals(cur, cur.input, nl);
-    if (head.name === 'data' && touchesRules(env, strs)) {
-      if (passesRule(env, strs)) throw new PlanError('with below a rule value is not supported yet', w.loc);
+    const reach = head.name === 'data' ? ruleTreeReach(env, strs) : 'none';
+    if (reach !== 'none') {
+      if (reach === 'below-rule') throw new PlanError('with below a rule value is not supported yet', w.loc);
       const slot = env.planner.slots++;
       o.push({ kind: 'SetGlobal', slot, source: v, loc: w.loc });
       const data = new Map(next.overrides.data);
@@ -282,25 +283,17 @@ function functionNamed(env: Env, scope: Scope, t: Term): Callee | undefined {
   }
 }
 
-/** True when the path goes below a rule node (a with on part of a rule's value). */
-function passesRule(env: Env, path: readonly string[]): boolean {
+/**
+ * Follows `path` down the rule tree: 'below-rule' when it passes through a rule node (a
+ * with on part of a rule's value), else whether the node it ends at holds value rules.
+ */
+function ruleTreeReach(env: Env, path: readonly string[]): 'below-rule' | 'rules' | 'none' {
   let node = env.planner.root;
   for (const seg of path) {
-    if (node.kind && node.kind !== 'func') return true;
+    if (node.kind && node.kind !== 'func') return 'below-rule';
     const c = node.children.get(seg);
-    if (!c) return false;
+    if (!c) return 'none';
     node = c;
   }
-  return false;
-}
-
-function touchesRules(env: Env, path: readonly string[]): boolean {
-  let node = env.planner.root;
-  for (const seg of path) {
-    if (node.kind && node.kind !== 'func') return true;
-    const c = node.children.get(seg);
-    if (!c) return false;
-    node = c;
-  }
-  return node.hasValueRules;
+  return node.hasValueRules ? 'rules' : 'none';
 }
