@@ -17,6 +17,21 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** The credential proxy's codes (answered on /proxy/... as `{ code, message }`). */
+export const PROXY_ERROR_CODES = {
+  unknown_upstream: { status: 404, meaning: 'no upstream of that name is declared' },
+  unsafe_path: { status: 400, meaning: 'the path could leave the upstream base URL (.., encoded slash, backslash, double encoding, //)' },
+  invalid_body: { status: 400, meaning: 'the JSON or form body cannot be read unambiguously' },
+  body_not_inspectable: { status: 415, meaning: 'the body is neither JSON nor form-encoded and the route is not declared as streamed' },
+  body_too_large: { status: 413, meaning: 'the body is over the inspect limit (policy-checked routes) or the request limit (streamed routes)' },
+  request_body_timeout: { status: 408, meaning: 'the agent paused sending its body for longer than the limit' },
+  credential_missing: { status: 503, meaning: 'the upstream credential was not loaded at start' },
+  decision_unavailable: { status: 503, meaning: 'the decision service failed; denied fail-closed' },
+  upstream_unreachable: { status: 502, meaning: 'the upstream could not be reached (refused, reset, DNS, TLS)' },
+  upstream_error: { status: 502, meaning: 'the upstream answered something the proxy cannot pass on safely' },
+  upstream_timeout: { status: 504, meaning: 'the upstream did not connect or answer within the time limit' },
+} as const;
+
 /** Codes carried by a denial (in the decision answer, not as an HTTP error). */
 export const DENIAL_CODES = {
   bad_token: 'the agent token is missing or failed verification (401)',
