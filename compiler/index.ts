@@ -7,3 +7,6 @@ export { evaluateReference, policyModel } from './dsl/reference.ts';
 export type { ExtractedPolicy, TranslatedPolicy } from './extract/index.ts';
 export type { Policy as DslPolicy, UpstreamMetadata, CredentialRef, Injection } from './dsl/index.ts';
 export { DEFAULT_LIMITS } from './dsl/index.ts';
+// The host builtins without the code generator: servers need them to load a policy.wasm,
+// and compiler/wasm/index.ts would pull in binaryen (seconds of start-up) for nothing.
+export { hostBuiltins, strictHostBuiltins } from './wasm/host-builtins.ts';

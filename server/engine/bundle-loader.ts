@@ -3,9 +3,7 @@
 // wasm with the host builtins the wasm compiler provides. Errors say what is wrong with
 // which bundle; the engine keeps the previous revision serving when one is thrown.
 import { createHash } from 'node:crypto';
-import { CompileError, formatDiagnostics } from '../../compiler/index.ts';
-import { readBundle, type Bundle } from '../../compiler/bundle/index.ts';
-import { hostBuiltins } from '../../compiler/wasm/index.ts';
+import { CompileError, formatDiagnostics, hostBuiltins, readBundle, type Bundle } from '../../compiler/index.ts';
 import type { BundleLoader } from './engine.ts';
 import { createWasmEvaluator, type HostBuiltins } from './evaluator.ts';
 
