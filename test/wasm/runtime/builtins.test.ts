@@ -100,6 +100,13 @@ const cases: [string, string, Outcome][] = [
   ['type_name', '[{1}]', v('set')], ['type_name', '[{"a": 1}]', v('object')], ['type_name', '[null]', v('null')],
   ['to_number', '["1.5"]', v(1.5)], ['to_number', '["-3"]', v(-3)], ['to_number', '[true]', v(1)], ['to_number', '[null]', v(0)],
   ['to_number', '["x"]', { error: 'invalid syntax' }],
+  // Go's ParseFloat forms that are not JSON come back as canonical numbers (they must dump as valid JSON)
+  ['to_number', '[".5"]', v(0.5)], ['to_number', '["5."]', v(5)], ['to_number', '["-.5e1"]', v(-5)], ['to_number', '["+7"]', v(7)],
+  ['to_number', '["007"]', v(7)], ['to_number', '["1e308"]', v(1e308)], ['to_number', '["1.7976931348623157e308"]', v(1.7976931348623157e308)],
+  // beyond float64 Go reports a range error, so OPA's to_number is undefined
+  ['to_number', '["1e400"]', { error: 'value out of range' }], ['to_number', '["1.7976931348623159e308"]', { error: 'value out of range' }],
+  ['to_number', '["-1e309"]', { error: 'value out of range' }], ['to_number', '["0.0001e313"]', { error: 'value out of range' }], ['to_number', '["0.0001e312"]', v(1e308)],
+  ['to_number', '["1e-400"]', v(0)],
   ['base64.encode', '["hello"]', v('aGVsbG8=')], ['base64.decode', '["aGVsbG8="]', v('hello')],
   ['base64.decode', '["aGVsbG8"]', undef], ['base64.is_valid', '["aGVsbG8="]', v(true)], ['base64.is_valid', '["a*"]', v(false)],
   ['base64url.encode', '["\u00ff\u00fe"]', v('w7_Dvg==')], ['base64url.encode_no_pad', '["hi"]', v('aGk')],

@@ -51,6 +51,78 @@ function isNanOrInf(p: usize, n: u32): bool {
   return true;
 }
 
+// The largest float64 is 1.7976931348623157e308; text at or above the halfway point to
+// the next power (these digits, times 10^309 scale) rounds to infinity, which Go's
+// ParseFloat reports as out of range and OPA's to_number then leaves undefined.
+const F64_OVERFLOW_DIGITS = "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+
+let canonLen: u32 = 0;
+
+// canonicalNumberText rewrites text that validNumberText accepted into JSON number
+// syntax ("+7" → "7", ".5" → "0.5", "5." → "5", "-.5e3" → "-0.5e3") so the value always
+// dumps as valid JSON; returns 0 when it overflows float64. Length in `canonLen`.
+function canonicalNumberText(p: usize, n: u32): usize {
+  let out = alloc(<usize>n + 2), k: u32 = 0, i: u32 = 0;
+  if (load<u8>(p) == 0x2b) i++;
+  else if (load<u8>(p) == 0x2d) { store<u8>(out, 0x2d); k++; i++; }
+  let intStart = i;
+  while (i < n && <u32>load<u8>(p + i) - 0x30 <= 9) i++;
+  let intEnd = i;
+  if (intEnd == intStart) { store<u8>(out + k, 0x30); k++; }
+  for (let j = intStart; j < intEnd; j++) { store<u8>(out + k, load<u8>(p + j)); k++; }
+  let fracStart = i, fracEnd = i;
+  if (i < n && load<u8>(p + i) == 0x2e) {
+    i++; fracStart = i;
+    while (i < n && <u32>load<u8>(p + i) - 0x30 <= 9) i++;
+    fracEnd = i;
+    if (fracEnd > fracStart) {
+      store<u8>(out + k, 0x2e); k++;
+      for (let j = fracStart; j < fracEnd; j++) { store<u8>(out + k, load<u8>(p + j)); k++; }
+    }
+  }
+  // the exponent as written, saturated (only its size against ±400 matters below)
+  let exp: i64 = 0;
+  if (i < n) {
+    store<u8>(out + k, 0x65); k++; i++;
+    let negExp = false;
+    if (load<u8>(p + i) == 0x2d || load<u8>(p + i) == 0x2b) { negExp = load<u8>(p + i) == 0x2d; store<u8>(out + k, load<u8>(p + i)); k++; i++; }
+    while (i < n) {
+      let d = load<u8>(p + i);
+      store<u8>(out + k, d); k++; i++;
+      if (exp < 100000) exp = exp * 10 + <i64>(d - 0x30);
+    }
+    if (negExp) exp = -exp;
+  }
+  canonLen = k;
+  // The significant digits (integer then fraction, leading zeros dropped) and the decimal
+  // exponent of the first one: value = 0.d1d2... × 10^e10.
+  let digits = alloc(<usize>n), nd: u32 = 0, lead: i64 = 0;
+  for (let j = intStart; j < intEnd; j++) {
+    let d = load<u8>(p + j);
+    if (nd == 0 && d == 0x30) { lead++; continue; }
+    store<u8>(digits + nd, d); nd++;
+  }
+  let intDigits = <i64>(intEnd - intStart);
+  for (let j = fracStart; j < fracEnd; j++) {
+    let d = load<u8>(p + j);
+    if (nd == 0 && d == 0x30) { lead++; continue; }
+    store<u8>(digits + nd, d); nd++;
+  }
+  if (nd == 0) return out; // zero
+  let e10 = intDigits - lead + exp;
+  if (e10 < 309) return out;
+  if (e10 > 309) return 0;
+  // e10 == 309: at or above the halfway point to 2^1024 rounds to infinity
+  let m = <u32>F64_OVERFLOW_DIGITS.length;
+  for (let j: u32 = 0; j < nd; j++) {
+    if (j >= m) return 0;
+    let d = <i32>load<u8>(digits + j), td = F64_OVERFLOW_DIGITS.charCodeAt(j);
+    if (d < td) return out;
+    if (d > td) return 0;
+  }
+  return nd >= m ? 0 : out;
+}
+
 export function builtin_to_number(x: usize): usize {
   switch (tagOf(x)) {
     case T_NULL: return opa_number_int(0);
@@ -60,10 +132,10 @@ export function builtin_to_number(x: usize): usize {
       let p = strPtr(x), n = lenOf(x);
       if (isNanOrInf(p, n)) return typeErr("to_number", 1, "a finite number string (not NaN or Inf)", x);
       if (!validNumberText(p, n)) return builtinErrS("", "strconv.ParseFloat: parsing \"", x, "\": invalid syntax");
-      let s = p, m = n;
-      if (load<u8>(s) == 0x2b) { s++; m--; }
-      let v = parse(s, m, false);
-      return v ? v : opa_number_ref(s, m);
+      let c = canonicalNumberText(p, n);
+      if (c == 0) return builtinErrS("", "strconv.ParseFloat: parsing \"", x, "\": value out of range");
+      let v = parse(c, canonLen, false);
+      return v ? v : opa_number_ref(c, canonLen);
     }
   }
   return typeErr("to_number", 1, "one of {null, boolean, number, string}", x);
