@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The `leash` command: registers tsx so the TypeScript sources run as they are
-// (no build step to forget), then hands over to the CLI wiring in cli/index.ts.
-import { register } from 'tsx/esm/api';
+// The `leash` command: makes the TypeScript sources runnable as they are (no build step to
+// forget; see register.mjs), then hands over to the CLI wiring in cli/index.ts.
+import './register.mjs';
 
-register();
 await import('../cli/index.ts');
