@@ -82,13 +82,18 @@ export async function runCompiler(options: CompilerOptions, foreign: readonly Fo
   return { markdown: lines.join('\n') };
 }
 
+/** How package.json's scripts run TypeScript: bin/register.mjs (tsx, plus plain loading of big JS deps), else tsx. */
+export function tsLoader(): string {
+  return existsSync(join(REPO_ROOT, 'bin/register.mjs')) ? './bin/register.mjs' : 'tsx';
+}
+
 export const FOREIGN_SCRIPTS = ['bench/rego-parse.ts', 'bench/wasm.ts'] as const;
 
 /** Runs another engineer's benchmark script; it writes its own section of RESULTS.md. */
 export async function runForeign(script: string, quick: boolean, log: (line: string) => void): Promise<ForeignRun> {
   if (!existsSync(join(REPO_ROOT, script))) return { script, status: 'absent', ms: 0, detail: '' };
   log(`running ${script}`);
-  const result = await runChild(process.execPath, ['--import', 'tsx', script, ...(quick ? ['--quick'] : [])], {
+  const result = await runChild(process.execPath, ['--import', tsLoader(), script, ...(quick ? ['--quick'] : [])], {
     cwd: REPO_ROOT,
     timeoutMs: quick ? 60_000 : 300_000,
   });

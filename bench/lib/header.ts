@@ -1,6 +1,18 @@
 // The top of RESULTS.md: what was run, where, when, with which exact commands, and every
 // goal line from the sections gathered in one place.
+import { readFileSync } from 'node:fs';
+import { tsLoader } from './compiler-section.ts';
 import { describeMachine } from './machine.ts';
+
+/** The command behind `npm run bench`, as package.json says it. */
+function benchScript(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts?: Record<string, string> };
+    return pkg.scripts?.['bench'] ?? 'node --import tsx bench/run.ts';
+  } catch {
+    return 'node --import tsx bench/run.ts';
+  }
+}
 
 export interface RunSettings {
   readonly quick: boolean;
@@ -29,7 +41,7 @@ export function renderHeader(s: RunSettings, sectionBodies: readonly string[], e
     '',
     '**Commands** (everything on 127.0.0.1; `<tmp>` is a fresh temporary directory):',
     '',
-    `- \`${invoked}\` = \`node --import tsx bench/run.ts${s.argv.length ? ` ${s.argv.join(' ')}` : ''}\``,
+    `- \`${invoked}\` = \`${benchScript()}${s.argv.length ? ` ${s.argv.join(' ')}` : ''}\``,
     '- bundle: `node bin/leash.mjs build <repo>/policies -o <tmp>/bundle.tar.gz`; SDK floor: `FLOOR_REGO` (bench/engines/leash.ts) ' +
       'compiled in process with compiler/rego `parseModule` and compiler/wasm `compileWasm`',
     '- baseline server: `node --import tsx bench/http/bare-server.ts <port>`',
@@ -38,7 +50,7 @@ export function renderHeader(s: RunSettings, sectionBodies: readonly string[], e
     `- load: \`node --import tsx bench/http/load.ts <tmp>/load-N.json\` (autocannon, ${s.connections} connections, ` +
       `a warm-up pass of one request per session, ${s.durationS} s measured, then ${s.pacedDurationS} s open loop at a fixed 1,000 req/s (undici); ${s.runs} run(s))`,
     '- engines: in the runner process (`bench/engines/`); conformance: `npx vitest run test/conformance`; ' +
-      'other scripts: `node --import tsx bench/rego-parse.ts`, `node --import tsx bench/wasm.ts`',
+      `other scripts: \`node --import ${tsLoader()} bench/rego-parse.ts\`, \`node --import ${tsLoader()} bench/wasm.ts\``,
     '',
     '**Goals** (reported, not asserted):',
     '',
