@@ -27,7 +27,12 @@ export interface RunSettings {
 export function renderHeader(s: RunSettings, sectionBodies: readonly string[], elapsedMs: number, complete: boolean): string {
   const m = describeMachine();
   const goals = sectionBodies.flatMap((b) => b.split('\n').filter((l) => /^- \*\*(MET|MISSED|NOT MEASURED)\*\*/.test(l)));
-  const invoked = `npm run bench${s.argv.length ? ` -- ${s.argv.join(' ')}` : ''}`;
+  // the command as run: a --note's text is shown once, below, not inside the command
+  const shown = s.argv.map((a, i) => (s.argv[i - 1] === '--note' ? '"<note>"' : a)).join(' ');
+  const loader = process.execArgv.join(' ');
+  const direct = `node ${loader} bench/run.ts${shown ? ` ${shown}` : ''}`;
+  const viaNpm = benchScript() === `node ${loader} bench/run.ts`;
+  const invoked = viaNpm ? `npm run bench${shown ? ` -- ${shown}` : ''}` : direct;
   return [
     '# Leash benchmark results',
     '',
@@ -41,7 +46,7 @@ export function renderHeader(s: RunSettings, sectionBodies: readonly string[], e
     '',
     '**Commands** (everything on 127.0.0.1; `<tmp>` is a fresh temporary directory):',
     '',
-    `- \`${invoked}\` = \`${benchScript()}${s.argv.length ? ` ${s.argv.join(' ')}` : ''}\``,
+    viaNpm ? `- \`${invoked}\` = \`${direct}\`` : `- \`${direct}\` (\`npm run bench\` runs \`${benchScript()}\`)`,
     '- bundle: `node bin/leash.mjs build <repo>/policies -o <tmp>/bundle.tar.gz`; SDK floor: `FLOOR_REGO` (bench/engines/leash.ts) ' +
       'compiled in process with compiler/rego `parseModule` and compiler/wasm `compileWasm`',
     '- baseline server: `node --import tsx bench/http/bare-server.ts <port>`',
