@@ -6,24 +6,13 @@ import { T_ARRAY, tagOf, lenOf, strPtr, arrGet, opa_array_with_cap, opa_array_ap
 import { alloc } from "./alloc";
 import { typeErr, builtinErr, builtinErrS } from "./errors";
 import { needStr, needNum, isNum, isStr, intResult, sv, f64Val, strIs, isIntVal, intVal } from "./helpers";
-import { findZone, offsetAt } from "./tz";
+import { daysFromCivil, findZone, offsetAt } from "./tz";
 import { namedLayout, formatTime } from "./timefmt";
 import { wBegin, wRestore, wBuf, wLen } from "./writer";
 import { opa_string } from "./value";
 
 const NS_PER_SEC: i64 = 1000000000;
 const NS_PER_DAY: i64 = 86400 * 1000000000;
-
-// daysFromCivil: days since 1970-01-01 for a proleptic Gregorian date (Hinnant's algorithm).
-function daysFromCivil(y: i64, m: i64, d: i64): i64 {
-  y -= m <= 2 ? 1 : 0;
-  let era = (y >= 0 ? y : y - 399) / 400;
-  let yoe = y - era * 400;
-  let mp = (m + 9) % 12;
-  let doy = (153 * mp + 2) / 5 + d - 1;
-  let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
 
 let cy: i64 = 0, cm: i64 = 0, cd: i64 = 0;
 function civilFromDays(z: i64): void {

@@ -38,8 +38,9 @@ export function findZone(name: usize): bool {
   return false;
 }
 
-// ---- calendar helpers (duplicated small bits to keep this file standalone) ----
-function daysFromCivil(y: i64, m: i64, d: i64): i64 {
+// ---- calendar helpers ----
+// daysFromCivil: days since 1970-01-01 for a proleptic Gregorian date (Hinnant's algorithm).
+export function daysFromCivil(y: i64, m: i64, d: i64): i64 {
   y -= m <= 2 ? 1 : 0;
   let era = (y >= 0 ? y : y - 399) / 400;
   let yoe = y - era * 400;
