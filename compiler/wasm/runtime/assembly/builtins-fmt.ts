@@ -77,7 +77,12 @@ function writeFixed(x: f64, p: i32): void {
   let scale = Math.pow(10, <f64>p);
   if (x * scale >= 9.0e18) { let d = alloc(40); let n = writeF64(d, x); wBytes(d, n); return; }
   let r = <u64>Math.round(x * scale);
-  let ip = r / <u64>scale, fp = r % <u64>scale;
+  writeScaled(r, <u64>scale, p);
+}
+
+// writeScaled: r / scale with exactly p fraction digits (scale = 10^p), as "ip.fff".
+function writeScaled(r: u64, scale: u64, p: i32): void {
+  let ip = r / scale, fp = r % scale;
   wInt(<i64>ip);
   if (p > 0) {
     wByte(0x2e);
@@ -160,15 +165,7 @@ function writeE(x: f64, p: i32, upper: bool): void {
   let scale = Math.pow(10, <f64>p);
   let r = Math.round(m * scale);
   if (r >= 10 * scale) { e++; r = Math.round(x / Math.pow(10, <f64>e) * scale); }
-  let ri = <u64>r;
-  let ip = ri / <u64>scale, fp = ri % <u64>scale;
-  wInt(<i64>ip);
-  if (p > 0) {
-    wByte(0x2e);
-    let digits = alloc(20);
-    for (let i = p - 1; i >= 0; i--) { store<u8>(digits + i, <u8>(0x30 + <u32>(fp % 10))); fp /= 10; }
-    wBytes(digits, p);
-  }
+  writeScaled(<u64>r, <u64>scale, p);
   writeExp(e, upper);
 }
 
