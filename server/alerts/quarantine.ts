@@ -30,7 +30,8 @@ export const DEFAULT_QUARANTINE_POLICY: QuarantinePolicy = { threshold: 3, windo
 
 export interface QuarantineStore {
   noteViolation(session: string, violationId: string, nowMs: number, untilMs: number, reason: string): Promise<ViolationOutcome>;
-  isQuarantined(session: string, nowMs: number): Promise<boolean>;
+  /** a store that can answer at once (memory) does, so a decision need not wait a turn */
+  isQuarantined(session: string, nowMs: number): boolean | Promise<boolean>;
   get(session: string, nowMs: number): Promise<QuarantineEntry | null>;
   block(entry: QuarantineEntry): Promise<void>;
   release(session: string): Promise<boolean>;
@@ -57,7 +58,7 @@ export function createMemoryQuarantine(policy: QuarantinePolicy = DEFAULT_QUARAN
       while (violations.size > maxTracked) violations.delete(violations.keys().next().value!);
       return { quarantined: false, newly: false, count: times.length };
     },
-    async isQuarantined(session, nowMs) {
+    isQuarantined(session, nowMs) {
       const e = blocked.get(session);
       if (e && e.untilMs <= nowMs) blocked.delete(session);
       return live(e, nowMs) !== undefined;

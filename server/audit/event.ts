@@ -71,7 +71,7 @@ export function buildAuditEvent(record: DecisionRecord, options: EventOptions = 
     agent_id: agent?.id ?? null,
     session: agent?.session ?? null,
     key_id: agent?.key ?? null,
-    task: agent?.task ? redactValue(agent.task) : null,
+    task: agent?.task ? redactedAgent(agent).task : null,
     access: answer.access,
     rule: answer.rule,
     limit_state: answer.bucketStates ?? [],
@@ -88,7 +88,7 @@ function buildInput(record: DecisionRecord, options: RedactOptions): unknown {
   const input = record.answer.input;
   if (input) {
     return {
-      agent: { ...input.agent, claims: redactValue(input.agent.claims), task: redactValue(input.agent.task) },
+      agent: redactedAgent(input.agent).agent,
       request: {
         method: input.request.method,
         path: input.request.path,
@@ -105,4 +105,42 @@ function buildInput(record: DecisionRecord, options: RedactOptions): unknown {
   for (const [k, v] of Object.entries(r.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
   // never the token itself, nor the certificate thumbprint bound to it
   return { request: { method: r.method, path: r.path, query: redactValue(r.query ?? {}), headers: redactValue(headers), body: redactBody(r.body, options) }, upstream: r.upstream ?? null };
+}
+
+type Agent = NonNullable<DecisionRecord['answer']['agent']>;
+interface RedactedAgent {
+  readonly agent: unknown;
+  readonly task: unknown;
+}
+
+// The verified-token cache hands out one agent object per token, so its redacted copy is
+// made once per token, not once per decision (events only read it, never change it).
+const redactedAgents = new WeakMap<Agent, RedactedAgent>();
+
+function redactedAgent(agent: Agent): RedactedAgent {
+  let hit = redactedAgents.get(agent);
+  if (!hit) {
+    const task = redactValue(agent.task);
+    hit = { agent: { ...agent, claims: redactValue(agent.claims), task }, task };
+    redactedAgents.set(agent, hit);
+  }
+  return hit;
+}
+
+// Serialised once per event, however many sinks write it.
+const lines = new WeakMap<AuditEvent, string>();
+
+/** Events as JSON Lines: one event per line, each ending in a newline. */
+export function jsonLines(events: readonly AuditEvent[]): string {
+  return `${events.map(auditLine).join('\n')}\n`;
+}
+
+/** The event as one line of JSON (no newline), computed once per event. */
+export function auditLine(event: AuditEvent): string {
+  let line = lines.get(event);
+  if (line === undefined) {
+    line = JSON.stringify(event);
+    lines.set(event, line);
+  }
+  return line;
 }

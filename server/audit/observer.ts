@@ -45,57 +45,96 @@ export function createDecisionObserver(options: ObserverOptions): LeashObserver 
     pending.add(q);
   }
 
+  function remember(session: string, t: number, blocked: boolean): boolean {
+    if (blocked) mirror.set(session, Math.max(mirror.get(session) ?? 0, t + MIRROR_MS));
+    else mirror.delete(session);
+    return blocked;
+  }
+
+  function fromMirror(session: string, t: number, err: Error): boolean {
+    if (t - lastStoreWarnMs > 10_000) {
+      lastStoreWarnMs = t;
+      log.error({ error: err.message }, 'quarantine store unreachable: answering from sessions known to be quarantined');
+    }
+    return (mirror.get(session) ?? 0) > t;
+  }
+
+  // Records wait here for the end of the current turn of the event loop, then are handled
+  // together: the answers go out first, and building events back to back is cheaper than
+  // interleaving each with the HTTP work around it.
+  // each with the time it was recorded: violations count at that time, not at the drain
+  let backlog: { readonly record: DecisionRecord; readonly atMs: number }[] = [];
+  let drainScheduled = false;
+
+  function drain(): void {
+    drainScheduled = false;
+    const batch = backlog;
+    backlog = [];
+    for (const { record, atMs } of batch) {
+      try {
+        handle(record, atMs);
+      } catch (err) {
+        log.error({ decision_id: record.answer.decision_id, error: (err as Error).message }, 'audit event could not be built');
+      }
+    }
+  }
+
+  function handle(record: DecisionRecord, t: number): void {
+    const anomaly = classifyDecision(record);
+    const alerts: string[] = [];
+    if (anomaly) {
+      alerts.push(anomaly.kind);
+      if (anomaly.access === 'write') options.notifier?.immediate(anomaly);
+      else options.notifier?.digest(anomaly);
+      const q = options.quarantine;
+      if (anomaly.scopeViolation && q) {
+        const until = Math.min(anomaly.sessionEndsAtMs ?? t + maxLife, t + maxLife);
+        const reason = `scope violations; last: ${anomaly.method} ${anomaly.path}`;
+        track(
+          q.noteViolation(anomaly.session, anomaly.decisionId, t, until, reason).then(
+            (r) => {
+              if (!r.newly) return;
+              mirror.set(anomaly.session, until);
+              log.warn({ session: anomaly.session, agent_id: anomaly.agentId, violations: r.count, until: new Date(until).toISOString() }, 'session quarantined');
+              options.notifier?.quarantined(anomaly, r.count, until);
+            },
+            (err: Error) => log.error({ session: anomaly.session, error: err.message }, 'quarantine store unreachable: violation not counted'),
+          ),
+        );
+      }
+    }
+    options.audit.write(buildAuditEvent(record, { labels: options.labels, alerts, maxBodyBytes: options.maxBodyBytes }));
+  }
+
   return {
     record(record: DecisionRecord) {
-      const anomaly = classifyDecision(record);
-      const alerts: string[] = [];
-      if (anomaly) {
-        alerts.push(anomaly.kind);
-        if (anomaly.access === 'write') options.notifier?.immediate(anomaly);
-        else options.notifier?.digest(anomaly);
-        const q = options.quarantine;
-        if (anomaly.scopeViolation && q) {
-          const t = now();
-          const until = Math.min(anomaly.sessionEndsAtMs ?? t + maxLife, t + maxLife);
-          const reason = `scope violations; last: ${anomaly.method} ${anomaly.path}`;
-          track(
-            q.noteViolation(anomaly.session, anomaly.decisionId, t, until, reason).then(
-              (r) => {
-                if (!r.newly) return;
-                mirror.set(anomaly.session, until);
-                log.warn({ session: anomaly.session, agent_id: anomaly.agentId, violations: r.count, until: new Date(until).toISOString() }, 'session quarantined');
-                options.notifier?.quarantined(anomaly, r.count, until);
-              },
-              (err: Error) => log.error({ session: anomaly.session, error: err.message }, 'quarantine store unreachable: violation not counted'),
-            ),
-          );
-        }
+      backlog.push({ record, atMs: now() });
+      if (!drainScheduled) {
+        drainScheduled = true;
+        setImmediate(drain);
       }
-      options.audit.write(buildAuditEvent(record, { labels: options.labels, alerts, maxBodyBytes: options.maxBodyBytes }));
     },
-    async isQuarantined(session) {
+    isQuarantined(session) {
       const q = options.quarantine;
       if (!q) return false;
       const t = now();
+      let answer: boolean | Promise<boolean>;
       try {
-        const blocked = await q.isQuarantined(session, t);
-        if (blocked) mirror.set(session, Math.max(mirror.get(session) ?? 0, t + MIRROR_MS));
-        else mirror.delete(session);
-        return blocked;
+        answer = q.isQuarantined(session, t);
       } catch (err) {
-        if (t - lastStoreWarnMs > 10_000) {
-          lastStoreWarnMs = t;
-          log.error({ error: (err as Error).message }, 'quarantine store unreachable: answering from sessions known to be quarantined');
-        }
-        return (mirror.get(session) ?? 0) > t;
+        return fromMirror(session, t, err as Error);
       }
+      if (typeof answer === 'boolean') return remember(session, t, answer);
+      return answer.then((blocked) => remember(session, t, blocked), (err: Error) => fromMirror(session, t, err));
     },
     async flush() {
+      drain();
       await Promise.all([...pending]);
       await options.audit.flush();
     },
     stats: () => ({ sinks: options.audit.stats(), alerts: options.notifier?.stats() ?? null }),
     async close() {
+      drain();
       await Promise.all([...pending]);
       await options.notifier?.close();
       await options.audit.close();

@@ -24,13 +24,17 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (depth > 32) return '[too deep]';
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = isSecretName(k) ? REDACTED : redactValue(v, depth + 1);
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
+    const v = (value as Record<string, unknown>)[k];
+    out[k] = isSecretName(k) ? REDACTED : redactValue(v, depth + 1);
+  }
   return out;
 }
 
 export function redactBody(body: unknown, options: RedactOptions = {}): unknown {
   const max = options.maxBodyBytes ?? 8_192;
-  if (body === undefined) return null;
+  if (body === undefined || body === null) return null;
   const redacted = redactValue(body);
   let size = 0;
   try {

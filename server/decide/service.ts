@@ -42,7 +42,8 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
       return denial({ decisionId, access, status: 401, code: 'bad_token', reasonCode: verified.reason, reason: verified.message });
     }
     const agent = verified.token.agent;
-    if (await options.observer.isQuarantined(agent.session)) {
+    const quarantined = options.observer.isQuarantined(agent.session);
+    if (typeof quarantined === 'boolean' ? quarantined : await quarantined) {
       return denial({ decisionId, access, status: 403, code: 'quarantined', reason: `session ${agent.session} is quarantined after repeated scope violations`, agent });
     }
     const input = buildPolicyInput(request, agent, nowMs);

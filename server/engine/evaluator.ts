@@ -37,7 +37,7 @@ export async function createWasmEvaluator(parts: WasmBundleParts, hostBuiltins?:
     evaluate(input) {
       let resultSet: unknown;
       try {
-        resultSet = policy.evaluate(input, DECISION_ENTRYPOINT);
+        resultSet = policy.evaluate(inputBytes(input), DECISION_ENTRYPOINT);
       } catch (err) {
         // The SDK throws strings as well as Errors (opa_abort messages).
         return { ok: false, problem: `evaluation failed: ${err instanceof Error ? err.message : String(err)}` };
@@ -47,4 +47,22 @@ export async function createWasmEvaluator(parts: WasmBundleParts, hostBuiltins?:
       return toDecision((resultSet[0] as { result?: unknown }).result);
     },
   };
+}
+
+// The SDK takes the input as JSON bytes as well as an object. Most of an input is the
+// agent (claims, task), the same object for every decision of a token (the token cache
+// hands it out), so its JSON is made once per token and the rest is joined around it.
+const agentJson = new WeakMap<PolicyInput['agent'], string>();
+const utf8 = new TextEncoder();
+
+/** `input` as UTF-8 JSON in an ArrayBuffer of exactly its size */
+export function inputBytes(input: PolicyInput): ArrayBuffer {
+  let agent = agentJson.get(input.agent);
+  if (agent === undefined) {
+    agent = JSON.stringify(input.agent);
+    agentJson.set(input.agent, agent);
+  }
+  const text = `{"agent":${agent},"request":${JSON.stringify(input.request)},"upstream":${JSON.stringify(input.upstream)},"now":${JSON.stringify(input.now)}}`;
+  const bytes = utf8.encode(text);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
 }

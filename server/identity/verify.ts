@@ -3,7 +3,7 @@
 // jose's signature and claim checks (iss, aud, exp, nbf with bounded tolerance), then the
 // maximum lifetime, the agent and session ids, and the optional certificate binding.
 // Every failure has its own reason code and a message that never contains the token.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { PolicyInput } from '../../compiler/index.ts';
 import { ExpiringLru } from './cache.ts';
@@ -143,7 +143,7 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
       }
       const t = now();
       // Keyed by a hash so the cache holds no bearer tokens in memory dumps.
-      const cacheKey = createHash('sha256').update(token).digest('base64url');
+      const cacheKey = hash('sha256', token, 'base64url');
       let verified = cache.get(cacheKey, t);
       if (!verified) {
         const result = await verifyUncached(token);

@@ -1,7 +1,7 @@
 // Audit events: OPA's decision-log fields plus Leash identity fields, high priority for
 // writes and alerts, and no credential anywhere in the serialized event.
 import { describe, expect, it } from 'vitest';
-import { buildAuditEvent, REDACTED } from '../../server/audit/index.ts';
+import { auditLine, buildAuditEvent, REDACTED } from '../../server/audit/index.ts';
 import { makeRecord, SECRET_TOKEN, T0 } from '../alerts/fixtures.ts';
 
 describe('buildAuditEvent', () => {
@@ -58,6 +58,30 @@ describe('buildAuditEvent', () => {
     expect(buildAuditEvent(makeRecord({ access: 'write' })).priority).toBe('high');
     const readAlert = buildAuditEvent(makeRecord({ allow: false }), { alerts: ['read_out_of_scope'] });
     expect(readAlert).toMatchObject({ priority: 'high', alerts: ['read_out_of_scope'] });
+  });
+
+  it('redacts each agent\'s claims, also when one agent object serves many decisions', () => {
+    const withClaims = (session: string, claims: Record<string, unknown>) => {
+      const r = makeRecord({ session });
+      const agent = { ...r.answer.agent!, claims };
+      return { ...r, answer: { ...r.answer, agent, input: { ...r.answer.input!, agent } } };
+    };
+    const first = withClaims('s-1', { sub: 'a', refresh_token: 'rt-secret', note: `Bearer ${SECRET_TOKEN}` });
+    const other = withClaims('s-2', { sub: 'b', role: 'ops' });
+    const again = { ...first, answer: { ...first.answer, decision_id: 'd-again' } };
+    const claimsOf = (r: typeof first) => ((buildAuditEvent(r).input as { agent: { claims: unknown } }).agent.claims);
+    expect(claimsOf(first)).toEqual({ sub: 'a', refresh_token: REDACTED, note: REDACTED });
+    expect(claimsOf(other)).toEqual({ sub: 'b', role: 'ops' });
+    expect(claimsOf(again)).toEqual({ sub: 'a', refresh_token: REDACTED, note: REDACTED });
+    expect(auditLine(buildAuditEvent(again))).not.toContain('rt-secret');
+  });
+
+  it('serialises an event once, to the JSON of the event', () => {
+    const e = buildAuditEvent(makeRecord({ id: 'd-line' }));
+    const line = auditLine(e);
+    expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify(e)));
+    expect(line).not.toContain('\n');
+    expect(auditLine(e)).toBe(line);
   });
 
   it('replaces an oversized body by its size', () => {

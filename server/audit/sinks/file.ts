@@ -4,7 +4,7 @@
 // the OS at once and are fdatasync'ed at most `syncEveryMs` later (docs/audit.md).
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { AuditEvent } from '../event.ts';
+import { jsonLines, type AuditEvent } from '../event.ts';
 import type { AuditSink } from '../sink.ts';
 
 export interface FileSinkOptions {
@@ -68,7 +68,7 @@ export function createFileSink(options: FileSinkOptions): AuditSink {
     name: `file:${path}`,
     write: (events) =>
       serial(async () => {
-        const buf = Buffer.from(events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+        const buf = Buffer.from(jsonLines(events));
         let fh = await openFile();
         if (size > 0 && size + buf.length > maxBytes) {
           await rotate();

@@ -1,0 +1,44 @@
+// The policy input goes to the SDK as JSON bytes Leash writes itself, with the agent's JSON
+// made once per agent object: the policy must still see exactly the input, every field,
+// any text, and never one agent's JSON under another agent's decision.
+import { describe, expect, it } from 'vitest';
+import type { PolicyInput } from '../../compiler/index.ts';
+import { createWasmEvaluator } from '../../server/engine/index.ts';
+import { inputBytes } from '../../server/engine/evaluator.ts';
+import { compileRego } from './helpers.ts';
+
+const agentA: PolicyInput['agent'] = { id: 'bot-a', session: 's-a', key: 'key-1', claims: { role: 'support', task: { ticketId: 'T-1' }, n: 1.5 }, task: { ticketId: 'T-1' } };
+const agentB: PolicyInput['agent'] = { id: 'bot-b', session: 's-b', key: null, claims: { role: 'ops', 'ünï': 'ç✓' }, task: null };
+
+function input(agent: PolicyInput['agent'], path: string, body: unknown = null): PolicyInput {
+  return { agent, request: { method: 'PATCH', path, query: { q: ['1', '2'] }, headers: { 'x-trace': 'abc' }, body }, upstream: 'stripe', now: 1_795_763_138_748_000_000 };
+}
+
+const decode = (b: ArrayBuffer) => JSON.parse(new TextDecoder().decode(b)) as unknown;
+
+describe('inputBytes', () => {
+  it('is the input as JSON, whole, for each of several decisions of the same and other agents', () => {
+    const cases = [input(agentA, '/t/1'), input(agentA, '/t/2', { note: 'line\n"quoted"' }), input(agentB, '/ü/✓'), input(agentA, '/t/3')];
+    for (const c of cases) expect(decode(inputBytes(c))).toEqual(c);
+  });
+
+  it('gives an ArrayBuffer of exactly the encoded size (the SDK copies all of it)', () => {
+    const c = input(agentB, '/ü');
+    const bytes = inputBytes(c);
+    expect(bytes.byteLength).toBe(Buffer.byteLength(JSON.stringify(c)));
+  });
+});
+
+describe('the policy sees the input it is given', () => {
+  it('reflects path, claims and body through the real SDK', async () => {
+    const wasm = await compileRego(`package leash
+
+decision := {"allow": true, "access": "write", "rule": "echo", "reasons": [input.request.path, input.agent.claims.role, sprintf("%v", [input.request.body]), input.agent.id], "limits": [], "priority": "high"}
+`);
+    const ev = await createWasmEvaluator({ revision: 'r', wasm, data: {} });
+    const first = ev.evaluate(input(agentA, '/t/ü', { a: 1 }));
+    const second = ev.evaluate(input(agentB, '/x'));
+    expect(first).toMatchObject({ ok: true, decision: { reasons: ['/t/ü', 'support', '{"a": 1}', 'bot-a'] } });
+    expect(second).toMatchObject({ ok: true, decision: { reasons: ['/x', 'ops', 'null', 'bot-b'] } });
+  });
+});
