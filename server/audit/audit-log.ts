@@ -2,7 +2,7 @@
 // runner (runner.ts) so one slow sink cannot hold up another or any decision. Sinks are
 // described as plain data (AuditSinkConfig) and built here.
 import { assertNever } from '../limits/algorithm.ts';
-import { auditLine, type AuditEvent } from './event.ts';
+import type { AuditEvent } from './event.ts';
 import { runSink, type RunnerOptions, type SinkRunner, type SinkStats } from './runner.ts';
 import { stderrLogger, type AuditLogger, type AuditSink } from './sink.ts';
 import { createFileSink, type FileSinkOptions } from './sinks/file.ts';
@@ -63,8 +63,6 @@ export function createAuditLog(sinks: readonly AuditSinkConfig[] = [{ type: 'fil
   const runners: SinkRunner[] = sinks.map((c) => runSink(buildSink(c), log, { ...runnerDefaults(c), ...(c.runner ?? {}) }));
   return {
     write(event) {
-      // serialised here, once, at the pace decisions arrive: a sink batch then only joins lines
-      auditLine(event);
       for (const r of runners) r.push(event);
     },
     stats: () => runners.map((r) => r.stats()),

@@ -127,20 +127,12 @@ function redactedAgent(agent: Agent): RedactedAgent {
   return hit;
 }
 
-// Serialised once per event, however many sinks write it.
-const lines = new WeakMap<AuditEvent, string>();
-
 /** Events as JSON Lines: one event per line, each ending in a newline. */
 export function jsonLines(events: readonly AuditEvent[]): string {
   return `${events.map(auditLine).join('\n')}\n`;
 }
 
-/** The event as one line of JSON (no newline), computed once per event. */
+/** The event as one line of JSON (no newline). */
 export function auditLine(event: AuditEvent): string {
-  let line = lines.get(event);
-  if (line === undefined) {
-    line = JSON.stringify(event);
-    lines.set(event, line);
-  }
-  return line;
+  return JSON.stringify(event);
 }

@@ -2,7 +2,6 @@
 // pipeline per batch) with an approximate MAXLEN cap, fields `event` (the JSON),
 // `priority` and `decision_id` so consumers can filter without parsing.
 import { Redis } from 'ioredis';
-import { auditLine } from '../event.ts';
 import type { AuditSink } from '../sink.ts';
 
 export interface RedisStreamSinkOptions {
@@ -25,7 +24,7 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): AuditSin
     name: `redis-stream:${stream}`,
     async write(events) {
       const pipe = client.pipeline();
-      for (const e of events) pipe.xadd(stream, 'MAXLEN', '~', maxLen, '*', 'event', auditLine(e), 'priority', e.priority, 'decision_id', e.decision_id);
+      for (const e of events) pipe.xadd(stream, 'MAXLEN', '~', maxLen, '*', 'event', JSON.stringify(e), 'priority', e.priority, 'decision_id', e.decision_id);
       const results = (await pipe.exec()) ?? [];
       const err = results.find(([e]) => e)?.[0];
       if (err) throw err;

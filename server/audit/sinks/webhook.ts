@@ -2,7 +2,6 @@
 // events) and retry with backoff are the runner's; this sink sends one request per batch
 // and throws on a network error or a non-2xx answer so the runner retries.
 import { request } from 'undici';
-import { auditLine } from '../event.ts';
 import type { AuditSink } from '../sink.ts';
 
 export interface WebhookSinkOptions {
@@ -22,25 +21,19 @@ export function describeUrl(url: string): string {
   }
 }
 
-interface PostOptions {
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly timeoutMs: number;
-}
-
 /**
  * POST `payload` as JSON; throws on a network error, a timeout or a non-2xx answer. The
  * error names the URL by `describeUrl` only. Shared by this sink and the alert notifier.
  */
-export function postJson(url: string, payload: unknown, options: PostOptions): Promise<void> {
-  return postJsonText(url, JSON.stringify(payload), options);
-}
-
-/** postJson for a body that is already JSON text */
-async function postJsonText(url: string, body: string, options: PostOptions): Promise<void> {
+export async function postJson(
+  url: string,
+  payload: unknown,
+  options: { readonly headers?: Readonly<Record<string, string>>; readonly timeoutMs: number },
+): Promise<void> {
   const res = await request(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(options.headers ?? {}) },
-    body,
+    body: JSON.stringify(payload),
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
@@ -52,7 +45,7 @@ export function createWebhookSink(options: WebhookSinkOptions): AuditSink {
   const post = { timeoutMs: options.timeoutMs ?? 5_000, ...(options.headers ? { headers: options.headers } : {}) };
   return {
     name: `webhook:${describeUrl(options.url)}`,
-    write: (events) => postJsonText(options.url, `[${events.map(auditLine).join(',')}]`, post),
+    write: (events) => postJson(options.url, events, post),
     async close() {},
   };
 }
