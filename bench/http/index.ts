@@ -9,6 +9,7 @@ import { REPO_ROOT, cliAvailable } from '../lib/bundle.ts';
 import { lastJsonLine, runChild, type RunningServer } from '../lib/child.ts';
 import { newestProfile, renderProfile, summarizeProfile } from '../lib/cpu-profile.ts';
 import { freePort, tcpAnswers } from '../lib/net.ts';
+import { processCpuMs } from '../lib/proc-cpu.ts';
 import type { LoadResult } from './load-spec.ts';
 import { renderHttp } from './render.ts';
 import { startBare, startLeash, type LeashServerOptions } from './servers.ts';
@@ -46,6 +47,8 @@ export interface TargetRun {
   readonly maxPerSession: number;
   /** ms from the server's spawn to the start of the measured load (profiles skip this part) */
   readonly measuredAfterMs: number;
+  /** the server process's CPU time (user + system, all threads) during the measured load ÷ its requests, µs; null off Linux */
+  readonly cpuUsPerRequest: number | null;
 }
 
 export interface TargetResults {
@@ -115,12 +118,15 @@ async function measureTarget(target: Target, options: HttpOptions, minter: Token
     // one request per session: warms the JIT and puts every token in the verified-token cache
     await runLoad(options, target, server, tokens, options.durationS, sessions);
     const measuredAfterMs = performance.now() - server.spawnedAt;
+    const cpuBefore = processCpuMs(server.pid);
     const result = await runLoad(options, target, server, tokens, options.durationS);
+    const cpuAfter = processCpuMs(server.pid);
+    const cpuUsPerRequest = cpuBefore === null || cpuAfter === null || result.total === 0 ? null : ((cpuAfter - cpuBefore) * 1000) / result.total;
     const paced = await runLoad(options, target, server, tokens, options.pacedDurationS, undefined, options.pacedRate);
     const maxPerSession = Math.ceil((result.total + paced.total) / sessions) + 1;
     options.log(`  ${target.id} run ${run}: ${Math.round(result.rps)} rps, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms; ` +
-      `at ${options.pacedRate} rps p99 ${paced.p99Ms.toFixed(2)} ms; ${sessions} sessions`);
-    return { run, result, paced, sessions, maxPerSession, measuredAfterMs };
+      `${cpuUsPerRequest === null ? '' : `server CPU ${cpuUsPerRequest.toFixed(1)} µs/request; `}at ${options.pacedRate} rps p99 ${paced.p99Ms.toFixed(2)} ms; ${sessions} sessions`);
+    return { run, result, paced, sessions, maxPerSession, measuredAfterMs, cpuUsPerRequest };
   }
 }
 

@@ -41,12 +41,15 @@ export function renderHttp(options: HttpOptions, results: readonly TargetResults
     `${options.sessions.toLocaleString('en-US')} sessions (one EdDSA token each, below the server's 10,000-entry token cache), ` +
     'cycled in order, so a session gets one warm-up request and total ÷ sessions measured ones (the "max/session" column; ' +
     'under 50 means no request hit the limit). Each token is verified once and then served from the token cache. ' +
-    '`not allowed` counts answers that were not `200` with `"allow":true`.',
+    '`not allowed` counts answers that were not `200` with `"allow":true`. ' +
+    '"Server CPU µs/request" is the server process\'s CPU time during the measured load (user + system, all its threads, from ' +
+    '/proc/<pid>/stat) divided by the requests it answered: what one request costs the server, including the kernel\'s ' +
+    'loopback TCP work done on its behalf (for the Redis row, not Redis\'s own CPU); it is steadier than requests/s on a shared machine.',
     '',
   );
   const rows = results.map((entry) => {
     const name = describeTarget(entry.target);
-    if (!entry.runs.length) return [name, entry.unavailable ?? 'not measured', '', '', '', '', '', '', ''];
+    if (!entry.runs.length) return [name, entry.unavailable ?? 'not measured', '', '', '', '', '', '', '', '', ''];
     const rps = summarize(entry.runs.map((r) => r.result.rps));
     const p50 = summarize(entry.runs.map((r) => r.result.p50Ms));
     const p99 = summarize(entry.runs.map((r) => r.result.p99Ms));
@@ -56,6 +59,9 @@ export function renderHttp(options: HttpOptions, results: readonly TargetResults
     const bad = entry.runs.reduce((n, r) => n + failures(r.result) + failures(r.paced), 0);
     const total = entry.runs.reduce((n, r) => n + r.result.total + r.paced.total, 0);
     const sessions = entry.target.kind === 'bare' ? '—' : String(Math.max(...entry.runs.map((r) => r.maxPerSession)));
+    const cpuRuns = entry.runs.filter((r) => r.cpuUsPerRequest !== null);
+    const cpu = summarize(cpuRuns.map((r) => r.cpuUsPerRequest!));
+    const cpuRatio = cpuRuns.length ? pairedRatio({ ...entry, runs: cpuRuns }, bare, (r) => r.cpuUsPerRequest ?? Number.NaN) : Number.NaN;
     return [
       name,
       cell(rps, 0),
@@ -63,12 +69,14 @@ export function renderHttp(options: HttpOptions, results: readonly TargetResults
       cell(p99, 2),
       fmtRatio(pairedRatio(entry, bare, (r) => r.result.rps)),
       fmtRatio(pairedRatio(entry, bare, (r) => r.result.p99Ms)),
+      cpuRuns.length ? cell(cpu, 1) : 'n/a',
+      cpuRuns.length ? fmtRatio(cpuRatio) : 'n/a',
       `${fmt(pacedP50.median, 2)} / ${fmt(pacedP99.median, 2)}`,
       `${bad} of ${total.toLocaleString('en-US')}`,
       sessions,
     ];
   });
-  lines.push(table(['target', 'requests/s', 'p50 ms', 'p99 ms', 'rps ÷ bare', 'p99 ÷ bare', `p50 / p99 ms at ${options.pacedRate.toLocaleString('en-US')} req/s`, 'not allowed / errors', 'max/session'], rows));
+  lines.push(table(['target', 'requests/s', 'p50 ms', 'p99 ms', 'rps ÷ bare', 'p99 ÷ bare', 'server CPU µs/request', 'CPU ÷ bare', `p50 / p99 ms at ${options.pacedRate.toLocaleString('en-US')} req/s`, 'not allowed / errors', 'max/session'], rows));
   const ready = results.filter((r) => r.readyMs !== null).map((r) => `${r.target.id} ${fmt((r.readyMs ?? 0) / 1000, 1)} s`);
   if (ready.length) {
     lines.push('', `Server start-up, spawn to ready (one server per target, kept across runs): ${ready.join(', ')}.`);
