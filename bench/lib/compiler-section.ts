@@ -76,8 +76,8 @@ export async function runCompiler(options: CompilerOptions, foreign: readonly Fo
     ]));
   }
   lines.push('', ...(await conformanceSuite(options.quick)));
-  lines.push('', 'Rego front-end parse/check throughput and wasm evaluation details come from the scripts below, whose ' +
-    'own sections follow in this file:', '');
+  lines.push('', 'Rego front-end parse/check throughput, wasm evaluation details and the in-process cost of each stage of a ' +
+    'decision come from the scripts below, whose own sections follow in this file:', '');
   lines.push(...foreign.map((f) => `- \`${f.script}\`: ${f.status === 'absent' ? 'not available yet' : f.status === 'ran' ? `ran in ${fmt(f.ms / 1000, 1)} s` : `failed — ${f.detail}`}`));
   return { markdown: lines.join('\n') };
 }
@@ -87,7 +87,7 @@ export function tsLoader(): string {
   return existsSync(join(REPO_ROOT, 'bin/register.mjs')) ? './bin/register.mjs' : 'tsx';
 }
 
-export const FOREIGN_SCRIPTS = ['bench/rego-parse.ts', 'bench/wasm.ts'] as const;
+export const FOREIGN_SCRIPTS = ['bench/rego-parse.ts', 'bench/wasm.ts', 'bench/decide-stages.ts'] as const;
 
 /** Runs another engineer's benchmark script; it writes its own section of RESULTS.md. */
 export async function runForeign(script: string, quick: boolean, log: (line: string) => void): Promise<ForeignRun> {
