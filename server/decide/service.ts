@@ -65,36 +65,30 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
       return denial({ decisionId, access, status: 403, code: 'policy_error', reason: `policy evaluation took ${evalMs.toFixed(1)}ms, over the ${options.evalTimeoutMs}ms bound`, agent, input, revision: evaluator.revision });
     }
     const decision = outcome.decision;
-    const base = { ...decision, decision_id: decisionId, agent, input, revision: evaluator.revision };
-    const idHeaders = identityHeaders(decisionId, agent);
-    if (!decision.allow) return { ...base, status: 403, headers: idHeaders };
+    const revision = evaluator.revision;
+    const headers = identityHeaders(decisionId, agent);
+    if (!decision.allow) return { ...decision, decision_id: decisionId, agent, input, revision, status: 403, headers };
     // The policy's buckets, or the server's read/write defaults when it named none.
     const buckets = effectiveLimits(decision, agent.session);
     const consumed = await options.limits.consume({ buckets, nowMs, sessionExpiresAtMs: verified.token.expiresAtMs });
     const verdict = limitVerdict(consumed, decision.access, { readsOnStoreFailure: options.readsOnStoreUnavailable });
+    Object.assign(headers, verdict.headers);
+    // one answer object, field by field (no spread of the decision: this is every request's path)
+    const answer = (allow: boolean, status: number, reasons: readonly string[], code?: DenialCode): DecisionAnswer => ({
+      allow, access: decision.access, rule: decision.rule, reasons, limits: buckets, priority: decision.priority,
+      decision_id: decisionId, status, ...(code ? { code } : {}), headers, agent, input, revision, bucketStates: verdict.buckets,
+    });
     switch (verdict.kind) {
       case 'admit':
         if (verdict.degraded) options.log.warn({ decision_id: decisionId, reason: verdict.degraded }, 'limit store unavailable; read admitted by configuration');
-        return {
-          ...base,
-          limits: buckets,
-          status: 200,
-          reasons: verdict.degraded ? [...decision.reasons, `limits not enforced: ${verdict.degraded}`] : decision.reasons,
-          headers: { ...idHeaders, ...verdict.headers },
-          bucketStates: verdict.buckets,
-        };
+        return answer(true, 200, verdict.degraded ? [...decision.reasons, `limits not enforced: ${verdict.degraded}`] : decision.reasons);
       case 'deny':
-        if (verdict.code === 'store_unavailable') options.log.warn({ decision_id: decisionId, reason: verdict.reason }, 'limit store unavailable; denied');
-        return {
-          ...base,
-          limits: buckets,
-          allow: false,
-          status: verdict.status,
-          code: verdict.code,
-          reasons: verdict.code === 'store_unavailable' ? [`denied: the limit store was unreachable (${verdict.reason})`] : [...decision.reasons, verdict.reason],
-          headers: { ...idHeaders, ...verdict.headers, ...(verdict.code === 'store_unavailable' ? { 'Retry-After': '1' } : {}) },
-          bucketStates: verdict.buckets,
-        };
+        if (verdict.code === 'store_unavailable') {
+          options.log.warn({ decision_id: decisionId, reason: verdict.reason }, 'limit store unavailable; denied');
+          headers['Retry-After'] = '1';
+          return answer(false, verdict.status, [`denied: the limit store was unreachable (${verdict.reason})`], verdict.code);
+        }
+        return answer(false, verdict.status, [...decision.reasons, verdict.reason], verdict.code);
       default:
         return assertNever(verdict);
     }
