@@ -51,6 +51,8 @@ export function buildAuditEvent(record: DecisionRecord, options: EventOptions = 
   const agent = answer.agent;
   const alerts = options.alerts ?? [];
   const high = answer.priority === 'high' || answer.access === 'write' || alerts.length > 0;
+  // Absent optional fields are `undefined` rather than spread in: JSON (what every sink
+  // writes) leaves them out all the same, and no per-event copies are made.
   const event: AuditEvent = {
     decision_id: answer.decision_id,
     event_type: record.upstreamCall ? 'upstream_call' : 'decision',
@@ -59,15 +61,15 @@ export function buildAuditEvent(record: DecisionRecord, options: EventOptions = 
     result: {
       allow: answer.allow,
       status: answer.status,
-      ...(answer.code ? { code: answer.code } : {}),
-      ...(answer.reason_code ? { reason_code: answer.reason_code } : {}),
+      code: answer.code || undefined,
+      reason_code: answer.reason_code || undefined,
       reasons: answer.reasons,
       limits: answer.limits.map((l) => ({ id: l.id, scope: l.scope, max: l.max, window: l.window, cost: l.cost })),
     },
     timestamp: new Date(record.timestampMs).toISOString(),
     labels: { app: 'leash', ...(options.labels ?? {}) },
     metrics: { timer_server_handler_ns: record.durationNs },
-    ...(answer.revision ? { bundles: { leash: { revision: answer.revision } } } : {}),
+    bundles: answer.revision ? { leash: { revision: answer.revision } } : undefined,
     agent_id: agent?.id ?? null,
     session: agent?.session ?? null,
     key_id: agent?.key ?? null,
@@ -77,8 +79,8 @@ export function buildAuditEvent(record: DecisionRecord, options: EventOptions = 
     limit_state: answer.bucketStates ?? [],
     priority: high ? 'high' : 'normal',
     via: request.via,
-    ...(alerts.length > 0 ? { alerts } : {}),
-    ...(record.upstreamCall ? { upstream_call: record.upstreamCall } : {}),
+    alerts: alerts.length > 0 ? alerts : undefined,
+    upstream_call: record.upstreamCall,
   };
   return event;
 }

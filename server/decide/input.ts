@@ -88,7 +88,7 @@ export function buildPolicyInput(request: DecisionRequest, agent: PolicyInput['a
     request: {
       method: request.method.toUpperCase(),
       path: split.path,
-      query: scrubQuery({ ...split.query, ...(request.query ?? {}) }),
+      query: request.query ? scrubQuery({ ...split.query, ...request.query }) : scrubQuery(split.query),
       headers: scrubHeaders(request.headers),
       body: request.body ?? null,
     },

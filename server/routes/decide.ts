@@ -2,7 +2,10 @@
 // callouts, custom gateways). Body `{ method, path, query?, headers?, body?, upstream?,
 // token? }`; answers 200 with the decision, the status the gateway should return, and headers.
 import type { FastifyPluginAsync } from 'fastify';
+import type { DecisionRequest } from '../contracts.ts';
 import { headerValue } from '../decide/index.ts';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 import { headerMapSchema, publicAnswer } from './services.ts';
 
 interface DecideBody {
@@ -35,17 +38,14 @@ export const decideRoute: FastifyPluginAsync = async (app) => {
   app.post<{ Body: DecideBody }>('/decide', { schema: { body: bodySchema } }, async (req) => {
     const b = req.body;
     const thumb = certHeader ? headerValue(b.headers, certHeader) : undefined;
-    const answer = await app.leash.decisions.decide({
-      via: 'decide',
-      method: b.method,
-      path: b.path,
-      ...(b.query ? { query: b.query } : {}),
-      ...(b.headers ? { headers: b.headers } : {}),
-      ...(b.body !== undefined ? { body: b.body } : {}),
-      ...(b.upstream !== undefined ? { upstream: b.upstream } : {}),
-      ...(b.token ? { token: b.token } : {}),
-      ...(thumb ? { certThumbprint: thumb } : {}),
-    });
-    return publicAnswer(answer);
+    // optional fields set one by one: conditional spreads cost every request a copy each
+    const request: Mutable<DecisionRequest> = { via: 'decide', method: b.method, path: b.path };
+    if (b.query) request.query = b.query;
+    if (b.headers) request.headers = b.headers;
+    if (b.body !== undefined) request.body = b.body;
+    if (b.upstream !== undefined) request.upstream = b.upstream;
+    if (b.token) request.token = b.token;
+    if (thumb) request.certThumbprint = thumb;
+    return publicAnswer(await app.leash.decisions.decide(request));
   });
 };
