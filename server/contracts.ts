@@ -23,6 +23,9 @@ export interface DecisionRequest {
   readonly via: 'decide' | 'data-api' | 'authz' | 'proxy';
 }
 
+/** A DecisionRequest being put together field by field (optional fields set only when present). */
+export type DecisionRequestDraft = { -readonly [K in keyof DecisionRequest]: DecisionRequest[K] };
+
 /** The rate-limit state of one bucket after a decision. */
 export interface BucketState {
   readonly id: string;

@@ -4,7 +4,7 @@
 // path denies (fail closed) with a code and a reason a human can act on.
 import { randomUUID } from 'node:crypto';
 import type { Decision, PolicyInput } from '../../compiler/index.ts';
-import type { DecisionAnswer, DecisionObserver, DecisionRequest, DecisionService, LimitStore } from '../contracts.ts';
+import type { DecisionAnswer, DecisionObserver, DecisionRequest, DecisionRequestDraft, DecisionService, LimitStore } from '../contracts.ts';
 import type { DenialCode } from '../errors.ts';
 import type { TokenVerifier } from '../identity/index.ts';
 import type { PolicyEvaluator } from '../engine/index.ts';
@@ -76,7 +76,7 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
     // one answer object, field by field (no spread of the decision: this is every request's path)
     const answer = (allow: boolean, status: number, reasons: readonly string[], code?: DenialCode): DecisionAnswer => ({
       allow, access: decision.access, rule: decision.rule, reasons, limits: buckets, priority: decision.priority,
-      decision_id: decisionId, status, ...(code ? { code } : {}), headers, agent, input, revision, bucketStates: verdict.buckets,
+      decision_id: decisionId, status, code, headers, agent, input, revision, bucketStates: verdict.buckets,
     });
     switch (verdict.kind) {
       case 'admit':
@@ -164,7 +164,7 @@ function redactRequest(request: DecisionRequest): DecisionRequest {
   const headers: Record<string, string | readonly string[] | undefined> = {};
   for (const [k, v] of Object.entries(request.headers ?? {})) if (!isCredentialHeader(k)) headers[k] = v;
   // every field but the token, named (a rest/spread copy costs each request more)
-  const out: { -readonly [K in keyof DecisionRequest]: DecisionRequest[K] } = { via: request.via, method: request.method, path: scrubPath(request.path), headers };
+  const out: DecisionRequestDraft = { via: request.via, method: request.method, path: scrubPath(request.path), headers };
   if (request.query) out.query = scrubQuery(request.query);
   if (request.body !== undefined) out.body = request.body;
   if (request.upstream !== undefined) out.upstream = request.upstream;

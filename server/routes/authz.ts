@@ -6,6 +6,7 @@
 // sends the original method and path as they are.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.ts';
+import type { DecisionRequestDraft } from '../contracts.ts';
 import { headerValue } from '../decide/index.ts';
 
 const headersSchema = {
@@ -47,15 +48,12 @@ export const authzRoute: FastifyPluginAsync = async (app) => {
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(h)) if (v !== undefined && !HOP_HEADERS.test(k)) headers[k] = v;
     const thumb = certHeader ? headerValue(headers, certHeader) : undefined;
-    const answer = await app.leash.decisions.decide({ via: 'authz', method, path, headers, ...(thumb ? { certThumbprint: thumb } : {}) });
+    const request: DecisionRequestDraft = { via: 'authz', method, path, headers };
+    if (thumb) request.certThumbprint = thumb;
+    const answer = await app.leash.decisions.decide(request);
     reply.code(answer.status).headers(answer.headers);
-    return {
-      decision_id: answer.decision_id,
-      allow: answer.allow,
-      reasons: answer.reasons,
-      ...(answer.code !== undefined ? { code: answer.code } : {}),
-      ...(answer.reason_code !== undefined ? { reason_code: answer.reason_code } : {}),
-    };
+    // absent fields stay undefined: JSON leaves them out
+    return { decision_id: answer.decision_id, allow: answer.allow, reasons: answer.reasons, code: answer.code, reason_code: answer.reason_code };
   };
   app.get('/authz', { schema: { headers: headersSchema } }, handler);
   app.post('/authz', { schema: { headers: headersSchema } }, handler);

@@ -2,10 +2,8 @@
 // callouts, custom gateways). Body `{ method, path, query?, headers?, body?, upstream?,
 // token? }`; answers 200 with the decision, the status the gateway should return, and headers.
 import type { FastifyPluginAsync } from 'fastify';
-import type { DecisionRequest } from '../contracts.ts';
+import type { DecisionRequestDraft } from '../contracts.ts';
 import { headerValue } from '../decide/index.ts';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 import { headerMapSchema, publicAnswer } from './services.ts';
 
 interface DecideBody {
@@ -39,7 +37,7 @@ export const decideRoute: FastifyPluginAsync = async (app) => {
     const b = req.body;
     const thumb = certHeader ? headerValue(b.headers, certHeader) : undefined;
     // optional fields set one by one: conditional spreads cost every request a copy each
-    const request: Mutable<DecisionRequest> = { via: 'decide', method: b.method, path: b.path };
+    const request: DecisionRequestDraft = { via: 'decide', method: b.method, path: b.path };
     if (b.query) request.query = b.query;
     if (b.headers) request.headers = b.headers;
     if (b.body !== undefined) request.body = b.body;
