@@ -133,7 +133,7 @@ interface DenialSpec {
 }
 
 function denial(d: DenialSpec): DecisionAnswer {
-  const answer: DecisionAnswer = {
+  const answer: { -readonly [K in keyof DecisionAnswer]: DecisionAnswer[K] } = {
     allow: false,
     access: d.access,
     rule: null,
@@ -145,13 +145,12 @@ function denial(d: DenialSpec): DecisionAnswer {
     code: d.code,
     headers: identityHeaders(d.decisionId, d.agent),
   };
-  return {
-    ...answer,
-    ...(d.reasonCode !== undefined ? { reason_code: d.reasonCode } : {}),
-    ...(d.agent ? { agent: d.agent } : {}),
-    ...(d.input ? { input: d.input } : {}),
-    ...(d.revision ? { revision: d.revision } : {}),
-  };
+  // optional fields set only when present (a denial is every refused request's path)
+  if (d.reasonCode !== undefined) answer.reason_code = d.reasonCode;
+  if (d.agent) answer.agent = d.agent;
+  if (d.input) answer.input = d.input;
+  if (d.revision) answer.revision = d.revision;
+  return answer;
 }
 
 // The fields redactRequest copies: every one but the token. A field added to DecisionRequest

@@ -30,8 +30,10 @@ export const dataApiRoute: FastifyPluginAsync = async (app) => {
         const first = parsed.errors[0]!;
         throw new HttpError('invalid_request', `${first.path} ${first.message}`, parsed.errors);
       }
-      const thumb = certHeader ? headerValue(parsed.request.headers, certHeader) : undefined;
-      const answer = await app.leash.decisions.decide({ ...parsed.request, via: 'data-api', ...(thumb ? { certThumbprint: thumb } : {}) });
+      const request = parsed.request;
+      const thumb = certHeader ? headerValue(request.headers, certHeader) : undefined;
+      if (thumb) request.certThumbprint = thumb;
+      const answer = await app.leash.decisions.decide(request);
       if (doc === 'leash/allow') return { decision_id: answer.decision_id, result: answer.allow };
       const message = answer.allow ? 'allowed' : (answer.reasons[0] ?? 'denied');
       return {

@@ -2,13 +2,13 @@
 // (`input.request.http.{method, path, headers, querystring}`), OPA-Envoy style
 // (`input.attributes.request.http.{method, path, headers}`), or Leash's own `/decide` shape
 // (`input.{method, path, headers?, query?, body?, token?, upstream?}`). Type errors name the field.
-import type { DecisionRequest } from '../contracts.ts';
+import type { DecisionRequestDraft } from '../contracts.ts';
 import type { FieldError } from '../errors.ts';
 import { splitPathAndQuery } from '../decide/index.ts';
 
 export type GatewayShape = 'kong' | 'envoy' | 'leash';
 export type ParsedInput =
-  | { readonly ok: true; readonly shape: GatewayShape; readonly request: Omit<DecisionRequest, 'via'> }
+  | { readonly ok: true; readonly shape: GatewayShape; readonly request: DecisionRequestDraft }
   | { readonly ok: false; readonly errors: readonly FieldError[] };
 
 type Headers = Record<string, string | readonly string[]>;
@@ -33,11 +33,10 @@ function fromHttp(shape: GatewayShape, at: string, http: Record<string, unknown>
   if (errors.length > 0 || method === undefined || rawPath === undefined) return { ok: false, errors };
   const split = splitPathAndQuery(rawPath);
   const body = http['parsed_body'] ?? http['body'];
-  return {
-    ok: true,
-    shape,
-    request: { method, path: split.path, query: { ...split.query, ...query }, headers, ...(body !== undefined ? { body } : {}) },
-  };
+  // optional fields set one by one (no conditional spreads on a per-request path)
+  const request: DecisionRequestDraft = { via: 'data-api', method, path: split.path, query: { ...split.query, ...query }, headers };
+  if (body !== undefined) request.body = body;
+  return { ok: true, shape, request };
 }
 
 function fromLeash(input: Record<string, unknown>): ParsedInput {
@@ -51,19 +50,11 @@ function fromLeash(input: Record<string, unknown>): ParsedInput {
   const upstream = input['upstream'];
   if (upstream !== undefined && upstream !== null && typeof upstream !== 'string') errors.push({ path: 'body.input.upstream', message: 'must be a string or null' });
   if (errors.length > 0 || method === undefined || path === undefined) return { ok: false, errors };
-  return {
-    ok: true,
-    shape: 'leash',
-    request: {
-      method,
-      path,
-      query,
-      headers,
-      ...(input['body'] !== undefined ? { body: input['body'] } : {}),
-      ...(typeof token === 'string' ? { token } : {}),
-      ...(typeof upstream === 'string' || upstream === null ? { upstream } : {}),
-    },
-  };
+  const request: DecisionRequestDraft = { via: 'data-api', method, path, query, headers };
+  if (input['body'] !== undefined) request.body = input['body'];
+  if (typeof token === 'string') request.token = token;
+  if (typeof upstream === 'string' || upstream === null) request.upstream = upstream;
+  return { ok: true, shape: 'leash', request };
 }
 
 function str(v: unknown, path: string, errors: FieldError[]): string | undefined {
