@@ -61,8 +61,8 @@ export function createDecisionObserver(options: ObserverOptions): LeashObserver 
 
   // Records wait here for the end of the current turn of the event loop, then are handled
   // together: the answers go out first, and building events back to back is cheaper than
-  // interleaving each with the HTTP work around it.
-  // each with the time it was recorded: violations count at that time, not at the drain
+  // interleaving each with the HTTP work around it. Each keeps the time it was recorded:
+  // violations count at that time, not at the drain.
   let backlog: { readonly record: DecisionRecord; readonly atMs: number }[] = [];
   let drainScheduled = false;
 

@@ -67,7 +67,10 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
     const decision = outcome.decision;
     const revision = evaluator.revision;
     const headers = identityHeaders(decisionId, agent);
-    if (!decision.allow) return { ...decision, decision_id: decisionId, agent, input, revision, status: 403, headers };
+    if (!decision.allow) {
+      const { access, rule, reasons, limits, priority } = decision;
+      return { allow: false, access, rule, reasons, limits, priority, decision_id: decisionId, status: 403, headers, agent, input, revision };
+    }
     // The policy's buckets, or the server's read/write defaults when it named none.
     const buckets = effectiveLimits(decision, agent.session);
     const consumed = await options.limits.consume({ buckets, nowMs, sessionExpiresAtMs: verified.token.expiresAtMs });
@@ -154,7 +157,7 @@ function denial(d: DenialSpec): DecisionAnswer {
 }
 
 // The fields redactRequest copies: every one but the token. A field added to DecisionRequest
-// fails to compile here until it is added below and to redactRequest.
+// fails to compile here until it is listed here and copied in redactRequest.
 const OBSERVED_FIELDS = { via: true, method: true, path: true, headers: true, query: true, body: true, upstream: true, certThumbprint: true } satisfies Record<Exclude<keyof DecisionRequest, 'token'>, true>;
 void OBSERVED_FIELDS;
 
