@@ -58,6 +58,8 @@ export interface UpstreamModel {
   readonly baseUrl: string;
   readonly credential: CredentialRef;
   readonly inject: Injection;
+  readonly sensitive: boolean;
+  readonly streamRoutes: readonly string[];
   readonly loc?: Loc;
 }
 
@@ -286,6 +288,8 @@ export function normalizePolicy<F>(value: unknown, host: ModelHost<F>): { model?
 
 const CRED_NAME = /^[A-Za-z_][A-Za-z0-9_.\-/]*$/;
 const HEADER_NAME = /^[A-Za-z0-9-]+$/;
+/** what the proxy reads from data.json's streamRoutes (server/proxy/overrides.ts) */
+const STREAM_ROUTE = /^(\*|[A-Z]+) +\/\S*$/;
 
 function readUpstream(name: string, raw: Obj, fail: (m: string, at: unknown, field?: string) => void): Omit<UpstreamModel, 'loc'> | null {
   const baseUrl = raw['baseUrl'];
@@ -314,7 +318,14 @@ function readUpstream(name: string, raw: Obj, fail: (m: string, at: unknown, fie
     } else if (i['type'] === 'query' && typeof i['name'] === 'string' && i['name'] !== '') inject = { type: 'query', name: i['name'] };
   }
   if (!inject) { fail(`upstream '${name}' inject must be { type: 'bearer' }, { type: 'basic' }, { type: 'header', name } or { type: 'query', name }`, raw, 'inject'); return null; }
-  return { name, baseUrl: url.href.replace(/\/$/, ''), credential, inject };
+  const sensitive = raw['sensitive'] ?? false;
+  if (typeof sensitive !== 'boolean') { fail(`upstream '${name}' sensitive must be true or false`, raw, 'sensitive'); return null; }
+  const streamRoutes = raw['streamRoutes'] ?? [];
+  if (!Array.isArray(streamRoutes) || !streamRoutes.every((r) => typeof r === 'string' && STREAM_ROUTE.test(r))) {
+    fail(`upstream '${name}' streamRoutes must be a list like ['POST /v1/files'] (a method or * , a space, a path starting with /)`, raw, 'streamRoutes');
+    return null;
+  }
+  return { name, baseUrl: url.href.replace(/\/$/, ''), credential, inject, sensitive, streamRoutes: streamRoutes as string[] };
 }
 
 /** Every rule id of a policy, in declaration order. */

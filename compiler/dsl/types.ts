@@ -118,6 +118,13 @@ export interface UpstreamSpec<C> {
   readonly routes: { readonly [name: string]: Resource<C, any> };
   /** Per-agent (or other scope) limits and budgets for every call through this upstream. */
   readonly limits?: Limits<C, string>;
+  /**
+   * The upstream moves money or sends messages: the proxy audits every call to it at high
+   * priority and logs every denied call at warn level.
+   */
+  readonly sensitive?: boolean;
+  /** Calls whose bodies the proxy streams without inspecting them, as "POST /v1/files" (`*` for any method); the prefix matches. */
+  readonly streamRoutes?: readonly string[];
 }
 
 export interface Upstream<C> extends UpstreamSpec<C> {
@@ -162,6 +169,10 @@ export interface UpstreamMetadata {
   readonly baseUrl: string;
   readonly credential: CredentialRef;
   readonly inject: Injection;
+  /** present when true */
+  readonly sensitive?: boolean;
+  /** present when not empty */
+  readonly streamRoutes?: readonly string[];
   /** The policy that declared it, and where. */
   readonly policy: string;
   readonly source: string;

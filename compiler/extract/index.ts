@@ -114,15 +114,30 @@ export function checkPolicies(policies: readonly ExtractedPolicy[]): Diagnostic[
     if (prev !== undefined) out.push(error('leash_dsl_invalid', `${kind} '${name}' is already defined in ${prev}; names must be unique across the bundle`, loc));
     else seen.set(key, where);
   };
+  // Limit ids begin with the name of what owns the limit: a policy, a resource or an upstream
+  // (docs/limits.md). One name for two of these would count their buckets together.
+  const owners = new Map<string, { readonly kind: string; readonly where: string }>();
+  const own = (kind: string, name: string, where: string, loc: ExtractedPolicy['model']['loc']): void => {
+    const prev = owners.get(name);
+    if (prev === undefined) owners.set(name, { kind, where });
+    else if (prev.kind !== kind) {
+      out.push(error('leash_dsl_invalid', `${kind} '${name}' has the name of ${prev.kind} '${name}' in ${prev.where}; limit ids begin with these names, so their buckets would be counted together: rename one`, loc));
+    }
+  };
   for (const { model: m, file } of policies) {
     claim('policy', regoName(m.name), file, m.loc);
+    own('policy', m.name, file, m.loc);
     for (const r of m.routes) {
       claim('route', regoName(r.name), file, r.loc);
+      if (r.upstream === null) own('resource', r.name, file, r.loc);
       for (const a of r.allows) claim('rule', a.rule, file, a.loc);
       for (const d of r.denies) claim('rule', d.rule, file, d.loc);
     }
     for (const d of m.denies) claim('rule', d.rule, file, d.loc);
-    for (const u of m.upstreams) claim('upstream', u.name, file, u.loc);
+    for (const u of m.upstreams) {
+      claim('upstream', u.name, file, u.loc);
+      own('upstream', u.name, file, u.loc);
+    }
   }
   return out;
 }
@@ -147,7 +162,12 @@ export function lowerPolicies(policies: readonly ExtractedPolicy[]): LoweredPoli
   const upstreams: Record<string, UpstreamMetadata> = {};
   for (const p of sorted) {
     for (const u of [...p.model.upstreams].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      upstreams[u.name] = { name: u.name, baseUrl: u.baseUrl, credential: u.credential, inject: u.inject, policy: p.model.name, source: u.loc ? `${u.loc.file}:${u.loc.line}` : p.file };
+      upstreams[u.name] = {
+        name: u.name, baseUrl: u.baseUrl, credential: u.credential, inject: u.inject,
+        ...(u.sensitive ? { sensitive: true } : {}),
+        ...(u.streamRoutes.length > 0 ? { streamRoutes: u.streamRoutes } : {}),
+        policy: p.model.name, source: u.loc ? `${u.loc.file}:${u.loc.line}` : p.file,
+      };
     }
   }
   return { modules, data: { leash: { upstreams } } };

@@ -34,6 +34,25 @@ describe('model checks', () => {
   });
 });
 
+describe('limit owners', () => {
+  it('refuses a resource and an upstream of one name, whose limit ids would coincide', () => {
+    const file = 'test/fixtures/dsl/owner-clash.policy.ts';
+    const r = extractPolicies([file], ROOT);
+    expect(r.diagnostics).toEqual([]);
+    const ids = r.policies[0]!.model.routes.flatMap((route) => route.limits.read.map((l) => l.id));
+    expect(ids).toEqual(['ledger/agent/3600s', 'ledger/agent/3600s']);
+    expect(checkPolicies(r.policies).map(formatDiagnostic)).toEqual([
+      expect.stringMatching(/^test\/fixtures\/dsl\/owner-clash\.policy\.ts:16:13: leash_dsl_invalid: upstream 'ledger' has the name of resource 'ledger' in test\/fixtures\/dsl\/owner-clash\.policy\.ts; limit ids begin with these names, so their buckets would be counted together: rename one$/),
+    ]);
+  });
+
+  it('accepts the example policies: no name owns limits twice', () => {
+    const r = extractPolicies(['policies/support-agent.policy.ts', 'policies/billing-agent.policy.ts', 'policies/ops-agent.policy.ts'], ROOT);
+    expect(r.diagnostics).toEqual([]);
+    expect(checkPolicies(r.policies)).toEqual([]);
+  });
+});
+
 describe('generated names', () => {
   it('never merge two DSL rules whose names snake-case alike', async () => {
     const { lowerPolicies } = await import('../../compiler/extract/index.ts');
