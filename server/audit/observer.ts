@@ -28,6 +28,8 @@ export interface LeashObserver extends DecisionObserver {
   stats(): { readonly sinks: readonly SinkStats[]; readonly alerts: NotifierStats | null };
 }
 
+const NO_ALERTS: readonly string[] = [];
+
 /** how long a positive quarantine answer is trusted when the shared store cannot be reached */
 const MIRROR_MS = 600_000;
 
@@ -59,56 +61,54 @@ export function createDecisionObserver(options: ObserverOptions): LeashObserver 
     return (mirror.get(session) ?? 0) > t;
   }
 
-  // Records wait here for the end of the current turn of the event loop, then are handled
+  /** Alerts and quarantine counting, at once: a session's block applies to its next request. */
+  function noteAnomaly(record: DecisionRecord): readonly string[] {
+    const anomaly = classifyDecision(record);
+    if (!anomaly) return NO_ALERTS;
+    if (anomaly.access === 'write') options.notifier?.immediate(anomaly);
+    else options.notifier?.digest(anomaly);
+    const q = options.quarantine;
+    if (anomaly.scopeViolation && q) {
+      const t = now();
+      const until = Math.min(anomaly.sessionEndsAtMs ?? t + maxLife, t + maxLife);
+      const reason = `scope violations; last: ${anomaly.method} ${anomaly.path}`;
+      track(
+        q.noteViolation(anomaly.session, anomaly.decisionId, t, until, reason).then(
+          (r) => {
+            if (!r.newly) return;
+            mirror.set(anomaly.session, until);
+            log.warn({ session: anomaly.session, agent_id: anomaly.agentId, violations: r.count, until: new Date(until).toISOString() }, 'session quarantined');
+            options.notifier?.quarantined(anomaly, r.count, until);
+          },
+          (err: Error) => log.error({ session: anomaly.session, error: err.message }, 'quarantine store unreachable: violation not counted'),
+        ),
+      );
+    }
+    return [anomaly.kind];
+  }
+
+  // Audit events wait here for the end of the current turn of the event loop, then are built
   // together: the answers go out first, and building events back to back is cheaper than
-  // interleaving each with the HTTP work around it. Each keeps the time it was recorded:
-  // violations count at that time, not at the drain.
-  let backlog: { readonly record: DecisionRecord; readonly atMs: number }[] = [];
+  // interleaving each with the HTTP work around it.
+  let backlog: { readonly record: DecisionRecord; readonly alerts: readonly string[] }[] = [];
   let drainScheduled = false;
 
   function drain(): void {
     drainScheduled = false;
     const batch = backlog;
     backlog = [];
-    for (const { record, atMs } of batch) {
+    for (const { record, alerts } of batch) {
       try {
-        handle(record, atMs);
+        options.audit.write(buildAuditEvent(record, { labels: options.labels, alerts, maxBodyBytes: options.maxBodyBytes }));
       } catch (err) {
         log.error({ decision_id: record.answer.decision_id, error: (err as Error).message }, 'audit event could not be built');
       }
     }
   }
 
-  function handle(record: DecisionRecord, t: number): void {
-    const anomaly = classifyDecision(record);
-    const alerts: string[] = [];
-    if (anomaly) {
-      alerts.push(anomaly.kind);
-      if (anomaly.access === 'write') options.notifier?.immediate(anomaly);
-      else options.notifier?.digest(anomaly);
-      const q = options.quarantine;
-      if (anomaly.scopeViolation && q) {
-        const until = Math.min(anomaly.sessionEndsAtMs ?? t + maxLife, t + maxLife);
-        const reason = `scope violations; last: ${anomaly.method} ${anomaly.path}`;
-        track(
-          q.noteViolation(anomaly.session, anomaly.decisionId, t, until, reason).then(
-            (r) => {
-              if (!r.newly) return;
-              mirror.set(anomaly.session, until);
-              log.warn({ session: anomaly.session, agent_id: anomaly.agentId, violations: r.count, until: new Date(until).toISOString() }, 'session quarantined');
-              options.notifier?.quarantined(anomaly, r.count, until);
-            },
-            (err: Error) => log.error({ session: anomaly.session, error: err.message }, 'quarantine store unreachable: violation not counted'),
-          ),
-        );
-      }
-    }
-    options.audit.write(buildAuditEvent(record, { labels: options.labels, alerts, maxBodyBytes: options.maxBodyBytes }));
-  }
-
   return {
     record(record: DecisionRecord) {
-      backlog.push({ record, atMs: now() });
+      backlog.push({ record, alerts: noteAnomaly(record) });
       if (!drainScheduled) {
         drainScheduled = true;
         setImmediate(drain);
