@@ -1,13 +1,14 @@
 // Where one decision's time goes, in process (no HTTP): the decision service wired as
 // `leash serve` wires it (jose verifier with its token cache, the example bundle through the
-// opa-wasm SDK, the in-memory limit store, the audit observer writing the JSONL file,
-// metrics), each part wrapped in a timer, driven by many sessions of the support agent.
+// opa-wasm SDK, the in-memory limit store, the audit observer writing the JSONL file with the
+// in-memory quarantine, metrics), each part wrapped in a timer, driven by many sessions of the support agent.
 // Writes the `stages` section of bench/RESULTS.md; the HTTP section's "server CPU per
 // request" is the same decision plus Fastify, JSON in and out and the kernel's TCP work.
 // Usage: node --import ./bin/register.mjs bench/decide-stages.ts [--quick]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createMemoryQuarantine } from '../server/alerts/index.ts';
 import { createDecisionObserver, createAuditLog, buildAuditEvent } from '../server/audit/index.ts';
 import type { DecisionRecord, DecisionRequest, LimitStore } from '../server/contracts.ts';
 import { createDecisionService } from '../server/decide/index.ts';
@@ -72,12 +73,18 @@ try {
     maxTokenBytes: 8_192, cacheSize: 10_000,
   });
   const log = { warn: () => {}, error: (obj: object, msg: string) => process.stderr.write(`${msg} ${JSON.stringify(obj)}\n`) };
-  const observer = createDecisionObserver({ audit: createAuditLog([{ type: 'file', path: join(work, 'audit.jsonl') }], log), log, labels: { id: 'bench', version: '0' } });
+  const observer = createDecisionObserver({
+    audit: createAuditLog([{ type: 'file', path: join(work, 'audit.jsonl') }], log),
+    quarantine: createMemoryQuarantine(),
+    log,
+    labels: { id: 'bench', version: '0' },
+  });
+  const policy = timedEvaluator(evaluator);
   const records: DecisionRecord[] = [];
   const metrics = createMetrics();
   const service = createDecisionService({
     verifier: timedVerifier(verifier),
-    policy: () => timedEvaluator(evaluator),
+    policy: () => policy,
     limits: timedLimits(createMemoryLimitStore()),
     observer: { record: (r) => { if (records.length < PER_ROUND) records.push(r); observer.record(r); }, isQuarantined: (s) => observer.isQuarantined(s), close: () => observer.close() },
     log,
