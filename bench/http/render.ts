@@ -95,6 +95,11 @@ export function renderHttp(options: HttpOptions, results: readonly TargetResults
   lines.push(goalLine(measured ? p99 < 5 : null,
     `\`/decide\` p99 < 5 ms at ${options.connections} connections (saturated): ${fmt(p99, 2)} ms; ` +
     `at a fixed ${options.pacedRate.toLocaleString('en-US')} req/s: ${fmt(pacedP99, 2)} ms`));
-  if (profile) lines.push('', '### Profile', '', profile);
+  if (profile) {
+    lines.push('', '### Profile', '', profile, '',
+      'Reading it: V8\'s sampler charges to `writev` the time the kernel spends in the server\'s socket writes, including waking ' +
+      'the load generator when it is idle (it is whenever Leash is the bottleneck); `perf record -g` on the server thread shows ' +
+      'that split (docs/benchmarks.md).');
+  }
   return lines.join('\n');
 }
