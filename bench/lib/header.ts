@@ -1,7 +1,7 @@
 // The top of RESULTS.md: what was run, where, when, with which exact commands, and every
 // goal line from the sections gathered in one place.
 import { readFileSync } from 'node:fs';
-import { tsLoader } from './compiler-section.ts';
+import { FOREIGN_SCRIPTS, tsLoader } from './compiler-section.ts';
 import { describeMachine } from './machine.ts';
 
 /** The command behind `npm run bench`, as package.json says it. */
@@ -55,7 +55,7 @@ export function renderHeader(s: RunSettings, sectionBodies: readonly string[], e
     `- load: \`node --import tsx bench/http/load.ts <tmp>/load-N.json\` (autocannon, ${s.connections} connections, ` +
       `a warm-up pass of one request per session, ${s.durationS} s measured, then ${s.pacedDurationS} s open loop at a fixed 1,000 req/s (undici); ${s.runs} run(s))`,
     '- engines: in the runner process (`bench/engines/`); conformance: `npx vitest run test/conformance`; ' +
-      `other scripts: \`node --import ${tsLoader()} bench/rego-parse.ts\`, \`node --import ${tsLoader()} bench/wasm.ts\``,
+      `other scripts: ${FOREIGN_SCRIPTS.map((script) => `\`node --import ${tsLoader()} ${script}\``).join(', ')}`,
     '',
     '**Goals** (reported, not asserted):',
     '',
