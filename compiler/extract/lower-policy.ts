@@ -157,8 +157,9 @@ function lowerAllow(b: ModuleBuilder, p: TranslatedPolicy, route: RouteModel<PFu
 
 function lowerDeny(b: ModuleBuilder, d: DenyModel<PFunction>, params: string | null): void {
   const loc = b.at(`${d.rule}: deny${d.access ? ` ${d.access}` : ''} (${where(d.loc)})`);
-  const head: Expr[] = [];
-  if (params === null) head.push(expr(varTerm('applies', loc), loc));
+  // Every deny is scoped by construction: a policy-wide one to the agents its policy applies
+  // to, a route's one to that route's match (which includes applies), whatever `when` reads.
+  const head: Expr[] = [expr(varTerm(params ?? 'applies', loc), loc)];
   if (d.access) head.push(expr(callTerm('equal', [dottedRef(['data', 'leash', 'access'], loc), stringTerm(d.access, loc)], loc), loc));
   for (const body of conditionBodies(b, regoName(d.rule), d.when, params, loc)) b.add(setRule('denials', stringTerm(d.rule, loc), [...head, ...body], loc));
   lowerReason(b, 'deny_reasons', d.rule, [inSet(d.rule, 'denials', NOWHERE)], d.reason, `denied by rule ${d.rule}`, params);
