@@ -16,7 +16,12 @@ export interface PolicyInput {
   };
   readonly request: {
     readonly method: string;
+    /** the canonical path: percent-decoded segments joined by `/` (docs/requests.md) */
     readonly path: string;
+    /** the path exactly as the gateway received it, without the query (the server always sets it) */
+    readonly raw_path?: string;
+    /** the original host, normalised, when the gateway forwarded it; else null (the server always sets it) */
+    readonly host?: string | null;
     readonly query: Readonly<Record<string, string | readonly string[]>>;
     /** lower-cased names, credentials removed */
     readonly headers: Readonly<Record<string, string>>;

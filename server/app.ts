@@ -108,6 +108,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
       log: app.log,
       evalTimeoutMs: config.bundle.evalTimeoutMs,
       readsOnStoreUnavailable: config.limits.readsOnStoreUnavailable,
+      request: config.request,
       listeners: [metrics.observeDecision],
       ...(deps.now ? { now: deps.now } : {}),
     });

@@ -39,6 +39,11 @@ export const DENIAL_CODES = {
   policy_error: 'the policy could not be evaluated; denied fail-closed (403)',
   rate_limited: 'a limit bucket is exhausted (429)',
   store_unavailable: 'the limit store could not be reached; denied fail-closed (503)',
+  non_canonical_path: 'the path could be read as another resource by an upstream (dot segment, encoded / or \\, control character, ; parameter, double encoding, bad UTF-8, //, NFKC separator); refused before the policy (400)',
+  non_canonical_method: 'the method is not an upper-case token (methods are case-sensitive); refused before the policy (400)',
+  method_override: 'a method-override header or _method parameter names another method; refused before the policy (400)',
+  ambiguous_query: 'a query parameter is repeated, malformed or split by ;, so upstreams could read another value; refused before the policy (400)',
+  invalid_host: 'the forwarded host is not a valid host[:port]; refused before the policy (400)',
 } as const;
 
 export type DenialCode = keyof typeof DENIAL_CODES;

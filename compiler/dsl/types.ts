@@ -27,7 +27,12 @@ export interface Agent<C> {
 
 export interface RequestView {
   readonly method: string;
+  /** the canonical path: percent-decoded segments joined by `/` */
   readonly path: string;
+  /** the path exactly as received, without the query */
+  readonly raw_path: string;
+  /** the original host, normalised (lower-case, no trailing dot or default port), or null */
+  readonly host: string | null;
   readonly query: QueryView;
   readonly headers: { readonly [name: string]: string | undefined };
   readonly body: Json;

@@ -4,6 +4,9 @@
 // at once; read anomalies go to the digest. Bad tokens carry no identity to alert about.
 import type { AccessKind } from '../../compiler/index.ts';
 import type { DecisionRecord } from '../contracts.ts';
+import { isRefusalCode } from '../request/options.ts';
+
+const REFUSAL_CODES: ReadonlySet<string> = new Set(['non_canonical_path', 'non_canonical_method', 'method_override', 'ambiguous_query', 'invalid_host']);
 
 export type AnomalyKind = `${AccessKind}_${'denied' | 'limit_hit' | 'out_of_scope'}`;
 
@@ -31,7 +34,9 @@ export function classifyDecision(record: DecisionRecord): Anomaly | null {
   if (answer.allow || !answer.agent) return null;
   // a quarantined session was already reported when it was quarantined
   if (answer.code === 'quarantined' || answer.code === 'bad_token') return null;
-  const scopeViolation = answer.status === 403 && answer.code === undefined;
+  // A request refused before the policy for a non-canonical spelling is a probe for a parser
+  // difference: it counts toward quarantine like a scope violation.
+  const scopeViolation = (answer.status === 403 && answer.code === undefined) || (answer.code !== undefined && REFUSAL_CODES.has(answer.code));
   const what = answer.code === 'rate_limited' || answer.status === 429 ? 'limit_hit' : scopeViolation ? 'out_of_scope' : 'denied';
   const exp = answer.agent.claims['exp'];
   return {

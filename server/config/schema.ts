@@ -25,6 +25,17 @@ export const CONFIG_SPECS = {
     /** a decision whose evaluation takes longer than this is denied as a policy error */
     evalTimeoutMs: { type: 'int', default: 100, env: 'LEASH_EVAL_TIMEOUT_MS', min: 1, max: 10_000 },
   },
+  request: {
+    /** let `//` inside a path through (docs/requests.md: some upstreams merge slashes) */
+    allowEmptySegments: { type: 'bool', default: false, env: 'LEASH_ALLOW_EMPTY_SEGMENTS' },
+    /** let `;` path parameters through (some upstreams strip them before routing) */
+    allowPathParams: { type: 'bool', default: false, env: 'LEASH_ALLOW_PATH_PARAMS' },
+    /** decide on X-HTTP-Method-Override & co. instead of refusing requests that carry one */
+    honourMethodOverride: { type: 'bool', default: false, env: 'LEASH_HONOUR_METHOD_OVERRIDE' },
+    /** pass repeated query parameters to the policy as lists instead of refusing them */
+    allowRepeatedQuery: { type: 'bool', default: false, env: 'LEASH_ALLOW_REPEATED_QUERY' },
+    maxPathBytes: { type: 'int', default: 8192, env: 'LEASH_MAX_PATH_BYTES', min: 256, max: 65_536 },
+  },
   identity: {
     /** a JWKS file path or an https:// URL */
     jwks: { type: 'string', env: 'LEASH_JWKS' },

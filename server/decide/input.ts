@@ -3,6 +3,7 @@
 // audit trail and the logs never see them), and `now` in nanoseconds.
 import type { PolicyInput } from '../../compiler/index.ts';
 import type { DecisionRequest } from '../contracts.ts';
+import type { CanonicalRequest } from '../request/index.ts';
 
 /** Header names that always carry credentials. */
 const CREDENTIAL_HEADERS = new Set([
@@ -81,14 +82,16 @@ export function headerValue(headers: DecisionRequest['headers'], wanted: string)
   return undefined;
 }
 
-export function buildPolicyInput(request: DecisionRequest, agent: PolicyInput['agent'], nowMs: number): PolicyInput {
-  const split = splitPathAndQuery(request.path);
+/** The policy input from the canonical reading of the request (server/request). */
+export function buildPolicyInput(request: DecisionRequest, canonical: CanonicalRequest, agent: PolicyInput['agent'], nowMs: number): PolicyInput {
   return {
     agent,
     request: {
-      method: request.method.toUpperCase(),
-      path: split.path,
-      query: request.query ? scrubQuery({ ...split.query, ...request.query }) : scrubQuery(split.query),
+      method: canonical.method,
+      path: canonical.path,
+      raw_path: canonical.rawPath,
+      host: canonical.host,
+      query: scrubQuery(canonical.query),
       headers: scrubHeaders(request.headers),
       body: request.body ?? null,
     },

@@ -11,6 +11,7 @@ import type { PolicyEvaluator } from '../engine/index.ts';
 import { accessOf, bearerToken, buildPolicyInput, isCredentialHeader, scrubPath, scrubQuery } from './input.ts';
 import { identityHeaders } from './headers.ts';
 import { effectiveLimits, limitVerdict } from '../limits/index.ts';
+import { canonicalRequest, DEFAULT_REQUEST_OPTIONS, type RequestOptions } from '../request/index.ts';
 
 export interface DecideLog {
   warn(obj: object, msg: string): void;
@@ -28,12 +29,15 @@ export interface DecisionServiceOptions {
   readonly log: DecideLog;
   readonly evalTimeoutMs: number;
   readonly readsOnStoreUnavailable: 'deny' | 'allow';
+  /** what request canonicalisation may relax (default: refuse every ambiguous spelling) */
+  readonly request?: RequestOptions;
   readonly listeners?: readonly AnswerListener[];
   readonly now?: () => number;
 }
 
 export function createDecisionService(options: DecisionServiceOptions): DecisionService {
   const now = options.now ?? Date.now;
+  const requestOptions = options.request ?? DEFAULT_REQUEST_OPTIONS;
 
   async function decideOnce(request: DecisionRequest, decisionId: string, nowMs: number): Promise<DecisionAnswer> {
     const access = accessOf(request.method);
@@ -46,7 +50,13 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
     if (typeof quarantined === 'boolean' ? quarantined : await quarantined) {
       return denial({ decisionId, access, status: 403, code: 'quarantined', reason: `session ${agent.session} is quarantined after repeated scope violations`, agent });
     }
-    const input = buildPolicyInput(request, agent, nowMs);
+    // One reading of the request for the policy and the upstream alike; a request an upstream
+    // could read differently is refused here and never reaches the policy.
+    const canonical = canonicalRequest(request, requestOptions);
+    if (!canonical.ok) {
+      return denial({ decisionId, access, status: 400, code: canonical.refusal.code, reason: canonical.refusal.reason, agent });
+    }
+    const input = buildPolicyInput(request, canonical.request, agent, nowMs);
     // Take the serving revision once: this whole decision is made by it, even if a reload
     // swaps the engine while the limit store is being consulted.
     const evaluator = options.policy();
@@ -54,8 +64,14 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
       return denial({ decisionId, access, status: 403, code: 'policy_error', reason: 'no policy bundle is loaded', agent, input });
     }
     const started = performance.now();
-    const outcome = evaluator.evaluate(input);
+    // The bound is enforced inside the evaluation (the wasm's step budget stops it once the
+    // deadline passes); the check after it also catches time spent in one long builtin call.
+    const outcome = evaluator.evaluate(input, options.evalTimeoutMs);
     const evalMs = performance.now() - started;
+    if (!outcome.ok && outcome.timedOut === true) {
+      options.log.error({ decision_id: decisionId, revision: evaluator.revision, eval_ms: evalMs }, 'policy evaluation over its time bound; denied');
+      return denial({ decisionId, access, status: 403, code: 'policy_error', reason: `policy evaluation stopped after ${evalMs.toFixed(1)}ms, over the ${options.evalTimeoutMs}ms bound`, agent, input, revision: evaluator.revision });
+    }
     if (!outcome.ok) {
       options.log.error({ decision_id: decisionId, revision: evaluator.revision, reason: outcome.problem }, 'policy evaluation failed; denied');
       return denial({ decisionId, access, status: 403, code: 'policy_error', reason: `policy error: ${outcome.problem}`, agent, input, revision: evaluator.revision });

@@ -5,6 +5,7 @@
 // targets) is refused with a reason rather than normalised, so the policy and the upstream
 // never disagree on which resource is meant.
 import { proxyFailure, type ProxyFailure } from './errors.ts';
+import { canonicalPath, DEFAULT_REQUEST_OPTIONS } from '../request/index.ts';
 
 export interface ParsedTarget {
   readonly upstream: string;
@@ -44,22 +45,11 @@ function unsafe(message: string): { readonly ok: false; readonly failure: ProxyF
   return { ok: false, failure: proxyFailure('unsafe_path', message) };
 }
 
-/** Why an upstream-relative path is refused, or undefined when it is safe. */
+/** Why an upstream-relative path is refused, or undefined when it is safe: the one reading
+ * of paths every entry point shares (server/request), so the proxy refuses what /decide does. */
 export function checkPath(path: string): string | undefined {
-  if (path.includes('\\')) return 'backslashes are not allowed in proxied paths';
-  if (!PATH_CHARS.test(path)) return 'the path has characters that must be percent-encoded (spaces, quotes, control or non-ASCII characters)';
-  const escapes = checkEscapes(path);
-  if (escapes !== undefined) return escapes;
-  const segments = path.split('/').slice(1);
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i] ?? '';
-    // A trailing slash is an empty last segment and is fine; `//` elsewhere is not (a
-    // scheme-relative `//host` is the classic way to change the target host).
-    if (segment === '' && i < segments.length - 1) return 'empty path segments (//) are not allowed';
-    const decoded = segment.replace(/%2e/gi, '.');
-    if (/^\.\.?(;.*)?$/.test(decoded)) return 'dot segments (. and .., encoded or not) are not allowed';
-  }
-  return undefined;
+  const read = canonicalPath(path, DEFAULT_REQUEST_OPTIONS);
+  return read.ok ? undefined : read.refusal.reason;
 }
 
 function checkQuery(query: string): string | undefined {

@@ -41,6 +41,8 @@ export const authzRoute: FastifyPluginAsync = async (app) => {
     if (!/^[A-Za-z]{1,32}$/.test(method)) {
       throw new HttpError('invalid_request', 'headers.x-forwarded-method must be an HTTP method', [{ path: 'headers.x-forwarded-method', message: 'must be an HTTP method' }]);
     }
+    // An absolute URL is cut to its path and query as written: WHATWG URL parsing would
+    // resolve dot segments and re-encode, hiding the spelling server/request must judge.
     const path = uri.startsWith('/') ? uri : toPath(uri);
     if (path === undefined) {
       throw new HttpError('invalid_request', 'headers.x-forwarded-uri must be a path or an absolute URL', [{ path: 'headers.x-forwarded-uri', message: 'must be a path or an absolute URL' }]);
@@ -71,11 +73,10 @@ function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** The path and query of an absolute URI, exactly as written: a URL parser would resolve dot
+ * segments and re-encode, deciding on a path the upstream never receives. */
 function toPath(uri: string): string | undefined {
-  try {
-    const u = new URL(uri);
-    return `${u.pathname}${u.search}`;
-  } catch {
-    return undefined;
-  }
+  const m = /^https?:\/\/[^/?#\\]*(\/[^#]*)?$/i.exec(uri);
+  if (!m) return undefined;
+  return m[1] ?? '/';
 }

@@ -11,20 +11,20 @@ describe('parseProxyTarget', () => {
   });
 
   it.each([
-    ['/proxy/stripe/v1/../../admin', 'dot segments'],
-    ['/proxy/stripe/v1/%2e%2e/admin', 'dot segments'],
-    ['/proxy/stripe/v1/%2E./admin', 'dot segments'],
-    ['/proxy/stripe/v1/..;/admin', 'dot segments'],
-    ['/proxy/stripe/./v1', 'dot segments'],
-    ['/proxy/stripe/v1/..', 'dot segments'],
-    ['/proxy/stripe/v1%2f..%2fadmin', 'encoded slashes'],
-    ['/proxy/stripe/v1%2F..%2Fadmin', 'encoded slashes'],
-    ['/proxy/stripe/v1%5cadmin', 'encoded backslashes'],
-    ['/proxy/stripe/v1\\..\\admin', 'backslashes'],
-    ['/proxy/stripe/v1/%252e%252e/admin', 'double encoding'],
-    ['/proxy/stripe//evil.example/x', 'empty path segments'],
-    ['/proxy/stripe/https://evil.example/x', 'empty path segments'],
-    ['/proxy/stripe/v1/%00', 'control characters'],
+    ['/proxy/stripe/v1/../../admin', 'dot segment'],
+    ['/proxy/stripe/v1/%2e%2e/admin', 'dot segment'],
+    ['/proxy/stripe/v1/%2E./admin', 'dot segment'],
+    ['/proxy/stripe/v1/..;/admin', 'path parameter'],
+    ['/proxy/stripe/./v1', 'dot segment'],
+    ['/proxy/stripe/v1/..', 'dot segment'],
+    ['/proxy/stripe/v1%2f..%2fadmin', 'encoded slash'],
+    ['/proxy/stripe/v1%2F..%2Fadmin', 'encoded slash'],
+    ['/proxy/stripe/v1%5cadmin', 'encoded backslash'],
+    ['/proxy/stripe/v1\\..\\admin', 'backslash'],
+    ['/proxy/stripe/v1/%252e%252e/admin', 'double-encoded'],
+    ['/proxy/stripe//evil.example/x', 'is empty (//)'],
+    ['/proxy/stripe/https://evil.example/x', 'is empty (//)'],
+    ['/proxy/stripe/v1/%00', 'control character'],
     ['/proxy/stripe/v1/%zz', 'two hex digits'],
     ['/proxy/stripe/v1/a b', 'percent-encoded'],
     ['/proxy/stripe/v1/é', 'percent-encoded'],
@@ -44,7 +44,9 @@ describe('parseProxyTarget', () => {
 
   it('allows ordinary encoded characters and a trailing slash', () => {
     expect(checkPath('/v1/customers/cus_1%20x/')).toBeUndefined();
-    expect(checkPath("/v1/a-b_c.d~e!$&'()*+,;=:@")).toBeUndefined();
+    expect(checkPath("/v1/a-b_c.d~e!$&'()*+,=:@")).toBeUndefined();
+    // `;` is refused like on every other entry point: some upstreams strip path parameters
+    expect(checkPath('/v1/a;b')).toContain('path parameter');
     expect(checkPath('/v1/...')).toBeUndefined();
   });
 });

@@ -1,0 +1,111 @@
+// The canonical request module alone: what each spelling decodes to or why it is refused.
+import { describe, expect, it } from 'vitest';
+import { canonicalHost, canonicalMethod, canonicalPath, canonicalQuery, DEFAULT_REQUEST_OPTIONS as D } from '../../server/request/index.ts';
+import { canonicalRequest } from '../../server/request/index.ts';
+import { hostilePaths } from './hostile-paths.ts';
+
+const noHints = { headers: {}, queryMethod: undefined, bodyMethod: undefined };
+
+describe('canonicalPath', () => {
+  it.each([
+    ['/customers/C-771/records/42', '/customers/C-771/records/42'],
+    ['/customers/C%2d771/records/4%32', '/customers/C-771/records/42'],
+    ['/files/na%C3%AFve%20name', '/files/naïve name'],
+    ['/discount/100%25off', '/discount/100%off'],
+    ['/a/.../b', '/a/.../b'],
+    ['/a/b/', '/a/b/'],
+    ['/', '/'],
+  ])('reads %s as %s', (raw, path) => {
+    const r = canonicalPath(raw, D);
+    expect(r.ok && r.path).toBe(path);
+  });
+
+  it('refuses every hostile spelling, naming the class', () => {
+    const paths = hostilePaths();
+    expect(paths.length).toBeGreaterThanOrEqual(200);
+    for (const { path, cls } of paths) {
+      const r = canonicalPath(path, D);
+      expect(r.ok, `${path} (${cls})`).toBe(false);
+      if (!r.ok) expect(r.refusal.code).toBe('non_canonical_path');
+    }
+  });
+
+  it('says which segment and why', () => {
+    const r = canonicalPath('/customers/C-771/records/..%2f..%2fC-332', D);
+    expect(!r.ok && r.refusal.reason).toMatch(/^segment 4 has an encoded slash/);
+    const nfkc = canonicalPath('/customers/%ef%bc%8e%ef%bc%8e', D);
+    expect(!nfkc.ok && nfkc.refusal.reason).toContain('NFKC');
+  });
+
+  it('lets // and ; through only when configured', () => {
+    expect(canonicalPath('/a//b', { ...D, allowEmptySegments: true })).toMatchObject({ ok: true, path: '/a//b' });
+    expect(canonicalPath('/a/1;v=2', { ...D, allowPathParams: true })).toMatchObject({ ok: true, path: '/a/1;v=2' });
+    // configuration never lets a dot segment or an encoded slash through
+    expect(canonicalPath('/a/..;/b', { ...D, allowPathParams: true, allowEmptySegments: true }).ok).toBe(true);
+    expect(canonicalPath('/a/%2e%2e/b', { ...D, allowPathParams: true, allowEmptySegments: true }).ok).toBe(false);
+    expect(canonicalPath('/a/%2f/b', { ...D, allowPathParams: true, allowEmptySegments: true }).ok).toBe(false);
+  });
+
+  it('refuses paths over the configured length', () => {
+    expect(canonicalPath(`/${'a'.repeat(9000)}`, D)).toMatchObject({ ok: false, refusal: { code: 'non_canonical_path' } });
+  });
+});
+
+describe('canonicalMethod', () => {
+  it('is case-sensitive', () => {
+    expect(canonicalMethod('GET', noHints, D)).toEqual({ ok: true, method: 'GET' });
+    expect(canonicalMethod('get', noHints, D)).toMatchObject({ ok: false, refusal: { code: 'non_canonical_method' } });
+    expect(canonicalMethod('Get', noHints, D)).toMatchObject({ ok: false, refusal: { code: 'non_canonical_method' } });
+  });
+  it('refuses an override naming another method, accepts one naming the same', () => {
+    for (const h of ['x-http-method-override', 'x-http-method', 'x-method-override']) {
+      expect(canonicalMethod('GET', { ...noHints, headers: { [h]: 'DELETE' } }, D)).toMatchObject({ ok: false, refusal: { code: 'method_override' } });
+      expect(canonicalMethod('GET', { ...noHints, headers: { [h]: 'get' } }, D)).toEqual({ ok: true, method: 'GET' });
+    }
+    expect(canonicalMethod('POST', { ...noHints, queryMethod: 'delete' }, D)).toMatchObject({ ok: false, refusal: { reason: expect.stringContaining('query parameter _method') } });
+    expect(canonicalMethod('POST', { ...noHints, bodyMethod: 'PATCH' }, D)).toMatchObject({ ok: false, refusal: { reason: expect.stringContaining('body field _method') } });
+  });
+  it('decides on the override when configured, and still refuses two different ones', () => {
+    const honour = { ...D, honourMethodOverride: true };
+    expect(canonicalMethod('POST', { ...noHints, headers: { 'x-http-method-override': 'delete' } }, honour)).toEqual({ ok: true, method: 'DELETE' });
+    expect(canonicalMethod('POST', { headers: { 'x-http-method-override': 'DELETE' }, queryMethod: 'PUT', bodyMethod: undefined }, honour).ok).toBe(false);
+  });
+});
+
+describe('canonicalQuery', () => {
+  it('decodes once, + as space', () => {
+    expect(canonicalQuery('q=a+b%20c&x=%2e%2e', undefined, D)).toEqual({ ok: true, query: { q: 'a b c', x: '..' } });
+  });
+  it('refuses repeated names (also spelt differently), ; and bad escapes; name[] is a list', () => {
+    expect(canonicalQuery('a=1&a=2', undefined, D)).toMatchObject({ ok: false, refusal: { code: 'ambiguous_query' } });
+    expect(canonicalQuery('a=1&%61=2', undefined, D)).toMatchObject({ ok: false, refusal: { code: 'ambiguous_query' } });
+    expect(canonicalQuery('a=1', { a: '2' }, D)).toMatchObject({ ok: false, refusal: { code: 'ambiguous_query' } });
+    expect(canonicalQuery('a=1;b=2', undefined, D)).toMatchObject({ ok: false, refusal: { code: 'ambiguous_query' } });
+    expect(canonicalQuery('a=%zz', undefined, D)).toMatchObject({ ok: false, refusal: { code: 'ambiguous_query' } });
+    expect(canonicalQuery('a=%ff', undefined, D)).toMatchObject({ ok: false, refusal: { code: 'ambiguous_query' } });
+    expect(canonicalQuery('expand[]=a&expand[]=b', undefined, D)).toEqual({ ok: true, query: { 'expand[]': ['a', 'b'] } });
+    expect(canonicalQuery('a=1&a=2', undefined, { ...D, allowRepeatedQuery: true })).toEqual({ ok: true, query: { a: ['1', '2'] } });
+  });
+});
+
+describe('canonicalHost', () => {
+  it.each([
+    ['API.Example.COM', undefined, 'api.example.com'],
+    ['api.example.com.', undefined, 'api.example.com'],
+    ['api.example.com.:443', 'https', 'api.example.com'],
+    ['api.example.com:80', undefined, 'api.example.com'],
+    ['api.example.com:8443', 'https', 'api.example.com:8443'],
+    ['api.example.com:443', 'http', 'api.example.com:443'],
+    ['[::1]:8080', undefined, '[::1]:8080'],
+  ])('%s (%s) is %s', (raw, scheme, host) => {
+    expect(canonicalHost(raw, scheme)).toEqual({ ok: true, host });
+  });
+  it.each(['evil.com/x', 'a b', 'a.com,b.com', 'a.com:99999', 'a.com:x', '', 'a..com'])('refuses %j', (raw) => {
+    expect(canonicalHost(raw, undefined)).toMatchObject({ ok: false, refusal: { code: 'invalid_host' } });
+  });
+  it('is null when not forwarded, and the proxy never takes one', () => {
+    expect(canonicalHost(undefined, undefined)).toEqual({ ok: true, host: null });
+    const r = canonicalRequest({ via: 'proxy', method: 'GET', path: '/v1/x', headers: { host: 'leash.internal' } });
+    expect(r.ok && r.request.host).toBe(null);
+  });
+});
