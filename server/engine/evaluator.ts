@@ -3,18 +3,23 @@
 // evaluator is immutable once built; a reload builds a new one and swaps the reference.
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { DECISION_ENTRYPOINT, type Decision, type PolicyInput } from '../../compiler/index.ts';
+import { DEADLINE_BUILTIN } from '../../compiler/wasm/codegen/budget.ts';
 import { toDecision } from './decision-shape.ts';
 
 export type EvalOutcome =
   | { readonly ok: true; readonly decision: Decision }
-  | { readonly ok: false; readonly problem: string };
+  | { readonly ok: false; readonly problem: string; readonly timedOut?: boolean };
 
 export interface PolicyEvaluator {
   /** the bundle's revision (its manifest revision) */
   readonly revision: string;
   /** the bundle's data.json as loaded (read-only; the credential proxy reads upstream metadata from it) */
   readonly data?: unknown;
-  evaluate(input: PolicyInput): EvalOutcome;
+  /**
+   * `timeLimitMs` bounds the evaluation: the wasm's step budget asks the host for the time
+   * every few thousand steps and aborts once it is past (`timedOut` in the outcome).
+   */
+  evaluate(input: PolicyInput, timeLimitMs?: number): EvalOutcome;
 }
 
 export interface WasmBundleParts {
@@ -26,7 +31,17 @@ export interface WasmBundleParts {
 export type HostBuiltins = Record<string, (...args: unknown[]) => unknown>;
 
 export async function createWasmEvaluator(parts: WasmBundleParts, hostBuiltins?: HostBuiltins): Promise<PolicyEvaluator> {
-  const policy = await loadPolicy(parts.wasm as Uint8Array<ArrayBuffer>, undefined, hostBuiltins as Record<string, Function> | undefined);
+  // The deadline of the evaluation running now (evaluations are synchronous, one at a time
+  // per evaluator); the generated code asks DEADLINE_BUILTIN only when its step budget runs out.
+  let deadline = Infinity;
+  let timedOut = false;
+  const deadlinePassed = (): boolean => {
+    if (performance.now() <= deadline) return false;
+    timedOut = true;
+    return true;
+  };
+  const builtins = { ...hostBuiltins, [DEADLINE_BUILTIN]: deadlinePassed };
+  const policy = await loadPolicy(parts.wasm as Uint8Array<ArrayBuffer>, undefined, builtins as Record<string, Function>);
   if (!Object.prototype.hasOwnProperty.call(policy.entrypoints ?? {}, DECISION_ENTRYPOINT)) {
     throw new Error(`policy.wasm has no "${DECISION_ENTRYPOINT}" entrypoint (it has: ${Object.keys(policy.entrypoints ?? {}).join(', ') || 'none'})`);
   }
@@ -34,13 +49,20 @@ export async function createWasmEvaluator(parts: WasmBundleParts, hostBuiltins?:
   return {
     revision: parts.revision,
     data: parts.data,
-    evaluate(input) {
+    evaluate(input, timeLimitMs) {
       let resultSet: unknown;
+      timedOut = false;
+      deadline = timeLimitMs === undefined ? Infinity : performance.now() + timeLimitMs;
       try {
         resultSet = policy.evaluate(inputBytes(input), DECISION_ENTRYPOINT);
       } catch (err) {
-        // The SDK throws strings as well as Errors (opa_abort messages).
+        // The SDK throws strings as well as Errors (opa_abort messages). After an abort the
+        // next evaluate starts clean: the SDK resets the heap pointer and leash_eval resets
+        // the per-evaluation globals (budget, memo, clock).
+        if (timedOut) return { ok: false, problem: `evaluation stopped at its ${timeLimitMs}ms time bound`, timedOut: true };
         return { ok: false, problem: `evaluation failed: ${err instanceof Error ? err.message : String(err)}` };
+      } finally {
+        deadline = Infinity;
       }
       if (!Array.isArray(resultSet) || resultSet.length === 0) return { ok: false, problem: 'the decision is undefined for this input' };
       if (resultSet.length > 1) return { ok: false, problem: 'the decision has conflicting values' };

@@ -11,6 +11,7 @@ import {
 } from '../runtime/index.ts';
 import { Linker, NOW_GLOBAL, type LinkOptions } from './linker.ts';
 import { compileBlock, type FnState } from './stmts.ts';
+import { reserveBudget, addBudgetTick, spendStep, resetBudget } from './budget.ts';
 
 const i32 = binaryen.i32;
 /** loadPolicy's default memory (5 pages): static data must lie below it. */
@@ -69,6 +70,7 @@ export function generateWasm(policy: Policy, options: CodegenOptions): CodegenRe
       if (!link.hostIds.has(s.func)) link.hostIds.set(s.func, link.hostIds.size);
     });
     if (diagnostics.length > 0) return { diagnostics };
+    reserveBudget(m, link);
 
     // 2. static data: every constant and message, then the entrypoint and builtin tables
     const st = link.statics;
@@ -97,6 +99,7 @@ export function generateWasm(policy: Policy, options: CodegenOptions): CodegenRe
     m.addGlobal('leash:data', i32, true, m.i32.const(0));
     m.addGlobal(NOW_GLOBAL, i32, true, m.i32.const(0));
     for (let i = 0; i < policy.slots; i++) m.addGlobal(`leash:slot:${i}`, i32, true, m.i32.const(0));
+    addBudgetTick(m, link);
     const memoGlobals: string[] = [];
     for (const f of policy.funcs) addFunc(m, link, f, memoGlobals);
     policy.plans.forEach((p, i) => {
@@ -117,6 +120,7 @@ export function generateWasm(policy: Policy, options: CodegenOptions): CodegenRe
       m.global.set('leash:data', m.local.get(2, i32)),
       ...memoGlobals.map((g) => m.global.set(g, m.i32.const(0))),
       m.global.set(NOW_GLOBAL, m.i32.const(0)),
+      resetBudget(m),
       m.global.set(link.resultSetGlobal, m.call(link.rt('opa_set'), [], i32)),
       dispatch,
       m.return(m.global.get(link.resultSetGlobal, i32)),
@@ -154,7 +158,7 @@ function vars(n: number): number[] {
 function addFunc(m: binaryen.Module, link: Linker, f: Func, memoGlobals: string[]): void {
   const fs: FnState = { m, link, labels: [], nextScratch: f.locals, labelSeq: 0 };
   const blocks = f.blocks.map((b) => compileBlock(fs, b));
-  const body = m.block(null, [...blocks, m.return(m.local.get(f.returns, i32))], binaryen.none);
+  const body = m.block(null, [spendStep(m), ...blocks, m.return(m.local.get(f.returns, i32))], binaryen.none);
   const params = binaryen.createType(f.params.map(() => i32));
   const wasm = `leash:${f.name}`;
   if (!f.memo || f.params.length !== 2) {

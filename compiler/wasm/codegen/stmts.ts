@@ -5,6 +5,7 @@ import type { Block, Stmt } from '../ir/index.ts';
 import { assertNever } from '../../rego/ast.ts';
 import type { Loc } from '../../diagnostics/index.ts';
 import type { Linker } from './linker.ts';
+import { spendStep } from './budget.ts';
 
 const i32 = binaryen.i32;
 
@@ -77,6 +78,7 @@ export function compileStmt(st: FnState, s: Stmt): binaryen.ExpressionRef {
         m.local.set(i, m.i32.const(0)),
         m.loop(loop, m.block(null, [
           m.br(exit, m.i32.ge_u(m.local.get(i, i32), m.local.get(n, i32))),
+          spendStep(m),
           m.local.set(s.key, rt(st, 'leash_iter_key', [get(st, s.source), m.local.get(i, i32)])),
           m.local.set(s.value, rt(st, 'leash_iter_value', [get(st, s.source), m.local.get(i, i32)])),
           body,
