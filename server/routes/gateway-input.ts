@@ -4,7 +4,6 @@
 // (`input.{method, path, headers?, query?, body?, token?, upstream?}`). Type errors name the field.
 import type { DecisionRequestDraft } from '../contracts.ts';
 import type { FieldError } from '../errors.ts';
-import { splitPathAndQuery } from '../decide/index.ts';
 
 export type GatewayShape = 'kong' | 'envoy' | 'leash';
 export type ParsedInput =
@@ -31,10 +30,10 @@ function fromHttp(shape: GatewayShape, at: string, http: Record<string, unknown>
   const headers = headerMap(http['headers'], `${at}.headers`, errors);
   const query = queryValue === undefined ? {} : queryMap(queryValue, `${at}.${shape === 'kong' ? 'querystring' : 'query'}`, errors);
   if (errors.length > 0 || method === undefined || rawPath === undefined) return { ok: false, errors };
-  const split = splitPathAndQuery(rawPath);
   const body = http['parsed_body'] ?? http['body'];
+  // The path keeps its query: server/request reads both (and refuses a name given twice).
   // optional fields set one by one (no conditional spreads on a per-request path)
-  const request: DecisionRequestDraft = { via: 'data-api', method, path: split.path, query: { ...split.query, ...query }, headers };
+  const request: DecisionRequestDraft = { via: 'data-api', method, path: rawPath, query, headers };
   if (body !== undefined) request.body = body;
   return { ok: true, shape, request };
 }
