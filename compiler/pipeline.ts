@@ -10,6 +10,7 @@ import { checkModules, parseModule, printModule, type Module } from './rego/inde
 import type { ExtractedPolicy, LoweredPolicies } from './extract/index.ts';
 import { writeBundle } from './bundle/index.ts';
 import { walkSourceFiles } from './source-files.ts';
+import type { ResourcesData } from './extract/reads.ts';
 
 export const STAGES = [
   // 1. TypeScript first: a policy that does not type-check (a misspelt claim) must never
@@ -26,10 +27,13 @@ export const STAGES = [
   'parse',
   // 6. Check the whole module set the way OPA would before any code is generated.
   'check-rego',
-  // 7-8. Plan and emit wasm from checked Rego only (optional: --no-wasm skips both).
+  // 7. Prove every generated rule is guarded by its policy's appliesTo and its route, on the
+  //    checked Rego we ship (a failure is a compiler bug, reported at the rule).
+  'scope-check',
+  // 8-9. Plan and emit wasm from checked Rego only (optional: --no-wasm skips both).
   'plan',
   'emit-wasm',
-  // 9. Bundle last: it packs the outputs of the stages above, byte for byte reproducibly.
+  // 10. Bundle last: it packs the outputs of the stages above, byte for byte reproducibly.
   'bundle',
 ] as const;
 
@@ -44,6 +48,11 @@ export interface CompileOptions {
   readonly dumpAfter?: StageName;
   /** Wasm entrypoints (`pkg/rule`) for hand-written Rego, as `opa build -t wasm -e`; default leash/decision when a policy is compiled. */
   readonly entrypoints?: readonly string[];
+  /**
+   * Also report warnings (a resource that reads the body, which /authz gateways cannot send).
+   * Off by default so programmatic builds stay quiet; `leash check` turns it on.
+   */
+  readonly warnings?: boolean;
 }
 
 export interface CompiledFile {
@@ -62,6 +71,11 @@ export interface CompileResult {
   readonly stoppedAfter: StageName | null;
   /** a readable form of what the stopped-after stage produced */
   readonly dump?: string;
+  /**
+   * What each resource reads of the request, keyed "<policy>/<route>" (also in data.json as
+   * data.leash.resources), once the policies are extracted and checked.
+   */
+  readonly resources?: ResourcesData;
 }
 
 /** Expand paths into `.policy.ts` and `.rego` files (folders recursively, sorted). */
@@ -85,28 +99,35 @@ const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 export async function compile(paths: readonly string[], options: CompileOptions = {}): Promise<CompileResult> {
   const root = path.resolve(options.root ?? process.cwd());
   const diagnostics: Diagnostic[] = [];
-  const stop = (stage: StageName, dump: string | undefined, files: readonly CompiledFile[] = []): CompileResult =>
-    ({ diagnostics, files, stoppedAfter: stage, ...(dump !== undefined ? { dump } : {}) });
-  const failed = (stage: StageName | null, files: readonly CompiledFile[] = []): CompileResult => ({ diagnostics, files, stoppedAfter: stage });
+  const stop0 = (stage: StageName, dump: string): CompileResult => ({ diagnostics, files: [], stoppedAfter: stage, dump });
+  const failed0 = (stage: StageName | null): CompileResult => ({ diagnostics, files: [], stoppedAfter: stage });
 
   const inputs = resolveInputs(paths.length > 0 ? paths : ['policies']);
   diagnostics.push(...inputs.diagnostics);
-  if (hasErrors(diagnostics)) return failed(null);
+  if (hasErrors(diagnostics)) return failed0(null);
 
   // ts-morph and binaryen are large: load them only when compiling (not for every import of
   // the compiler's index, which the server also uses), and binaryen only when wasm is wanted.
   const { checkPolicies, extractPolicies, lowerPolicies } = await import('./extract/index.ts');
+  const { bodyReadWarnings, resourceReads } = await import('./extract/reads.ts');
+  const { checkScoping, scopeExpectations } = await import('./extract/scope-check.ts');
 
   // extract
   const extracted = extractPolicies(inputs.policies, root);
   diagnostics.push(...extracted.diagnostics);
-  if (hasErrors(diagnostics)) return failed(null);
+  if (hasErrors(diagnostics)) return failed0(null);
   const policies: readonly ExtractedPolicy[] = extracted.policies;
-  if (options.dumpAfter === 'extract') return stop('extract', json(policies));
+  if (options.dumpAfter === 'extract') return stop0('extract', json(policies));
 
   // check
   diagnostics.push(...checkPolicies(policies));
-  if (hasErrors(diagnostics)) return failed('extract');
+  if (hasErrors(diagnostics)) return failed0('extract');
+  const resources = resourceReads(policies.map((p) => p.model));
+  if (options.warnings === true) diagnostics.push(...bodyReadWarnings(policies.map((p) => p.model), resources));
+  // From here on every result says what the resources read.
+  const stop = (stage: StageName, dump: string | undefined, files: readonly CompiledFile[] = []): CompileResult =>
+    ({ diagnostics, files, stoppedAfter: stage, resources, ...(dump !== undefined ? { dump } : {}) });
+  const failed = (stage: StageName | null, files: readonly CompiledFile[] = []): CompileResult => ({ diagnostics, files, stoppedAfter: stage, resources });
   if (options.dumpAfter === 'check') return stop('check', json(policies));
 
   // lower
@@ -127,7 +148,7 @@ export async function compile(paths: readonly string[], options: CompileOptions 
     sources.push({ path: bundlePathOf(file, root), source, generated: false });
   }
   if (hasErrors(diagnostics)) return failed('lower');
-  const data = lowered?.data ?? {};
+  const data = lowered ? { ...lowered.data, leash: { ...lowered.data.leash, resources } } : {};
   const regoFiles: CompiledFile[] = [
     { path: 'data.json', content: json(data) },
     ...sources.map((s) => ({ path: s.path, content: s.source })),
@@ -136,10 +157,12 @@ export async function compile(paths: readonly string[], options: CompileOptions 
 
   // parse
   const modules: Module[] = [];
+  const generated: Module[] = [];
   for (const s of sources) {
     const r = parseModule(s.source, s.path);
     diagnostics.push(...r.diagnostics);
     if (r.module) modules.push(r.module);
+    if (r.module && s.generated) generated.push(r.module);
   }
   if (hasErrors(diagnostics)) return failed('print', regoFiles);
   if (options.dumpAfter === 'parse') return stop('parse', json(modules.map((m) => ({ file: m.loc.file, package: m.package.path, rules: m.rules.length }))), regoFiles);
@@ -149,6 +172,11 @@ export async function compile(paths: readonly string[], options: CompileOptions 
   if (hasErrors(diagnostics)) return failed('parse', regoFiles);
   if (options.dumpAfter === 'check-rego') return stop('check-rego', json(modules.map((m) => m.loc.file)), regoFiles);
 
+  // scope-check: generated modules only; hand-written Rego is the author's own.
+  diagnostics.push(...checkScoping(generated, scopeExpectations(policies.map((p) => p.model))));
+  if (hasErrors(diagnostics)) return failed('check-rego', regoFiles);
+  if (options.dumpAfter === 'scope-check') return stop('scope-check', json(generated.map((m) => ({ file: m.loc.file, package: m.package.path.join('.'), proven: 'every rule guarded by applies and its route' }))), regoFiles);
+
   // plan + emit-wasm (optional), only when a decision entrypoint exists
   let wasm: Uint8Array | undefined;
   const entrypoints = options.entrypoints ?? (lowered ? [DECISION_ENTRYPOINT] : []);
@@ -157,12 +185,12 @@ export async function compile(paths: readonly string[], options: CompileOptions 
     let planText: string | undefined;
     const r = compileWasm(modules, entrypoints, { onPlan: (p) => { planText = printPolicy(p); } });
     diagnostics.push(...r.diagnostics);
-    if (options.dumpAfter === 'plan') return planText !== undefined ? stop('plan', planText, regoFiles) : failed('check-rego', regoFiles);
-    if (hasErrors(diagnostics) || !r.wasm) return failed(planText !== undefined ? 'plan' : 'check-rego', regoFiles);
+    if (options.dumpAfter === 'plan') return planText !== undefined ? stop('plan', planText, regoFiles) : failed('scope-check', regoFiles);
+    if (hasErrors(diagnostics) || !r.wasm) return failed(planText !== undefined ? 'plan' : 'scope-check', regoFiles);
     wasm = r.wasm;
   } else if (options.dumpAfter === 'plan' || options.dumpAfter === 'emit-wasm') {
     diagnostics.push(error('leash_project_error', `--dump-after ${options.dumpAfter} needs the wasm stages (drop --no-wasm; a .policy.ts source provides the entrypoint)`));
-    return failed('check-rego', regoFiles);
+    return failed('scope-check', regoFiles);
   }
   const files: CompiledFile[] = wasm ? [...regoFiles, { path: 'policy.wasm', content: wasm }] : regoFiles;
   if (options.dumpAfter === 'emit-wasm') return stop('emit-wasm', `policy.wasm: ${wasm?.length ?? 0} bytes\n`, files);
@@ -171,7 +199,7 @@ export async function compile(paths: readonly string[], options: CompileOptions 
   const roots = new Set<string>(lowered ? ['leash'] : []);
   for (const m of modules) if (m.package.path[0] !== undefined) roots.add(m.package.path[0]);
   const bundle = await writeBundle({ modules: sources.map((s) => ({ path: s.path, source: s.source })), data, roots: [...roots], ...(wasm ? { wasm, wasmEntrypoints: entrypoints } : {}) });
-  return { diagnostics, files, bundle, stoppedAfter: 'bundle', ...(options.dumpAfter === 'bundle' ? { dump: `bundle: ${bundle.length} bytes\n` } : {}) };
+  return { diagnostics, files, bundle, stoppedAfter: 'bundle', resources, ...(options.dumpAfter === 'bundle' ? { dump: `bundle: ${bundle.length} bytes\n` } : {}) };
 }
 
 /** Where a hand-written .rego file goes in the bundle: its path under the root. */

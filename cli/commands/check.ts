@@ -1,5 +1,7 @@
 // `leash check [paths...]`: type-check and compile policies (default policies/) without
-// writing anything; exit 1 with file:line:col diagnostics on any error. Meant for CI.
+// writing anything; exit 1 with file:line:col diagnostics on any error. Warnings (such as a
+// resource that reads the body, which /authz gateways cannot send) are printed and keep exit 0.
+// Meant for CI.
 import type { Command } from 'commander';
 import { compile, formatDiagnostic, hasErrors } from '../../compiler/index.ts';
 import { guarded, type CommandIo } from './build.ts';
@@ -9,7 +11,7 @@ export interface CheckOptions {
 }
 
 export async function runCheck(paths: readonly string[], opts: CheckOptions, io: CommandIo): Promise<number> {
-  const result = await compile(paths, opts.wasm === false ? { wasm: false } : {});
+  const result = await compile(paths, opts.wasm === false ? { wasm: false, warnings: true } : { warnings: true });
   for (const d of result.diagnostics) io.err(formatDiagnostic(d));
   if (hasErrors(result.diagnostics)) {
     const n = result.diagnostics.filter((d) => d.severity === 'error').length;

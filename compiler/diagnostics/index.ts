@@ -28,6 +28,10 @@ export const DIAGNOSTIC_CODES = {
   // DSL extraction (compiler/extract)
   leash_dsl_unsupported: 'a construct the DSL translator does not support',
   leash_dsl_invalid: 'a policy definition is malformed (bad route, limit, upstream...)',
+  // scoping proof over the generated Rego (compiler/extract/scope-check.ts): a compiler bug
+  leash_scope_error: "internal compiler error: a generated rule is not guarded by its policy's appliesTo or its route",
+  // warnings about what a resource needs at decision time (compiler/extract/reads.ts)
+  leash_reads_body: 'a resource reads the request body, which forward-auth gateways (/authz) cannot send',
   // Rego front end (compiler/rego), OPA's codes
   rego_parse_error: 'the Rego source does not parse',
   rego_compile_error: 'OPA would reject the module at compile time',
@@ -55,10 +59,10 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
 
-/** `file:line:col: CODE: message`; warnings say so before the code. */
+/** `file:line:col: CODE: message`; warnings say so before the code (`warning: CODE: message`). */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.loc ? `${d.loc.file}:${d.loc.line}:${d.loc.col}: ` : '';
-  const sev = d.severity === 'warning' ? 'warning ' : '';
+  const sev = d.severity === 'warning' ? 'warning: ' : '';
   return `${where}${sev}${d.code}: ${d.message}`;
 }
 

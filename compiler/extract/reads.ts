@@ -1,0 +1,110 @@
+// What each resource (route) reads of the request, from its translated functions: the
+// conditions, reasons and costs of its rules, of its policy's policy-wide denies (which apply
+// to every route of the policy) and of its policy's limits. Written to data.json as
+// data.leash.resources["<policy>/<route>"], so a decision endpoint that cannot supply a part
+// (forward-auth /authz never sees the body) can refuse those resources instead of deciding
+// on absent data; `leash check` warns about them.
+import { warning, type Diagnostic } from '../diagnostics/index.ts';
+import type { PolicyModel, RouteModel } from '../dsl/model.ts';
+import type { PExpr, PFunction } from './pexpr.ts';
+
+/** Request parts a rule can read, in the order they are listed. */
+export const REQUEST_PARTS = ['params', 'body', 'query', 'headers', 'path', 'raw_path', 'host', 'method'] as const;
+export type RequestPart = (typeof REQUEST_PARTS)[number];
+
+/** One resource's entry in data.json. */
+export interface ResourceInfo {
+  readonly policy: string;
+  readonly route: string;
+  /** the credential-proxy upstream the route is on, or null for a gateway-facing resource */
+  readonly upstream: string | null;
+  readonly template: string;
+  readonly methods: readonly string[];
+  /** the DSL rules of the route (what a decision's `rule` names) */
+  readonly rules: readonly string[];
+  readonly reads: readonly RequestPart[];
+}
+
+/** data.leash.resources: "<policy>/<route>" → what the resource is and reads. */
+export type ResourcesData = Readonly<Record<string, ResourceInfo>>;
+
+export const resourceKey = (policy: string, route: string): string => `${policy}/${route}`;
+
+/** The request parts one expression reads. */
+function partsOf(e: PExpr, into: Set<RequestPart>): void {
+  switch (e.k) {
+    case 'lit': return;
+    case 'ref': {
+      if ('root' in e.base) {
+        const root = e.base.root;
+        if (root === 'params' || root === 'body' || root === 'query') into.add(root);
+        else if (root === 'request') {
+          const first = e.path[0]?.key;
+          const part = first?.k === 'lit' && typeof first.value === 'string' ? first.value : null;
+          // A computed `request[k]` may be any part: count it as reading all of them.
+          if (part === null) for (const p of REQUEST_PARTS) { if (p !== 'params') into.add(p); }
+          else if ((REQUEST_PARTS as readonly string[]).includes(part)) into.add(part as RequestPart);
+        }
+      }
+      for (const s of e.path) partsOf(s.key, into);
+      return;
+    }
+    case 'array': e.items.forEach((x) => partsOf(x, into)); return;
+    case 'not': case 'bool': partsOf(e.e, into); return;
+    case 'and': case 'or': case 'cmp': case 'arith': partsOf(e.l, into); partsOf(e.r, into); return;
+    case 'cond': partsOf(e.c, into); partsOf(e.t, into); partsOf(e.f, into); return;
+    case 'concat': e.parts.forEach((p) => partsOf(p.e, into)); return;
+    case 'call': e.args.forEach((x) => partsOf(x, into)); return;
+    case 'member': partsOf(e.item, into); partsOf(e.coll, into); return;
+    case 'haskey': partsOf(e.key, into); partsOf(e.obj, into); return;
+    case 'quant': partsOf(e.coll, into); partsOf(e.body, into); return;
+  }
+}
+
+const fns = (xs: readonly (string | number | PFunction | null)[]): PFunction[] =>
+  xs.filter((x): x is PFunction => typeof x === 'object' && x !== null);
+
+/** The functions that decide a route's requests: its own and its policy's policy-wide ones. */
+function routeFunctions(p: PolicyModel<PFunction>, r: RouteModel<PFunction>): PFunction[] {
+  const limits = (l: PolicyModel<PFunction>['limits']) => [...l.read, ...l.write].map((x) => x.cost);
+  return [
+    ...fns(r.allows.flatMap((a) => [a.when, a.reason])),
+    ...fns(r.denies.flatMap((d) => [d.when, d.reason])),
+    ...fns(limits(r.limits)),
+    ...fns(p.denies.flatMap((d) => [d.when, d.reason])),
+    ...fns(limits(p.limits)),
+  ];
+}
+
+export function resourceReads(policies: readonly PolicyModel<PFunction>[]): ResourcesData {
+  const out: Record<string, ResourceInfo> = {};
+  const sorted = [...policies].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const p of sorted) {
+    for (const r of p.routes) {
+      const parts = new Set<RequestPart>();
+      for (const f of routeFunctions(p, r)) partsOf(f.body, parts);
+      out[resourceKey(p.name, r.name)] = {
+        policy: p.name, route: r.name, upstream: r.upstream, template: r.template, methods: r.methods,
+        rules: [...r.allows.map((a) => a.rule), ...r.denies.map((d) => d.rule)],
+        reads: REQUEST_PARTS.filter((x) => parts.has(x)),
+      };
+    }
+  }
+  return out;
+}
+
+/**
+ * A warning at the route of each gateway-facing resource that reads the body. Upstream routes
+ * are exempt: the credential proxy holds the whole request, body included.
+ */
+export function bodyReadWarnings(policies: readonly PolicyModel<PFunction>[], resources: ResourcesData): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const p of policies) {
+    for (const r of p.routes) {
+      const info = resources[resourceKey(p.name, r.name)];
+      if (!info || info.upstream !== null || !info.reads.includes('body')) continue;
+      out.push(warning('leash_reads_body', `resource ${info.policy}/${info.route} reads the request body; forward-auth gateways (/authz: nginx auth_request, Caddy forward_auth, Traefik ForwardAuth) cannot send it, so there such requests are denied (body_unavailable); use /decide, Envoy ext_authz with with_request_body, or Kong's OPA plugin (docs/gateways.md)`, r.loc ?? p.loc));
+    }
+  }
+  return out;
+}
