@@ -175,7 +175,7 @@ export async function compile(paths: readonly string[], options: CompileOptions 
   // scope-check: generated modules only; hand-written Rego is the author's own.
   diagnostics.push(...checkScoping(generated, scopeExpectations(policies.map((p) => p.model))));
   if (hasErrors(diagnostics)) return failed('check-rego', regoFiles);
-  if (options.dumpAfter === 'scope-check') return stop('scope-check', json(generated.map((m) => ({ file: m.loc.file, package: m.package.path.join('.'), proven: 'every rule guarded by applies and its route' }))), regoFiles);
+  if (options.dumpAfter === 'scope-check') return stop('scope-check', json(generated.filter((m) => m.package.path[1] === 'policies').map((m) => ({ file: m.loc.file, package: m.package.path.join('.'), proven: 'every rule guarded by applies and its route' }))), regoFiles);
 
   // plan + emit-wasm (optional), only when a decision entrypoint exists
   let wasm: Uint8Array | undefined;
