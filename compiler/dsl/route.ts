@@ -32,9 +32,18 @@ export function parseRoute(template: string): { segments: RouteSegment[] } | { e
   for (const part of parts) {
     if (part === '') return { error: `route '${template}' has an empty segment (remove the doubled or trailing '/')` };
     if (part === '.' || part === '..') return { error: `route '${template}' has a dot segment` };
+    // OpenAPI writes parameters '{name}'; here that would be a literal segment, silently.
+    const braced = /^\{([^{}]*)\}$/.exec(part);
+    if (braced) return { error: `route segment '${part}' in '${template}' is not a parameter: parameters are written ':name' (write :${braced[1] || 'name'})` };
+    if (part.includes('{') || part.includes('}')) {
+      const inner = /\{([^{}]*)\}/.exec(part)?.[1];
+      return { error: `route segment '${part}' in '${template}': a parameter is a whole segment written ':name'${inner ? ` (write :${inner} as its own segment)` : ''}` };
+    }
+    if (part === '*' || part === '**') return { error: `route segment '${part}' in '${template}': wildcards are not supported; name the segment (write :name) and match it in a predicate` };
+    if (part === ':') return { error: `route segment ':' in '${template}' has no parameter name (write :name)` };
     if (part.startsWith(':')) {
       const name = part.slice(1);
-      if (!PARAM_NAME.test(name)) return { error: `route parameter ':${name}' in '${template}' must be an identifier` };
+      if (!PARAM_NAME.test(name)) return { error: `route parameter ':${name}' in '${template}' must be an identifier (a letter or _ first, then letters, digits or _)` };
       if (seen.has(name)) return { error: `route parameter ':${name}' appears twice in '${template}'` };
       seen.add(name);
       segments.push({ kind: 'param', name });

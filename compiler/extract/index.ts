@@ -11,6 +11,7 @@ import { dslCallee, isFnRef, StaticReader, type FnRef } from './static-value.ts'
 import { translateFunction, Unsupported, type LocOf } from './translate.ts';
 import { lowerPolicy, type TranslatedPolicy } from './lower-policy.ts';
 import { lowerMain } from './lower-main.ts';
+import { templateDiagnostics } from './template-check.ts';
 import type { PFunction } from './pexpr.ts';
 
 export type { TranslatedPolicy } from './lower-policy.ts';
@@ -31,7 +32,7 @@ export interface ExtractResult {
 export function extractPolicies(files: readonly string[], root = process.cwd()): ExtractResult {
   if (files.length === 0) return { policies: [], diagnostics: [] };
   const loaded = loadPolicyProject(files, root);
-  if (loaded.diagnostics.length > 0) return { policies: [], diagnostics: loaded.diagnostics };
+  if (loaded.diagnostics.length > 0) return { policies: [], diagnostics: [...loaded.diagnostics, ...templateDiagnostics(loaded.files, loaded.locOf)] };
   const diagnostics: Diagnostic[] = [];
   const policies: ExtractedPolicy[] = [];
   for (const sf of loaded.files) {
