@@ -6,6 +6,7 @@
 // on absent data; `leash check` warns about them.
 import { warning, type Diagnostic } from '../diagnostics/index.ts';
 import type { PolicyModel, RouteModel } from '../dsl/model.ts';
+import { READ_METHODS } from '../dsl/types.ts';
 import type { PExpr, PFunction } from './pexpr.ts';
 
 /** Request parts a rule can read, in the order they are listed. */
@@ -64,15 +65,19 @@ function partsOf(e: PExpr, into: Set<RequestPart>): void {
 const fns = (xs: readonly (string | number | PFunction | null)[]): PFunction[] =>
   xs.filter((x): x is PFunction => typeof x === 'object' && x !== null);
 
-/** The functions that decide a route's requests: its own and its policy's policy-wide ones. */
+/**
+ * The functions that decide a route's requests: its own, its policy's policy-wide denies, and
+ * the costs of its policy's limits for the access kinds the route can have.
+ */
 function routeFunctions(p: PolicyModel<PFunction>, r: RouteModel<PFunction>): PFunction[] {
   const limits = (l: PolicyModel<PFunction>['limits']) => [...l.read, ...l.write].map((x) => x.cost);
+  const kinds = r.access !== null ? [r.access] : (['read', 'write'] as const).filter((k) => r.methods.some((m) => READ_METHODS.includes(m) === (k === 'read')));
   return [
     ...fns(r.allows.flatMap((a) => [a.when, a.reason])),
     ...fns(r.denies.flatMap((d) => [d.when, d.reason])),
     ...fns(limits(r.limits)),
     ...fns(p.denies.flatMap((d) => [d.when, d.reason])),
-    ...fns(limits(p.limits)),
+    ...fns(kinds.flatMap((k) => p.limits[k].map((x) => x.cost))),
   ];
 }
 
