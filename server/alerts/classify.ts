@@ -6,8 +6,6 @@ import type { AccessKind } from '../../compiler/index.ts';
 import type { DecisionRecord } from '../contracts.ts';
 import { isRefusalCode } from '../request/options.ts';
 
-const REFUSAL_CODES: ReadonlySet<string> = new Set(['non_canonical_path', 'non_canonical_method', 'method_override', 'ambiguous_query', 'invalid_host']);
-
 export type AnomalyKind = `${AccessKind}_${'denied' | 'limit_hit' | 'out_of_scope'}`;
 
 export interface Anomaly {
@@ -36,7 +34,7 @@ export function classifyDecision(record: DecisionRecord): Anomaly | null {
   if (answer.code === 'quarantined' || answer.code === 'bad_token') return null;
   // A request refused before the policy for a non-canonical spelling is a probe for a parser
   // difference: it counts toward quarantine like a scope violation.
-  const scopeViolation = (answer.status === 403 && answer.code === undefined) || (answer.code !== undefined && REFUSAL_CODES.has(answer.code));
+  const scopeViolation = (answer.status === 403 && answer.code === undefined) || isRefusalCode(answer.code);
   const what = answer.code === 'rate_limited' || answer.status === 429 ? 'limit_hit' : scopeViolation ? 'out_of_scope' : 'denied';
   const exp = answer.agent.claims['exp'];
   return {
