@@ -67,7 +67,9 @@ function decodeSegment(seg: string, at: string, options: RequestOptions): string
   // upstream that decodes twice.
   if (/%[0-9A-Fa-f]{2}/.test(decoded)) return bad(`${at} is double-encoded: it still holds a %-escape once decoded`);
   if (FORBIDDEN_DECODED.test(decoded)) return bad(`${at} decodes to a control character or a separator`);
-  if (decoded === '.' || decoded === '..') return bad(`${at} is a dot segment (${seg}), which an upstream resolves to another path`);
+  // With ; parameters allowed, `..;x` is still `..` to an upstream that strips them (Tomcat).
+  const bare = options.allowPathParams ? decoded.split(';')[0] : decoded;
+  if (bare === '.' || bare === '..') return bad(`${at} is a dot segment (${seg}), which an upstream resolves to another path`);
   const nfkc = decoded.normalize('NFKC');
   if (nfkc !== decoded && count(nfkc, STRUCTURAL) !== count(decoded, STRUCTURAL)) {
     return bad(`${at} has compatibility characters that NFKC turns into . / \\ ; % or control characters`);

@@ -41,7 +41,8 @@ describe('canonicalPath', () => {
     expect(canonicalPath('/a//b', { ...D, allowEmptySegments: true })).toMatchObject({ ok: true, path: '/a//b' });
     expect(canonicalPath('/a/1;v=2', { ...D, allowPathParams: true })).toMatchObject({ ok: true, path: '/a/1;v=2' });
     // configuration never lets a dot segment or an encoded slash through
-    expect(canonicalPath('/a/..;/b', { ...D, allowPathParams: true, allowEmptySegments: true }).ok).toBe(true);
+    expect(canonicalPath('/a/..;/b', { ...D, allowPathParams: true, allowEmptySegments: true }).ok).toBe(false);
+    expect(canonicalPath('/a/%2e%2e;x=1/b', { ...D, allowPathParams: true }).ok).toBe(false);
     expect(canonicalPath('/a/%2e%2e/b', { ...D, allowPathParams: true, allowEmptySegments: true }).ok).toBe(false);
     expect(canonicalPath('/a/%2f/b', { ...D, allowPathParams: true, allowEmptySegments: true }).ok).toBe(false);
   });
