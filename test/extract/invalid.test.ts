@@ -63,7 +63,7 @@ describe('generated names', () => {
     const defs = (name: string) => rego.split('\n').filter((l) => l.startsWith(`${name}(params) if {`)).length;
     expect(defs('x_y_read_when')).toBe(2);
     expect(defs('x_y_read_when_2')).toBe(2);
-    expect(rego).toContain('denials contains "x.yRead" if {\n\tparams := x_params\n\tx_y_read_when(params)\n}');
+    expect(rego).toContain('denials contains "x.yRead" if {\n\tx_params\n\tparams := x_params\n\tx_y_read_when(params)\n}');
     expect(rego).toContain('grants contains "xY.read" if {\n\t"xY.read" in candidates\n\tparams := x_y_params\n\tx_y_read_when_2(params)\n}');
   });
 });
