@@ -45,6 +45,14 @@ export interface LimitRequest {
   readonly cost: number;
 }
 
+/**
+ * What kind of denial a decision is (docs/dsl.md, "Decision classes"). The policy gives
+ * 'scope' (nothing allows the request, or a deny declared class 'scope'), 'business' (a deny
+ * about the request's content) and 'input' (a deny could not be decided, or a limit cannot be
+ * counted, because data is missing); the server adds 'limit', 'identity' and 'system'.
+ */
+export type DecisionClass = 'scope' | 'business' | 'input' | 'limit' | 'identity' | 'system';
+
 export interface Decision {
   readonly allow: boolean;
   readonly access: AccessKind;
@@ -52,6 +60,10 @@ export interface Decision {
   readonly reasons: readonly string[];
   readonly limits: readonly LimitRequest[];
   readonly priority: Priority;
+  /** null when allowed */
+  readonly class: DecisionClass | null;
+  /** the resources (`<policy>/<route>`, keys of data.leash.resources) the request matched, sorted */
+  readonly resources: readonly string[];
 }
 
 /** The bundle entrypoint every Leash bundle defines. */

@@ -43,6 +43,7 @@ export const DENIAL_CODES = {
   non_canonical_method: 'the method is not an upper-case token (methods are case-sensitive); refused before the policy (400)',
   method_override: 'a method-override header or _method parameter names another method; refused before the policy (400)',
   ambiguous_query: 'a query parameter is repeated, malformed or split by ;, so upstreams could read another value; refused before the policy (400)',
+  body_unavailable: 'a resource the request matched reads the request body and the request carried none (always so on /authz); denied (403)',
   invalid_host: 'the forwarded host is not a valid host[:port]; refused before the policy (400)',
 } as const;
 

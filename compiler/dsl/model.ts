@@ -6,7 +6,7 @@ import type { Loc } from '../diagnostics/index.ts';
 import type { AccessKind, LimitScope, Priority } from '../contract.ts';
 import { DEFAULT_LIMITS } from './define.ts';
 import { parseRoute, type RouteSegment } from './route.ts';
-import { READ_METHODS, WRITE_METHODS, type CredentialRef, type Injection, type Method } from './types.ts';
+import { READ_METHODS, WRITE_METHODS, type CredentialRef, type DenyClass, type Injection, type Method } from './types.ts';
 
 export interface LimitModel<F> {
   readonly id: string;
@@ -35,6 +35,7 @@ export interface DenyModel<F> {
   readonly when: F;
   readonly reason: string | F;
   readonly priority: Priority | null;
+  readonly class: DenyClass;
   readonly loc?: Loc;
 }
 
@@ -199,7 +200,9 @@ export function normalizePolicy<F>(value: unknown, host: ModelHost<F>): { model?
       if (typeof reason !== 'string' && !host.isFn(reason)) { fail(`deny rule '${key}' needs a reason (a string or (ctx) => string)`, d); continue; }
       const access = d['access'];
       if (access !== undefined && access !== 'read' && access !== 'write') { fail("deny access must be 'read' or 'write'", d); continue; }
-      out.push({ rule: `${owner}.${key}`, access: access ?? null, when: d['when'], reason: reason as string | F, priority: priorityOf(d), loc: host.locOf(d) });
+      const cls = d['class'];
+      if (cls !== undefined && cls !== 'scope' && cls !== 'business') { fail("deny class must be 'scope' or 'business'", d); continue; }
+      out.push({ rule: `${owner}.${key}`, access: access ?? null, when: d['when'], reason: reason as string | F, priority: priorityOf(d), class: cls ?? 'business', loc: host.locOf(d) });
     }
     return out;
   };

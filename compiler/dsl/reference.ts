@@ -1,7 +1,7 @@
 // The reference semantics of a policy set: evaluates the DSL's predicates as the real arrow
 // functions they are, following exactly the decision procedure the Rego lowering emits
 // (docs/dsl.md, "How a decision is made"). The wasm build is tested against this.
-import type { AccessKind, Decision, LimitRequest, PolicyInput, Priority } from '../contract.ts';
+import type { AccessKind, Decision, DecisionClass, LimitRequest, PolicyInput, Priority } from '../contract.ts';
 import { normalizePolicy, type AllowModel, type DenyModel, type LimitModel, type PolicyModel, type RouteModel } from './model.ts';
 import { sortedSet } from './opa-order.ts';
 import { matchRoute } from './route.ts';
@@ -92,8 +92,14 @@ export function evaluateReference(policies: readonly Policy[], input: PolicyInpu
   const grants = candidates.filter((c) => holds(c.allow.when, c.match.ctx));
 
   const fired: { deny: DenyModel<Fn>; ctx: unknown }[] = [];
+  const undecidedRules: string[] = [];
+  // A deny is true (fires), false (`false`, or `undefined` from an optional chain), or neither:
+  // it threw on an absent field or returned something else, and then it is undecided and denies.
   const tryDeny = (deny: DenyModel<Fn>, ctx: unknown): void => {
-    if ((deny.access === null || deny.access === access) && holds(deny.when, ctx)) fired.push({ deny, ctx });
+    if (deny.access !== null && deny.access !== access) return;
+    const r = run(deny.when, ctx);
+    if (r.ok && r.value === true) fired.push({ deny, ctx });
+    else if (!(r.ok && (r.value === false || r.value === undefined))) undecidedRules.push(deny.rule);
   };
   for (const policy of applicable) for (const deny of policy.denies) tryDeny(deny, ctxFor({}));
   for (const match of matches) for (const deny of match.route.denies) tryDeny(deny, match.ctx);
@@ -110,11 +116,17 @@ export function evaluateReference(policies: readonly Policy[], input: PolicyInpu
   for (const policy of new Set(grants.map((g) => g.match.policy))) for (const limit of policy.limits[access]) addLimit(limit, policy, ctxFor({}));
 
   const denials = sortedSet(fired.map((f) => f.deny.rule));
+  // a rule that fired on one route and is undecided on another has fired
+  const undecided = sortedSet(undecidedRules.filter((r) => !denials.includes(r)));
   const grantIds = sortedSet(grants.map((g) => g.allow.rule));
   const candidateIds = sortedSet(candidates.map((c) => c.allow.rule));
   const brokenIds = sortedSet(broken);
-  const allow = grantIds.length > 0 && denials.length === 0 && brokenIds.length === 0;
-  const rule = denials[0] ?? grantIds[0] ?? candidateIds[0] ?? null;
+  const allow = grantIds.length > 0 && denials.length === 0 && undecided.length === 0 && brokenIds.length === 0;
+  const rule = denials[0] ?? (grantIds.length > 0 ? undecided[0] ?? grantIds[0] : candidateIds[0]) ?? null;
+  const scopeDenies = new Set(models.flatMap((m) => [...m.denies, ...m.routes.flatMap((r) => r.denies)]).filter((d) => d.class === 'scope').map((d) => d.rule));
+  const decisionClass: DecisionClass | null = allow ? null
+    : denials.length > 0 ? (scopeDenies.has(denials[0]!) ? 'scope' : 'business')
+    : grantIds.length === 0 ? 'scope' : 'input';
 
   const reasons: string[] = [];
   if (denials.length > 0) {
@@ -130,6 +142,8 @@ export function evaluateReference(policies: readonly Policy[], input: PolicyInpu
         else if (typeof upstream === 'string') reasons.push(`no rule allows ${access} access to ${method} ${path} on upstream ${upstream}`);
       }
     }
+  } else if (undecided.length > 0) {
+    for (const id of undecided) reasons.push(`rule ${id} cannot be decided: data its condition reads is missing or of another type`);
   } else {
     for (const id of brokenIds) reasons.push(`limit ${id} cannot be counted: its scope identity or cost is missing or invalid`);
   }
@@ -139,7 +153,7 @@ export function evaluateReference(policies: readonly Policy[], input: PolicyInpu
     for (const r of m.routes) for (const a of r.allows) if (a.priority) explicit.set(a.rule, a.priority);
     for (const d of [...m.denies, ...m.routes.flatMap((r) => r.denies)]) if (d.priority) explicit.set(d.rule, d.priority);
   }
-  const firedIds = sortedSet([...denials, ...grantIds]);
+  const firedIds = sortedSet([...denials, ...undecided, ...grantIds]);
   const high = firedIds.some((r) => explicit.get(r) === 'high')
     || (access === 'write' && (firedIds.length === 0 || firedIds.some((r) => explicit.get(r) !== 'normal')));
 
@@ -150,6 +164,8 @@ export function evaluateReference(policies: readonly Policy[], input: PolicyInpu
     reasons: sortedSet(reasons),
     limits: allow ? sortedSet(entries) : [],
     priority: high ? 'high' : 'normal',
+    class: decisionClass,
+    resources: sortedSet(matches.map((m) => `${m.policy.name}/${m.route.name}`)),
   };
 }
 

@@ -70,7 +70,16 @@ export interface DenyRule<C, T extends string> {
   /** Only for this access kind; both when absent. */
   readonly access?: AccessKind;
   readonly priority?: Priority;
+  /**
+   * What kind of denial this rule makes (docs/dsl.md, "Decision classes"): 'business' (the
+   * default: a rule about the request's content, such as an amount too large) or 'scope'
+   * (the request is outside the agent's task; counts toward quarantine by default).
+   */
+  readonly class?: DenyClass;
 }
+
+/** The classes a deny rule can declare. */
+export type DenyClass = 'scope' | 'business';
 
 /** `'session'` is the session's lifetime; otherwise a window such as '60s', '15m', '1h', '1d'. */
 export type Window = 'session' | `${number}s` | `${number}m` | `${number}h` | `${number}d`;

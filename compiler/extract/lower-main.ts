@@ -13,8 +13,8 @@ import { boolRule, completeRule, ModuleBuilder, setRule } from './module-builder
 
 /** The sets each policy module defines and the main module unions. */
 export const POLICY_SETS = [
-  'matched_access', 'candidates', 'grants', 'denials', 'deny_reasons', 'refusal_reasons',
-  'limit_entries', 'broken_limits', 'explicit_high', 'explicit_normal',
+  'matched_access', 'matched_resources', 'candidates', 'grants', 'denials', 'undecided', 'deny_reasons', 'refusal_reasons',
+  'limit_entries', 'broken_limits', 'explicit_high', 'explicit_normal', 'scope_denies',
 ] as const;
 
 export function lowerMain(policyNames: readonly string[], file: string, sources: readonly string[]): Module {
@@ -39,8 +39,14 @@ export function lowerMain(policyNames: readonly string[], file: string, sources:
 
   {
     const { loc, v, s } = at('The decision object of the architecture contract.');
-    const fields = ['allow', 'access', 'rule', 'reasons', 'limits', 'priority'];
-    b.add(completeRule('decision', objectTerm(fields.map((f) => [s(f), v(f)] as const), loc), [], loc));
+    const fields = ['allow', 'access', 'rule', 'reasons', 'limits', 'priority', 'class'];
+    const entries = fields.map((f) => [s(f), v(f)] as [Term, Term]);
+    entries.push([s('resources'), v('resources')]);
+    b.add(completeRule('decision', objectTerm(entries, loc), [], loc));
+  }
+  {
+    const { loc, x, v } = at('The resources (<policy>/<route>) the request matched, for endpoints that must know what they read.');
+    b.add(setRule('resources', v('r'), [x({ kind: 'SomeIn', value: v('r'), collection: v('matched_resources'), loc } as never)], loc));
   }
   {
     const { loc, x, c, s } = at('GET, HEAD and OPTIONS read; every other method writes (a route may say otherwise).');
@@ -72,11 +78,12 @@ export function lowerMain(policyNames: readonly string[], file: string, sources:
   }
 
   {
-    const { loc, x, c, count, n } = at('Deny wins; no grant means deny; a limit that cannot be counted denies.');
+    const { loc, x, c, count, n } = at('Deny wins; no grant means deny; an undecided deny or a limit that cannot be counted denies.');
     b.add(completeRule('allow', { kind: 'Boolean', value: true, loc }, [
-      x(c('gt', count('grants'), n(0))), x(c('equal', count('denials'), n(0))), x(c('equal', count('broken_limits'), n(0))),
+      x(c('gt', count('grants'), n(0))), x(c('equal', count('denials'), n(0))), x(c('equal', count('undecided'), n(0))),
+      x(c('equal', count('broken_limits'), n(0))),
     ], loc));
-    for (const [set, op] of [['grants', 'equal'], ['denials', 'gt'], ['broken_limits', 'gt']] as const) {
+    for (const [set, op] of [['grants', 'equal'], ['denials', 'gt'], ['undecided', 'gt'], ['broken_limits', 'gt']] as const) {
       const r = at();
       b.add(completeRule('allow', { kind: 'Boolean', value: false, loc: r.loc }, [r.x(r.c(op, r.count(set), r.n(0)))], r.loc));
     }
@@ -84,17 +91,19 @@ export function lowerMain(policyNames: readonly string[], file: string, sources:
 
   {
     // rule: the first (by name) deny that fired, else grant, else candidate; null when nothing matched.
-    const first = (set: string, before: readonly string[], comment?: string): void => {
+    const first = (set: string, before: readonly string[], comment?: string, after: readonly string[] = []): void => {
       const { loc, x, c, v, count, n } = at(comment);
       const body: Body = [
         ...before.map((s) => x(c('equal', count(s), n(0)))),
+        ...after.map((s) => x(c('gt', count(s), n(0)))),
         x({ kind: 'SomeIn', value: v('r'), collection: v(set), loc } as never),
         x(c('smaller_exists', v('r'), v(set)), true),
       ];
       b.add(completeRule('rule', v('r'), body, loc));
     };
-    first('denials', [], 'The rule that decided: the first (by name) deny that fired, else grant, else candidate.');
-    first('grants', ['denials']);
+    first('denials', [], 'The rule that decided: the first (by name) deny that fired, else (when granted) undecided deny, else grant, else candidate.');
+    first('undecided', ['denials'], undefined, ['grants']);
+    first('grants', ['denials', 'undecided']);
     first('candidates', ['denials', 'grants']);
     const r = at();
     b.add(completeRule('rule', nullTerm(r.loc), ['denials', 'grants', 'candidates'].map((s) => r.x(r.c('equal', r.count(s), r.n(0)))), r.loc));
@@ -122,10 +131,28 @@ export function lowerMain(policyNames: readonly string[], file: string, sources:
     const r5 = at();
     b.add(setRule('reasons', r5.v('msg'), [...none(r5, ['denials', 'candidates']), r5.x(r5.v('applies_any')),
       r5.x(r5.c('is_string', dottedRef(['input', 'upstream'], r5.loc))), msg(r5, [...what(r5), r5.s(' on upstream '), dottedRef(['input', 'upstream'], r5.loc)])], r5.loc));
+    const r7 = at();
+    b.add(setRule('reasons', r7.v('msg'), [...none(r7, ['denials']), r7.x(r7.c('gt', r7.count('grants'), r7.n(0))),
+      r7.x({ kind: 'SomeIn', value: r7.v('id'), collection: r7.v('undecided'), loc: r7.loc } as never),
+      msg(r7, [r7.s('rule '), r7.v('id'), r7.s(' cannot be decided: data its condition reads is missing or of another type')])], r7.loc));
     const r6 = at();
-    b.add(setRule('reasons', r6.v('msg'), [...none(r6, ['denials']), r6.x(r6.c('gt', r6.count('grants'), r6.n(0))),
+    b.add(setRule('reasons', r6.v('msg'), [...none(r6, ['denials', 'undecided']), r6.x(r6.c('gt', r6.count('grants'), r6.n(0))),
       r6.x({ kind: 'SomeIn', value: r6.v('id'), collection: r6.v('broken_limits'), loc: r6.loc } as never),
       msg(r6, [r6.s('limit '), r6.v('id'), r6.s(' cannot be counted: its scope identity or cost is missing or invalid')])], r6.loc));
+  }
+
+  {
+    // Exclusive bodies, one class per decision (docs/dsl.md, "Decision classes").
+    const { loc, x, v } = at('Class: null when allowed; else what kind of denial it is.');
+    b.add(completeRule('class', nullTerm(loc), [x(v('allow'))], loc));
+    const k1 = at();
+    b.add(completeRule('class', k1.s('scope'), [k1.x(k1.c('gt', k1.count('denials'), k1.n(0))), k1.x(k1.c(MEMBER_2, k1.v('rule'), k1.v('scope_denies')))], k1.loc));
+    const k2 = at();
+    b.add(completeRule('class', k2.s('business'), [k2.x(k2.c('gt', k2.count('denials'), k2.n(0))), k2.x(k2.c(MEMBER_2, k2.v('rule'), k2.v('scope_denies')), true)], k2.loc));
+    const k3 = at();
+    b.add(completeRule('class', k3.s('scope'), [k3.x(k3.c('equal', k3.count('denials'), k3.n(0))), k3.x(k3.c('equal', k3.count('grants'), k3.n(0)))], k3.loc));
+    const k4 = at();
+    b.add(completeRule('class', k4.s('input'), [k4.x(k4.c('equal', k4.count('denials'), k4.n(0))), k4.x(k4.c('gt', k4.count('grants'), k4.n(0))), k4.x(k4.v('allow'), true)], k4.loc));
   }
 
   {
@@ -138,6 +165,8 @@ export function lowerMain(policyNames: readonly string[], file: string, sources:
     b.add(setRule('fired', f1.v('r'), [f1.x({ kind: 'SomeIn', value: f1.v('r'), collection: f1.v('grants'), loc: f1.loc } as never)], f1.loc));
     const f2 = at();
     b.add(setRule('fired', f2.v('r'), [f2.x({ kind: 'SomeIn', value: f2.v('r'), collection: f2.v('denials'), loc: f2.loc } as never)], f2.loc));
+    const f3 = at();
+    b.add(setRule('fired', f3.v('r'), [f3.x({ kind: 'SomeIn', value: f3.v('r'), collection: f3.v('undecided'), loc: f3.loc } as never)], f3.loc));
     const h1 = at();
     b.add(boolRule('high', [h1.x({ kind: 'SomeIn', value: h1.v('r'), collection: h1.v('fired'), loc: h1.loc } as never), h1.x(h1.c(MEMBER_2, h1.v('r'), h1.v('explicit_high')))], h1.loc));
     const h2 = at();

@@ -112,6 +112,10 @@ function lowerRoute(b: ModuleBuilder, p: TranslatedPolicy, route: RouteModel<PFu
   const kinds = route.access !== null ? [route.access]
     : (['read', 'write'] as const).filter((k) => route.methods.some((m) => READ_METHODS.includes(m) === (k === 'read')));
   const mixed = kinds.length > 1;
+  {
+    const loc = b.at();
+    b.add(setRule('matched_resources', stringTerm(`${p.name}/${route.name}`, loc), [expr(varTerm(params, loc), loc)], loc));
+  }
   for (const kind of kinds) {
     const loc = b.at();
     const body: Expr[] = [expr(varTerm(params, loc), loc)];
@@ -156,23 +160,39 @@ function lowerAllow(b: ModuleBuilder, p: TranslatedPolicy, route: RouteModel<PFu
 }
 
 function lowerDeny(b: ModuleBuilder, d: DenyModel<PFunction>, params: string | null): void {
+  const stem = regoName(d.rule);
   const loc = b.at(`${d.rule}: deny${d.access ? ` ${d.access}` : ''} (${where(d.loc)})`);
   // Every deny is scoped by construction: a policy-wide one to the agents its policy applies
   // to, a route's one to that route's match (which includes applies), whatever `when` reads.
-  const head: Expr[] = [expr(varTerm(params ?? 'applies', loc), loc)];
-  if (d.access) head.push(expr(callTerm('equal', [dottedRef(['data', 'leash', 'access'], loc), stringTerm(d.access, loc)], loc), loc));
-  for (const body of conditionBodies(b, regoName(d.rule), d.when, params, loc)) b.add(setRule('denials', stringTerm(d.rule, loc), [...head, ...body], loc));
+  const head = (at: Loc): Expr[] => {
+    const out: Expr[] = [expr(varTerm(params ?? 'applies', at), at)];
+    if (d.access) out.push(expr(callTerm('equal', [dottedRef(['data', 'leash', 'access'], at), stringTerm(d.access, at)], at), at));
+    return out;
+  };
+  for (const body of conditionBodies(b, stem, d.when, params, loc, 'truthy')) b.add(setRule('denials', stringTerm(d.rule, loc), [...head(loc), ...body], loc));
+  // Missing data fails closed: a deny whose condition is neither true nor false (a field it
+  // reads is absent or of another type) is undecided, and an undecided deny denies too.
+  const locF = b.at();
+  const isFalse = b.name(`${stem}_false`);
+  for (const body of conditionBodies(b, stem, d.when, params, locF, 'falsy')) b.add(boolRule(isFalse, [...head(locF), ...body], locF));
+  const locU = b.at();
+  b.add(setRule('undecided', stringTerm(d.rule, locU), [...head(locU), inSet(d.rule, 'denials', locU, true), expr(varTerm(isFalse, locU), locU, true)], locU));
+  if (d.class === 'scope') {
+    const locS = b.at();
+    b.add(setRule('scope_denies', stringTerm(d.rule, locS), [], locS));
+  }
   lowerReason(b, 'deny_reasons', d.rule, [inSet(d.rule, 'denials', NOWHERE)], d.reason, `denied by rule ${d.rule}`, params);
 }
 
-/** The bodies of a rule guarded by a predicate: one per alternative, or a call to a helper. */
-function conditionBodies(b: ModuleBuilder, stem: string, when: PFunction, params: string | null, loc: Loc): Body[] {
+/** The bodies of a rule guarded by a predicate (or its negation, as JS would evaluate it to
+ * false): one per alternative, or a call to a helper. */
+function conditionBodies(b: ModuleBuilder, stem: string, when: PFunction, params: string | null, loc: Loc, polarity: 'truthy' | 'falsy' = 'truthy'): Body[] {
   const lower = new ExprLowerer(b, stem, loc);
-  const alts = lower.truthy(when.body);
+  const alts = polarity === 'truthy' ? lower.truthy(when.body) : lower.falsy(when.body);
   if (alts.length === 0) return [];
   const bind = paramsBinding(params, loc);
   if (alts.length === 1) return [usesParams(alts[0]!) ? [bind, ...alts[0]!] : alts[0]!];
-  return [[bind, ...lower.helper(alts, [], `${stem}_when`)]];
+  return [[bind, ...lower.helper(alts, [], `${stem}_${polarity === 'truthy' ? 'when' : 'unless'}`)]];
 }
 
 const usesParams = (body: Body): boolean => JSON.stringify(body).includes('"name":"params"');

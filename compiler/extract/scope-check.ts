@@ -17,11 +17,11 @@ import type { RouteSegment } from '../dsl/route.ts';
 import { POLICY_SETS } from './lower-main.ts';
 
 /**
- * Sets exempt from the proof: they hold rule names only (priority metadata), and the decision
- * module reads them only as `r in explicit_high` for an `r` taken from grants or denials,
+ * Sets exempt from the proof: they hold rule names only (priority and class metadata), and the
+ * decision module reads them only as `r in explicit_high` for an `r` taken from grants or denials,
  * which are proven guarded. An entry there cannot make anything fire on its own.
  */
-export const NAME_ONLY_SETS: ReadonlySet<string> = new Set(['explicit_high', 'explicit_normal']);
+export const NAME_ONLY_SETS: ReadonlySet<string> = new Set(['explicit_high', 'explicit_normal', 'scope_denies']);
 
 /** The sets proven guarded: every set the decision module unions, save the name-only ones. */
 export const guardedSets = (): readonly string[] => POLICY_SETS.filter((s) => !NAME_ONLY_SETS.has(s));

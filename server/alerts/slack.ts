@@ -12,9 +12,13 @@ const TITLES: Record<AnomalyKind, string> = {
   write_denied: 'Write denied',
   write_limit_hit: 'Write limit hit',
   write_out_of_scope: 'Write outside the task scope',
+  write_business_rule: 'Write denied by a business rule',
+  write_input_missing: 'Write denied: data the policy needs is missing',
   read_denied: 'Read denied',
   read_limit_hit: 'Read limit hit',
   read_out_of_scope: 'Read outside the task scope',
+  read_business_rule: 'Read denied by a business rule',
+  read_input_missing: 'Read denied: data the policy needs is missing',
 };
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
@@ -35,12 +39,12 @@ export function alertMessage(a: Anomaly): SlackMessage {
 }
 
 export function quarantineMessage(a: Anomaly, violations: number, untilMs: number): SlackMessage {
-  const text = `Leash: session ${a.session} of agent ${a.agentId} is QUARANTINED for the rest of its life (until ${new Date(untilMs).toISOString()}) after ${violations} scope violations; last: ${a.method} ${clip(a.path, 200)}`;
+  const text = `Leash: session ${a.session} of agent ${a.agentId} is QUARANTINED for the rest of its life (until ${new Date(untilMs).toISOString()}) after ${violations} violations (${a.class}); last: ${a.method} ${clip(a.path, 200)}`;
   return {
     text,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Leash: session quarantined' } },
-      section(`Session \`${a.session}\` of agent \`${a.agentId}\` (key \`${a.keyId ?? 'none'}\`) is blocked for the rest of its life, until ${new Date(untilMs).toISOString()}, after *${violations}* scope violations.\nLast: \`${a.method} ${clip(a.path, 200)}\`. Release it with \`POST /admin/sessions/${encodeURIComponent(a.session)}/release\`.`),
+      section(`Session \`${a.session}\` of agent \`${a.agentId}\` (key \`${a.keyId ?? 'none'}\`) is blocked for the rest of its life, until ${new Date(untilMs).toISOString()}, after *${violations}* violations (last of class ${a.class}).\nLast: \`${a.method} ${clip(a.path, 200)}\`. Release it with \`POST /admin/sessions/${encodeURIComponent(a.session)}/release\`.`),
     ],
   };
 }

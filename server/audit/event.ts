@@ -1,7 +1,7 @@
 // The audit event: OPA's decision-log fields (decision_id, path, input, result, timestamp,
 // labels, metrics, bundles) plus Leash's identity and limit fields, built from one
 // DecisionRecord. Credentials never reach it: the input passes through redact.ts.
-import type { AccessKind, Priority } from '../../compiler/index.ts';
+import type { AccessKind, DecisionClass, Priority } from '../../compiler/index.ts';
 // the contract module directly: compiler/index.ts would load the whole compiler into the server
 import { DECISION_ENTRYPOINT } from '../../compiler/contract.ts';
 import type { BucketState, DecisionRecord } from '../contracts.ts';
@@ -20,6 +20,10 @@ export interface AuditEvent {
     readonly reason_code?: string;
     readonly reasons: readonly string[];
     readonly limits: readonly unknown[];
+    /** what kind of denial (scope, business, input, limit, identity, system); null when allowed */
+    readonly class: DecisionClass | null;
+    /** the resources (`<policy>/<route>`) the request matched */
+    readonly resources: readonly string[];
   };
   /** RFC 3339 with ms, UTC */
   readonly timestamp: string;
@@ -50,7 +54,8 @@ export function buildAuditEvent(record: DecisionRecord, options: EventOptions = 
   const { request, answer } = record;
   const agent = answer.agent;
   const alerts = options.alerts ?? [];
-  const high = answer.priority === 'high' || answer.access === 'write' || alerts.length > 0;
+  // the decision's priority already makes writes high unless a rule said 'normal'
+  const high = answer.priority === 'high' || alerts.length > 0;
   // Absent optional fields are `undefined` rather than spread in: JSON (what every sink
   // writes) leaves them out all the same, and no per-event copies are made.
   const event: AuditEvent = {
@@ -65,6 +70,8 @@ export function buildAuditEvent(record: DecisionRecord, options: EventOptions = 
       reason_code: answer.reason_code || undefined,
       reasons: answer.reasons,
       limits: answer.limits.map((l) => ({ id: l.id, scope: l.scope, max: l.max, window: l.window, cost: l.cost })),
+      class: answer.class,
+      resources: answer.resources,
     },
     timestamp: new Date(record.timestampMs).toISOString(),
     labels: { app: 'leash', ...(options.labels ?? {}) },

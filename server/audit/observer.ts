@@ -1,6 +1,7 @@
 // The DecisionObserver the decision service calls: for every finished decision it writes
 // one audit event, raises write alerts at once and digests read anomalies, and counts scope
 // violations towards quarantine. `record` returns at once; all I/O runs in the background.
+import type { DecisionClass } from '../../compiler/index.ts';
 import type { DecisionObserver, DecisionRecord } from '../contracts.ts';
 import { classifyDecision, type Notifier, type NotifierStats, type QuarantineStore } from '../alerts/index.ts';
 import { DEFAULT_MAX_SESSION_LIFE_MS } from '../limits/index.ts';
@@ -14,6 +15,8 @@ export interface ObserverOptions extends RedactOptions {
   readonly audit: AuditLog;
   readonly notifier?: Notifier;
   readonly quarantine?: QuarantineStore;
+  /** the denial classes that count toward quarantine (default: scope) */
+  readonly quarantineClasses?: readonly DecisionClass[];
   readonly labels?: Readonly<Record<string, string>>;
   /** how long a quarantine lasts when the token's expiry is unknown (default 7 days) */
   readonly maxSessionLifeMs?: number;
@@ -63,15 +66,15 @@ export function createDecisionObserver(options: ObserverOptions): LeashObserver 
 
   /** Alerts and quarantine counting, at once: a session's block applies to its next request. */
   function noteAnomaly(record: DecisionRecord): readonly string[] {
-    const anomaly = classifyDecision(record);
+    const anomaly = classifyDecision(record, options.quarantineClasses);
     if (!anomaly) return NO_ALERTS;
     if (anomaly.access === 'write') options.notifier?.immediate(anomaly);
     else options.notifier?.digest(anomaly);
     const q = options.quarantine;
-    if (anomaly.scopeViolation && q) {
+    if (anomaly.countsTowardQuarantine && q) {
       const t = now();
       const until = Math.min(anomaly.sessionEndsAtMs ?? t + maxLife, t + maxLife);
-      const reason = `scope violations; last: ${anomaly.method} ${anomaly.path}`;
+      const reason = `${anomaly.class} violations; last: ${anomaly.method} ${anomaly.path}`;
       track(
         q.noteViolation(anomaly.session, anomaly.decisionId, t, until, reason).then(
           (r) => {

@@ -1,6 +1,7 @@
 // Builds the decision observer from the configuration: the audit sinks (file by default,
 // stdout, webhook, Redis Stream), the alert notifier and the quarantine store (Redis when
 // `limits.redis` is set, so every server shares it; else memory).
+import type { DecisionClass } from '../../compiler/index.ts';
 import { hostname } from 'node:os';
 import type { LeashConfig } from '../config/index.ts';
 import { createMemoryQuarantine, createNotifier, createRedisQuarantine, type QuarantineStore } from '../alerts/index.ts';
@@ -38,6 +39,7 @@ export function createObserverFromConfig(config: LeashConfig, log: AuditLogger, 
     audit: createAuditLog(auditSinksFromConfig(config), log),
     notifier,
     quarantine,
+    quarantineClasses: config.alerts.quarantineClasses as DecisionClass[],
     labels: { id: `${hostname()}:${process.pid}`, version: '0.1.0' },
     maxSessionLifeMs: config.identity.maxLifetimeSeconds * 1000,
     log,

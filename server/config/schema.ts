@@ -87,10 +87,12 @@ export const CONFIG_SPECS = {
     webhook: { type: 'string', env: 'LEASH_ALERT_WEBHOOK', secret: true },
     /** read anomalies are sent as one digest this often */
     digestSeconds: { type: 'int', default: 300, env: 'LEASH_ALERT_DIGEST_SECONDS', min: 1, max: 86_400 },
-    /** scope violations that quarantine a session... */
+    /** violations (denials of the classes below) that quarantine a session... */
     quarantineAfter: { type: 'int', default: 3, env: 'LEASH_QUARANTINE_AFTER', min: 1, max: 10_000 },
     /** ...within this many seconds */
     quarantineWindowSeconds: { type: 'int', default: 600, env: 'LEASH_QUARANTINE_WINDOW_SECONDS', min: 1, max: 604_800 },
+    /** the denial classes that count as violations toward quarantine (docs/dsl.md, "Decision classes") */
+    quarantineClasses: { type: 'list', default: ['scope'], env: 'LEASH_QUARANTINE_CLASSES', allowed: ['scope', 'business', 'input', 'limit', 'system'] },
   },
   admin: {
     /** enables /admin/sessions; sent as Authorization: Bearer <token>; at least 16 characters */

@@ -3,13 +3,14 @@
 // then shape the answer (status, headers) and hand the record to the observer. Every error
 // path denies (fail closed) with a code and a reason a human can act on.
 import { randomUUID } from 'node:crypto';
-import type { Decision, PolicyInput } from '../../compiler/index.ts';
+import type { Decision, DecisionClass, PolicyInput } from '../../compiler/index.ts';
 import type { DecisionAnswer, DecisionObserver, DecisionRequest, DecisionRequestDraft, DecisionService, LimitStore } from '../contracts.ts';
 import type { DenialCode } from '../errors.ts';
 import type { TokenVerifier } from '../identity/index.ts';
 import type { PolicyEvaluator } from '../engine/index.ts';
 import { accessOf, bearerToken, buildPolicyInput, isCredentialHeader, scrubPath, scrubQuery } from './input.ts';
 import { identityHeaders } from './headers.ts';
+import { bodyReadingResource } from './needs-body.ts';
 import { effectiveLimits, limitVerdict } from '../limits/index.ts';
 import { canonicalRequest, DEFAULT_REQUEST_OPTIONS, type RequestOptions } from '../request/index.ts';
 
@@ -43,25 +44,26 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
     const access = accessOf(request.method);
     const verified = await options.verifier.verify(request.token ?? bearerToken(request.headers), request.certThumbprint);
     if (!verified.ok) {
-      return denial({ decisionId, access, status: 401, code: 'bad_token', reasonCode: verified.reason, reason: verified.message });
+      return denial({ decisionId, access, status: 401, code: 'bad_token', class: 'identity', reasonCode: verified.reason, reason: verified.message });
     }
     const agent = verified.token.agent;
     const quarantined = options.observer.isQuarantined(agent.session);
     if (typeof quarantined === 'boolean' ? quarantined : await quarantined) {
-      return denial({ decisionId, access, status: 403, code: 'quarantined', reason: `session ${agent.session} is quarantined after repeated scope violations`, agent });
+      return denial({ decisionId, access, status: 403, code: 'quarantined', class: 'identity', reason: `session ${agent.session} is quarantined after repeated scope violations`, agent });
     }
     // One reading of the request for the policy and the upstream alike; a request an upstream
     // could read differently is refused here and never reaches the policy.
     const canonical = canonicalRequest(request, requestOptions);
     if (!canonical.ok) {
-      return denial({ decisionId, access, status: 400, code: canonical.refusal.code, reason: canonical.refusal.reason, agent });
+      // a refused spelling is an attempt at another resource: a scope violation
+      return denial({ decisionId, access, status: 400, code: canonical.refusal.code, class: 'scope', reason: canonical.refusal.reason, agent });
     }
     const input = buildPolicyInput(request, canonical.request, agent, nowMs);
     // Take the serving revision once: this whole decision is made by it, even if a reload
     // swaps the engine while the limit store is being consulted.
     const evaluator = options.policy();
     if (!evaluator) {
-      return denial({ decisionId, access, status: 403, code: 'policy_error', reason: 'no policy bundle is loaded', agent, input });
+      return denial({ decisionId, access, status: 403, code: 'policy_error', class: 'system', reason: 'no policy bundle is loaded', agent, input });
     }
     const started = performance.now();
     // The bound is enforced inside the evaluation (the wasm's step budget stops it once the
@@ -70,22 +72,31 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
     const evalMs = performance.now() - started;
     if (!outcome.ok && outcome.timedOut === true) {
       options.log.error({ decision_id: decisionId, revision: evaluator.revision, eval_ms: evalMs }, 'policy evaluation over its time bound; denied');
-      return denial({ decisionId, access, status: 403, code: 'policy_error', reason: `policy evaluation stopped after ${evalMs.toFixed(1)}ms, over the ${options.evalTimeoutMs}ms bound`, agent, input, revision: evaluator.revision });
+      return denial({ decisionId, access, status: 403, code: 'policy_error', class: 'system', reason: `policy evaluation stopped after ${evalMs.toFixed(1)}ms, over the ${options.evalTimeoutMs}ms bound`, agent, input, revision: evaluator.revision });
     }
     if (!outcome.ok) {
       options.log.error({ decision_id: decisionId, revision: evaluator.revision, reason: outcome.problem }, 'policy evaluation failed; denied');
-      return denial({ decisionId, access, status: 403, code: 'policy_error', reason: `policy error: ${outcome.problem}`, agent, input, revision: evaluator.revision });
+      return denial({ decisionId, access, status: 403, code: 'policy_error', class: 'system', reason: `policy error: ${outcome.problem}`, agent, input, revision: evaluator.revision });
     }
     if (evalMs > options.evalTimeoutMs) {
       options.log.error({ decision_id: decisionId, revision: evaluator.revision, eval_ms: evalMs }, 'policy evaluation over its time bound; denied');
-      return denial({ decisionId, access, status: 403, code: 'policy_error', reason: `policy evaluation took ${evalMs.toFixed(1)}ms, over the ${options.evalTimeoutMs}ms bound`, agent, input, revision: evaluator.revision });
+      return denial({ decisionId, access, status: 403, code: 'policy_error', class: 'system', reason: `policy evaluation took ${evalMs.toFixed(1)}ms, over the ${options.evalTimeoutMs}ms bound`, agent, input, revision: evaluator.revision });
     }
     const decision = outcome.decision;
     const revision = evaluator.revision;
+    if (request.body === undefined || request.body === null) {
+      const reader = bodyReadingResource(evaluator.data, decision.resources);
+      if (reader !== null) {
+        const why = request.via === 'authz'
+          ? ' (/authz never receives it: decide these requests with /decide, the credential proxy, or a gateway that forwards the body, docs/gateways.md)'
+          : '';
+        return denial({ decisionId, access: decision.access, status: 403, code: 'body_unavailable', class: 'input', reason: `resource ${reader} reads the request body, which this request did not carry${why}`, agent, input, revision, rule: decision.rule, resources: decision.resources });
+      }
+    }
     const headers = identityHeaders(decisionId, agent);
     if (!decision.allow) {
-      const { access, rule, reasons, limits, priority } = decision;
-      return { allow: false, access, rule, reasons, limits, priority, decision_id: decisionId, status: 403, headers, agent, input, revision };
+      const { access, rule, reasons, limits, priority, resources } = decision;
+      return { allow: false, access, rule, reasons, limits, priority, class: decision.class ?? 'scope', resources, decision_id: decisionId, status: 403, headers, agent, input, revision };
     }
     // The policy's buckets, or the server's read/write defaults when it named none.
     const buckets = effectiveLimits(decision, agent.session);
@@ -95,6 +106,7 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
     // one answer object, field by field (no spread of the decision: this is every request's path)
     const answer = (allow: boolean, status: number, reasons: readonly string[], code?: DenialCode): DecisionAnswer => ({
       allow, access: decision.access, rule: decision.rule, reasons, limits: buckets, priority: decision.priority,
+      class: allow ? null : code === 'store_unavailable' ? 'system' : 'limit', resources: decision.resources,
       decision_id: decisionId, status, code, headers, agent, input, revision, bucketStates: verdict.buckets,
     });
     switch (verdict.kind) {
@@ -125,7 +137,7 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
       } catch (err) {
         // Only bugs land here (the verifier and the store do not throw): still deny.
         options.log.error({ decision_id: decisionId, reason: err instanceof Error ? err.message : String(err) }, 'decision failed; denied');
-        answer = denial({ decisionId, access: accessOf(request.method), status: 403, code: 'policy_error', reason: 'internal error while deciding; denied' });
+        answer = denial({ decisionId, access: accessOf(request.method), status: 403, code: 'policy_error', class: 'system', reason: 'internal error while deciding; denied' });
       }
       const durationNs = Math.round((performance.now() - startedMs) * 1e6);
       try {
@@ -144,21 +156,26 @@ interface DenialSpec {
   readonly access: Decision['access'];
   readonly status: number;
   readonly code: DenialCode;
+  readonly class: DecisionClass;
   readonly reason: string;
   readonly reasonCode?: string;
   readonly agent?: PolicyInput['agent'];
   readonly input?: PolicyInput;
   readonly revision?: string;
+  readonly rule?: string | null;
+  readonly resources?: readonly string[];
 }
 
 function denial(d: DenialSpec): DecisionAnswer {
   const answer: { -readonly [K in keyof DecisionAnswer]: DecisionAnswer[K] } = {
     allow: false,
     access: d.access,
-    rule: null,
+    rule: d.rule ?? null,
     reasons: [d.reason],
     limits: [],
     priority: d.access === 'write' ? 'high' : 'normal',
+    class: d.class,
+    resources: d.resources ?? [],
     decision_id: d.decisionId,
     status: d.status,
     code: d.code,

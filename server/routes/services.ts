@@ -29,6 +29,8 @@ export function publicAnswer(answer: DecisionAnswer): Record<string, unknown> {
     reasons: answer.reasons,
     limits: answer.limits,
     priority: answer.priority,
+    class: answer.class,
+    resources: answer.resources,
     headers: answer.headers,
   };
   if (answer.code !== undefined) out['code'] = answer.code;

@@ -78,10 +78,21 @@ describe('alerts', () => {
     expect(await observer.isQuarantined('s-bad')).toBe(true);
     expect(await observer.isQuarantined('s-8c1f')).toBe(false);
     const [q] = await rx.waitFor(1);
-    expect((q!.body as Msg).text).toMatch(/session s-bad of agent support-bot is QUARANTINED for the rest of its life \(until 2025-11-27T04:40:00\.000Z\) after 3 scope violations/);
+    expect((q!.body as Msg).text).toMatch(/session s-bad of agent support-bot is QUARANTINED for the rest of its life \(until 2025-11-27T04:40:00\.000Z\) after 3 violations \(scope\)/);
     // the session ends with its token (exp = T0 + 1 h): then the block is gone
     clock = T0 + 3_600_001;
     expect(await observer.isQuarantined('s-bad')).toBe(false);
+  });
+
+  it('alerts a business-rule denial as such, and never quarantines for it by default', async () => {
+    for (let i = 0; i < 4; i++) {
+      clock += 1_000;
+      observer.record(makeRecord({ access: 'write', allow: false, class: 'business', session: 's-amount', timestampMs: clock }));
+    }
+    const got = await rx.waitFor(4);
+    expect(got.map((r) => (r.body as Msg).text.split(':')[1]!.trim())).toEqual(Array(4).fill('Write denied by a business rule'));
+    await observer.flush();
+    expect(await observer.isQuarantined('s-amount')).toBe(false);
   });
 
   it('does not count violations outside the window', async () => {
@@ -111,8 +122,17 @@ describe('classifyDecision', () => {
     expect(classifyDecision(makeRecord())).toBeNull();
     expect(classifyDecision(makeRecord({ allow: false, status: 403, code: 'quarantined' }))).toBeNull();
     expect(classifyDecision(makeRecord({ allow: false, status: 401, code: 'bad_token' }))).toBeNull();
-    expect(classifyDecision(makeRecord({ access: 'write', allow: false }))).toMatchObject({ kind: 'write_out_of_scope', scopeViolation: true });
-    expect(classifyDecision(makeRecord({ access: 'write', allow: false, status: 403, code: 'policy_error' }))).toMatchObject({ kind: 'write_denied', scopeViolation: false });
+    expect(classifyDecision(makeRecord({ access: 'write', allow: false }))).toMatchObject({ kind: 'write_out_of_scope', class: 'scope', countsTowardQuarantine: true });
+    expect(classifyDecision(makeRecord({ access: 'write', allow: false, status: 403, code: 'policy_error' }))).toMatchObject({ kind: 'write_denied', class: 'system', countsTowardQuarantine: false });
+  });
+
+  it('names business-rule and missing-input denials for what they are, and counts only the configured classes', () => {
+    const business = makeRecord({ access: 'write', allow: false, class: 'business' });
+    expect(classifyDecision(business)).toMatchObject({ kind: 'write_business_rule', countsTowardQuarantine: false });
+    expect(classifyDecision(business, ['scope', 'business'])).toMatchObject({ kind: 'write_business_rule', countsTowardQuarantine: true });
+    expect(classifyDecision(makeRecord({ allow: false, class: 'input' }))).toMatchObject({ kind: 'read_input_missing', countsTowardQuarantine: false });
+    expect(classifyDecision(makeRecord({ allow: false, code: 'non_canonical_path', status: 400 }))).toMatchObject({ kind: 'read_out_of_scope', countsTowardQuarantine: true });
+    expect(classifyDecision(makeRecord({ allow: false, status: 429, code: 'rate_limited' }), ['limit'])).toMatchObject({ kind: 'read_limit_hit', countsTowardQuarantine: true });
   });
 });
 

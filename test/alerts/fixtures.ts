@@ -2,6 +2,7 @@
 // service's, and a local HTTP webhook receiver that records every POST with its arrival time.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DecisionClass } from '../../compiler/index.ts';
 import type { DecisionAnswer, DecisionRecord } from '../../server/contracts.ts';
 
 export const T0 = 1_764_214_800_000;
@@ -12,6 +13,7 @@ export interface RecordShape {
   readonly allow?: boolean;
   readonly status?: number;
   readonly code?: string;
+  readonly class?: DecisionClass;
   readonly session?: string;
   readonly path?: string;
   readonly id?: string;
@@ -21,6 +23,11 @@ export interface RecordShape {
 }
 
 let n = 0;
+
+/** the class the decision service gives a denial with this code (server/decide/service.ts) */
+const classOfCode = (code: string | undefined): DecisionClass =>
+  code === 'rate_limited' ? 'limit' : code === 'store_unavailable' || code === 'policy_error' ? 'system'
+    : code === 'bad_token' || code === 'quarantined' ? 'identity' : code === 'body_unavailable' ? 'input' : 'scope';
 
 export function makeRecord(shape: RecordShape = {}): DecisionRecord {
   const access = shape.access ?? 'read';
@@ -37,6 +44,8 @@ export function makeRecord(shape: RecordShape = {}): DecisionRecord {
     reasons: allow ? [] : ['task scope is customer C-771, request is for C-332'],
     limits: [{ id: `tickets.${access}/session`, scope: 'session', key: session, max: 10, window: 'session', cost: 1 }],
     priority: access === 'write' ? 'high' : 'normal',
+    class: allow ? null : shape.class ?? classOfCode(shape.code),
+    resources: [],
     status: shape.status ?? (allow ? 200 : 403),
     headers: {},
     ...(shape.code ? { code: shape.code } : {}),

@@ -28,7 +28,8 @@ describe('support agent (ticket T-4891, customer C-771)', () => {
     for (const id of ['42', 'r-1', '9999']) {
       const d = decide(input(supportClaims, 'GET', `/customers/C-771/records/${id}`));
       expect(d).toEqual({
-        allow: true, access: 'read', rule: 'customerRecords.read', reasons: [], priority: 'normal',
+        allow: true, access: 'read', rule: 'customerRecords.read', reasons: [], priority: 'normal', class: null,
+        resources: ['support-agent/customerRecords'],
         limits: [{ id: 'support-agent.read/session', scope: 'session', key: 's-8c1f', max: 50, window: 'session', cost: 1 }],
       });
     }
@@ -37,7 +38,8 @@ describe('support agent (ticket T-4891, customer C-771)', () => {
   it('is denied any record of customer C-332, with a reason naming both customers', () => {
     const d = decide(input(supportClaims, 'GET', '/customers/C-332/records/7'));
     expect(d).toEqual({
-      allow: false, access: 'read', rule: 'customerRecords.read', limits: [], priority: 'normal',
+      allow: false, access: 'read', rule: 'customerRecords.read', limits: [], priority: 'normal', class: 'scope',
+      resources: ['support-agent/customerRecords'],
       reasons: ['task scope is customer C-771, request is for C-332'],
     });
   });
@@ -47,7 +49,8 @@ describe('support agent (ticket T-4891, customer C-771)', () => {
       for (const [path, rule] of [['/tickets/T-4891', 'ticket.write'], ['/tickets/T-4891/comments', 'ticketComments.write']] as const) {
         const d = decide(input(supportClaims, method, path));
         expect(d).toEqual({
-          allow: true, access: 'write', rule, reasons: [], priority: 'high',
+          allow: true, access: 'write', rule, reasons: [], priority: 'high', class: null,
+          resources: [`support-agent/${rule.split('.')[0]}`],
           limits: [{ id: 'support-agent.write/session', scope: 'session', key: 's-8c1f', max: 5, window: 'session', cost: 1 }],
         });
       }
@@ -58,7 +61,7 @@ describe('support agent (ticket T-4891, customer C-771)', () => {
     const other = decide(input(supportClaims, 'PATCH', '/tickets/T-1000'));
     expect(other).toMatchObject({ allow: false, access: 'write', rule: 'ticket.write', priority: 'high', reasons: ['task scope is ticket T-4891, request is for T-1000'] });
     const del = decide(input(supportClaims, 'DELETE', '/tickets/T-4891'));
-    expect(del).toEqual({ allow: false, access: 'write', rule: null, limits: [], priority: 'high', reasons: ['no rule allows write access to DELETE /tickets/T-4891'] });
+    expect(del).toEqual({ allow: false, access: 'write', rule: null, limits: [], priority: 'high', class: 'scope', resources: [], reasons: ['no rule allows write access to DELETE /tickets/T-4891'] });
     const put = decide(input(supportClaims, 'PUT', '/customers/C-771/records/42'));
     expect(put).toMatchObject({ allow: false, access: 'write', rule: null });
   });
@@ -104,7 +107,7 @@ describe('billing agent through the credential proxy', () => {
 
   it('does not apply to other roles', () => {
     const d = decide(input({ role: 'marketing' }, 'POST', '/v1/refunds', { upstream: 'stripe', body: { charge: 'ch_3Nq', amount: 1 } }));
-    expect(d).toEqual({ allow: false, access: 'write', rule: null, limits: [], priority: 'high', reasons: ['no policy applies to agent agent-1'] });
+    expect(d).toEqual({ allow: false, access: 'write', rule: null, limits: [], priority: 'high', class: 'scope', resources: [], reasons: ['no policy applies to agent agent-1'] });
   });
 });
 

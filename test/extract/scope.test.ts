@@ -47,6 +47,9 @@ describe('the generated Rego carries the guard of every rule kind', () => {
     ['refusal reason, fixed', 'refusal_reasons contains "invoices of the task customer only"', '\t"invoices.read" in candidates\n'],
     ['route deny whose condition ignores params', 'denials contains "refunds.tooLarge"', '\trefunds_params\n'],
     ['policy deny', 'denials contains "scoped-refunds.dryRun"', '\tapplies\n'],
+    ['route deny left undecided by missing data', 'undecided contains "refunds.tooLarge"', '\trefunds_params\n'],
+    ['policy deny left undecided by missing data', 'undecided contains "scoped-refunds.dryRun"', '\tapplies\n'],
+    ['matched resource', 'matched_resources contains "scoped-refunds/refunds"', '\trefunds_params\n'],
     ['deny reason, fixed', 'deny_reasons contains "refunds over 100 are not allowed"', '\t"refunds.tooLarge" in denials\n'],
     ['deny reason, computed', 'deny_reasons contains refunds_wrong_currency_reason', '\t"refunds.wrongCurrency" in denials\n'],
     ['route limit with computed cost', 'limit_entries contains refunds_write_limit_1', '\t"refunds.write" in grants\n'],
@@ -166,8 +169,12 @@ describe('compiled to wasm, no rule of a policy fires outside its agents and rou
     expect(evaluate(off, 'leash/policies/scoped_refunds/deny_reasons')).toEqual(['dry runs are not allowed']);
     const limitIds = (evaluate(off, 'leash/policies/scoped_refunds/limit_entries') as { id: string }[]).map((l) => l.id);
     expect(limitIds).toEqual(['scoped-refunds.read/session']);
-    const wrongMethod = input('refunder', 'PATCH', '/customers/C-1/refunds', hostile[0]);
+    // off every route, only the policy-wide deny applies: decided when its field is there...
+    const wrongMethod = input('refunder', 'PATCH', '/customers/C-1/refunds', hostile[0], { dryRun: '0' });
     for (const s of SETS) expect(evaluate(wrongMethod, `leash/policies/scoped_refunds/${s}`), s).toEqual([]);
+    // ...and undecided (so denying) when it is absent
+    const noQuery = input('refunder', 'PATCH', '/customers/C-1/refunds', hostile[0]);
+    for (const s of SETS) expect(evaluate(noQuery, `leash/policies/scoped_refunds/${s}`), s).toEqual(s === 'undecided' ? ['scoped-refunds.dryRun'] : []);
     const on = input('refunder', 'POST', '/customers/C-1/refunds', hostile[0]);
     expect(evaluate(on, 'leash/policies/scoped_refunds/denials')).toEqual(['refunds.tooLarge', 'refunds.wrongCurrency']);
     expect(evaluate(on, 'leash/decision')).toMatchObject({ allow: false, rule: 'refunds.tooLarge' });

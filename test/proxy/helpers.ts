@@ -112,12 +112,12 @@ export function billingPolicy(): PolicyEvaluator {
   return {
     revision: 'js-billing-1',
     evaluate(input: PolicyInput) {
-      const deny = (reason: string, access: Decision['access'] = 'write'): Decision => ({ allow: false, access, rule: null, reasons: [reason], limits: [], priority: 'high' });
+      const deny = (reason: string, access: Decision['access'] = 'write'): Decision => ({ allow: false, access, rule: null, reasons: [reason], limits: [], priority: 'high', class: 'business', resources: [] });
       const { agent, request } = input;
       const access = ['GET', 'HEAD', 'OPTIONS'].includes(request.method) ? 'read' : 'write';
       if (input.upstream === 'lab' || input.upstream === 'qlab' || input.upstream === 'dead') {
         const limits: LimitRequest[] = [{ id: 'lab/agent', scope: 'agent', key: agent.id, max: 1000, window: '1d', cost: 1 }];
-        return { ok: true, decision: { allow: true, access, rule: 'lab.any', reasons: [], limits, priority: 'normal' } };
+        return { ok: true, decision: { allow: true, access, rule: 'lab.any', reasons: [], limits, priority: 'normal', class: null, resources: [] } };
       }
       if (input.upstream !== 'stripe' || agent.claims['role'] !== 'billing') return { ok: true, decision: deny('no rule allows this call', access) };
       if (request.method !== 'POST' || request.path !== '/v1/refunds') return { ok: true, decision: deny(`stripe: only POST /v1/refunds is allowed, not ${request.method} ${request.path}`, access) };
@@ -130,7 +130,7 @@ export function billingPolicy(): PolicyEvaluator {
         { id: 'billing.stripe/agent/1d', scope: 'agent', key: agent.id, max: DAILY_CALLS, window: '1d', cost: 1 },
         { id: 'billing.stripe.budget/agent/1d', scope: 'agent', key: agent.id, max: DAILY_BUDGET, window: '1d', cost: amount },
       ];
-      return { ok: true, decision: { allow: true, access: 'write', rule: 'billing.stripe.refunds', reasons: [], limits, priority: 'high' } };
+      return { ok: true, decision: { allow: true, access: 'write', rule: 'billing.stripe.refunds', reasons: [], limits, priority: 'high', class: null, resources: [] } };
     },
   };
 }
