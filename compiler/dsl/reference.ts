@@ -5,7 +5,7 @@ import type { AccessKind, Decision, DecisionClass, LimitRequest, PolicyInput, Pr
 import { normalizePolicy, type AllowModel, type DenyModel, type LimitModel, type PolicyModel, type RouteModel } from './model.ts';
 import { sortedSet } from './opa-order.ts';
 import { matchRoute } from './route.ts';
-import { strictView } from './strict-view.ts';
+import { strictRoot, strictView } from './strict-view.ts';
 import { READ_METHODS, WRITE_METHODS, type Policy } from './types.ts';
 
 type Fn = (ctx: unknown) => unknown;
@@ -63,11 +63,11 @@ export function evaluateReference(policies: readonly Policy[], input: PolicyInpu
 
   const ctxFor = (params: Record<string, string>): unknown => ({
     params: strictView(params, 'params'),
-    agent: strictView(agent, 'input.agent'),
-    task: strictView(get(agent, 'task'), 'input.agent.task'),
-    request: strictView(request, 'input.request'),
-    query: strictView(get(request, 'query'), 'input.request.query'),
-    body: strictView(get(request, 'body'), 'input.request.body'),
+    agent: strictRoot(agent, 'input.agent'),
+    task: strictRoot(get(agent, 'task'), 'input.agent.task'),
+    request: strictRoot(request, 'input.request'),
+    query: strictRoot(get(request, 'query'), 'input.request.query'),
+    body: strictRoot(get(request, 'body'), 'input.request.body'),
   });
 
   const applicable = models.filter((m) => m.appliesTo.every(({ claim, values }) => has(claims, claim) && values.includes(get(claims, claim) as never)));

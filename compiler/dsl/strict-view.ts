@@ -37,6 +37,8 @@ export function strictView(value: unknown, path = 'input'): unknown {
       return v;
     },
     has(target, prop) {
+      // `'k' in list` is undefined in Rego (object.get needs an object): so here too
+      if (Array.isArray(target)) throw new Undefined(`${path} (a list) has no key ${String(prop)}`);
       return typeof prop === 'string' && Object.prototype.hasOwnProperty.call(target, prop);
     },
     set() { return false; },
@@ -47,4 +49,20 @@ export function strictView(value: unknown, path = 'input'): unknown {
 /** Array methods run over the wrapped elements, so callbacks see strict views too. */
 function wrapArray(target: readonly unknown[], path: string): unknown[] {
   return target.map((x, i) => strictView(x, `${path}[${i}]`));
+}
+
+/**
+ * A root of the predicate context (body, query, task, ...). A string, number or boolean where
+ * an object belongs (a body of `"text"`) has no fields: reading one or asking `in` is
+ * undefined, as in Rego, never JavaScript's quiet `undefined` from the primitive's prototype.
+ */
+export function strictRoot(value: unknown, path: string): unknown {
+  if (typeof value === 'object' || value === undefined) return strictView(value, path);
+  const missing = (prop: string | symbol): never => { throw new Undefined(`${path}.${String(prop)}`); };
+  return new Proxy({}, {
+    get: (_t, prop) => (typeof prop === 'symbol' ? undefined : missing(prop)),
+    has: (_t, prop) => missing(prop),
+    set: () => false,
+    deleteProperty: () => false,
+  });
 }

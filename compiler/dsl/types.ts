@@ -47,7 +47,7 @@ export interface Ctx<C, T extends string> {
   readonly task: TaskOf<C>;
   readonly request: RequestView;
   readonly query: QueryView;
-  /** The parsed request body; a body that is not a JSON object makes property reads undefined. */
+  /** The parsed request body; a body that is not a JSON object has no fields (reading one is undecided, docs/dsl.md). */
   readonly body: JsonObject;
 }
 
@@ -145,7 +145,8 @@ export interface Upstream<C> extends UpstreamSpec<C> {
   readonly kind: 'upstream';
 }
 
-type ClaimValue<V> = V extends string | number | boolean ? V | readonly V[] : never;
+// not distributive: a claim typed 'a' | 'b' accepts ['a', 'b'], not only lists of one literal
+type ClaimValue<V> = [V] extends [string | number | boolean] ? V | readonly V[] : never;
 
 /** Which agents a policy is for: every listed claim must equal the value (or one of the values). */
 export type ClaimMatch<C> = { readonly [K in keyof C]?: ClaimValue<C[K]> };

@@ -45,7 +45,9 @@ export function lowerPolicy(p: TranslatedPolicy, file: string): Module {
   for (const d of p.denies) lowerDeny(b, d, null);
 
   // Policy-wide limits, per access kind, when one of this policy's rules granted the request.
-  for (const access of ['read', 'write'] as const) {
+  // A policy without allow rules never grants (and defines no `grants` to count).
+  const grants = p.routes.some((r) => r.allows.length > 0);
+  for (const access of grants ? (['read', 'write'] as const) : []) {
     p.limits[access].forEach((limit, i) => {
       const loc0 = b.at();
       const { x, s } = L(loc0);
