@@ -3,11 +3,12 @@
 // (or X-Original-Method/X-Original-URI); the token from the forwarded Authorization header.
 // Answers the decision's status (200, 401, 403, 429) with x-leash-* and rate-limit headers.
 // `ANY /authz/<original path>` serves Envoy's HTTP ext_authz (path_prefix "/authz"), which
-// sends the original method and path as they are.
+// sends the original method and path as they are, and with `with_request_body` the body.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.ts';
 import type { DecisionRequestDraft } from '../contracts.ts';
 import { headerValue } from '../decide/index.ts';
+import { parsePolicyBody } from '../proxy/body.ts';
 
 const headersSchema = {
   type: 'object',
@@ -24,8 +25,10 @@ const HOP_HEADERS = /^(host|connection|content-length|transfer-encoding|keep-ali
 
 export const authzRoute: FastifyPluginAsync = async (app) => {
   const certHeader = app.leash.config.identity.certThumbprintHeader;
-  // The forwarded body, if any, is not read as the agent's body: accept any content type.
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));
+  // Bodies arrive raw: nginx, Caddy and Traefik send none, and Envoy's `with_request_body`
+  // sends the agent's own, which is parsed below exactly as the credential proxy parses it.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const handler = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const h = req.headers;
@@ -52,6 +55,13 @@ export const authzRoute: FastifyPluginAsync = async (app) => {
     const thumb = certHeader ? headerValue(headers, certHeader) : undefined;
     const request: DecisionRequestDraft = { via: 'authz', method, path, headers };
     if (thumb) request.certThumbprint = thumb;
+    // Envoy ext_authz (`/authz/<path>`) with with_request_body: the check request's body is
+    // the agent's body. An empty one is no body (GETs, or with_request_body off).
+    if (prefixed && Buffer.isBuffer(req.body) && req.body.length > 0) {
+      const parsed = parsePolicyBody(req.body, first(h['content-type']));
+      if (!parsed.ok) throw new HttpError('invalid_request', `the forwarded body cannot be read for the policy: ${parsed.failure.message}`, [{ path: 'body', message: parsed.failure.message }]);
+      request.body = parsed.value;
+    }
     const answer = await app.leash.decisions.decide(request);
     reply.code(answer.status).headers(answer.headers);
     // absent fields stay undefined: JSON leaves them out

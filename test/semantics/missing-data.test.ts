@@ -81,6 +81,25 @@ describe('a deny over the body', () => {
     expect(await decide(claims, 'POST', '/customers/C-771/refunds', { amount: 5 })).toMatchObject({ allow: false, status: 429, code: 'rate_limited', class: 'limit' });
   });
 
+  it('Envoy ext_authz with with_request_body (/authz/<path>) sends the body, and the body rules decide', async () => {
+    const envoy = async (body: string | undefined, type = 'application/json') => {
+      const res = await fetch(`${srv.url}/authz/customers/C-771/refunds`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await keys.sign(refundClaims())}`, ...(body === undefined ? {} : { 'content-type': type }) },
+        ...(body === undefined ? {} : { body }),
+      });
+      return { status: res.status, body: (await res.json()) as { code?: string; reasons?: string[] } };
+    };
+    expect((await envoy(JSON.stringify({ amount: 1200 }))).status).toBe(200);
+    expect(await envoy(JSON.stringify({ amount: 9_000_000 }))).toMatchObject({ status: 403, body: { reasons: ['refunds over 500.00 need a human'] } });
+    expect((await envoy('amount=9000000', 'application/x-www-form-urlencoded')).status).toBe(403);
+    expect(await envoy(undefined)).toMatchObject({ status: 403, body: { code: 'body_unavailable' } });
+    // a body the policy cannot read unambiguously is refused, never decided as absent
+    expect(await envoy('{"amount": 1, "amount": 9000000}')).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    expect(await envoy('{"amount": ')).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    expect(await envoy('9000000', 'text/plain')).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+  });
+
   it('/authz still decides the resources that read no body (invoice reads), and out of scope is class scope', async () => {
     expect((await authz(refundClaims(), 'GET', '/customers/C-771/invoices/9')).status).toBe(200);
     const other = await decide(refundClaims(), 'GET', '/customers/C-332/invoices/9');
