@@ -109,7 +109,7 @@ export async function compile(paths: readonly string[], options: CompileOptions 
   // ts-morph and binaryen are large: load them only when compiling (not for every import of
   // the compiler's index, which the server also uses), and binaryen only when wasm is wanted.
   const { checkPolicies, extractPolicies, lowerPolicies } = await import('./extract/index.ts');
-  const { bodyReadWarnings, resourceReads } = await import('./extract/reads.ts');
+  const { bodyReadWarnings, denyFields, resourceReads } = await import('./extract/reads.ts');
   const { checkScoping, scopeExpectations } = await import('./extract/scope-check.ts');
 
   // extract
@@ -148,7 +148,7 @@ export async function compile(paths: readonly string[], options: CompileOptions 
     sources.push({ path: bundlePathOf(file, root), source, generated: false });
   }
   if (hasErrors(diagnostics)) return failed('lower');
-  const data = lowered ? { ...lowered.data, leash: { ...lowered.data.leash, resources } } : {};
+  const data = lowered ? { ...lowered.data, leash: { ...lowered.data.leash, resources, fields: denyFields(policies.map((p) => p.model)) } } : {};
   const regoFiles: CompiledFile[] = [
     { path: 'data.json', content: json(data) },
     ...sources.map((s) => ({ path: s.path, content: s.source })),

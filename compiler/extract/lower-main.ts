@@ -41,12 +41,14 @@ export function lowerMain(policyNames: readonly string[], file: string, sources:
     const { loc, v, s } = at('The decision object of the architecture contract.');
     const fields = ['allow', 'access', 'rule', 'reasons', 'limits', 'priority', 'class'];
     const entries = fields.map((f) => [s(f), v(f)] as [Term, Term]);
-    entries.push([s('resources'), v('resources')]);
+    // not a rule named `resources`: data.json holds data.leash.resources, and OPA refuses a
+    // bundle whose rule and data share a path
+    entries.push([s('resources'), v('resource_keys')]);
     b.add(completeRule('decision', objectTerm(entries, loc), [], loc));
   }
   {
     const { loc, x, v } = at('The resources (<policy>/<route>) the request matched, for endpoints that must know what they read.');
-    b.add(setRule('resources', v('r'), [x({ kind: 'SomeIn', value: v('r'), collection: v('matched_resources'), loc } as never)], loc));
+    b.add(setRule('resource_keys', v('r'), [x({ kind: 'SomeIn', value: v('r'), collection: v('matched_resources'), loc } as never)], loc));
   }
   {
     const { loc, x, c, s } = at('GET, HEAD and OPTIONS read; every other method writes (a route may say otherwise).');

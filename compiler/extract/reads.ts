@@ -31,35 +31,70 @@ export type ResourcesData = Readonly<Record<string, ResourceInfo>>;
 
 export const resourceKey = (policy: string, route: string): string => `${policy}/${route}`;
 
-/** The request parts one expression reads. */
-function partsOf(e: PExpr, into: Set<RequestPart>): void {
+type RefExpr = Extract<PExpr, { k: 'ref' }>;
+
+/** Calls `visit` for every reference in an expression, nested ones (inside keys) included. */
+function eachRef(e: PExpr, visit: (ref: RefExpr) => void): void {
+  const go = (x: PExpr): void => eachRef(x, visit);
   switch (e.k) {
     case 'lit': return;
-    case 'ref': {
-      if ('root' in e.base) {
-        const root = e.base.root;
-        if (root === 'params' || root === 'body' || root === 'query') into.add(root);
-        else if (root === 'request') {
-          const first = e.path[0]?.key;
-          const part = first?.k === 'lit' && typeof first.value === 'string' ? first.value : null;
-          // A computed `request[k]` may be any part: count it as reading all of them.
-          if (part === null) for (const p of REQUEST_PARTS) { if (p !== 'params') into.add(p); }
-          else if ((REQUEST_PARTS as readonly string[]).includes(part)) into.add(part as RequestPart);
-        }
-      }
-      for (const s of e.path) partsOf(s.key, into);
-      return;
-    }
-    case 'array': e.items.forEach((x) => partsOf(x, into)); return;
-    case 'not': case 'bool': partsOf(e.e, into); return;
-    case 'and': case 'or': case 'cmp': case 'arith': partsOf(e.l, into); partsOf(e.r, into); return;
-    case 'cond': partsOf(e.c, into); partsOf(e.t, into); partsOf(e.f, into); return;
-    case 'concat': e.parts.forEach((p) => partsOf(p.e, into)); return;
-    case 'call': e.args.forEach((x) => partsOf(x, into)); return;
-    case 'member': partsOf(e.item, into); partsOf(e.coll, into); return;
-    case 'haskey': partsOf(e.key, into); partsOf(e.obj, into); return;
-    case 'quant': partsOf(e.coll, into); partsOf(e.body, into); return;
+    case 'ref': visit(e); for (const s of e.path) go(s.key); return;
+    case 'array': e.items.forEach(go); return;
+    case 'not': case 'bool': go(e.e); return;
+    case 'and': case 'or': case 'cmp': case 'arith': go(e.l); go(e.r); return;
+    case 'cond': go(e.c); go(e.t); go(e.f); return;
+    case 'concat': e.parts.forEach((p) => go(p.e)); return;
+    case 'call': e.args.forEach(go); return;
+    case 'member': go(e.item); go(e.coll); return;
+    case 'haskey': go(e.key); go(e.obj); return;
+    case 'quant': go(e.coll); go(e.body); return;
   }
+}
+
+/** The request parts one expression reads. */
+function partsOf(e: PExpr, into: Set<RequestPart>): void {
+  eachRef(e, (ref) => {
+    if (!('root' in ref.base)) return;
+    const root = ref.base.root;
+    if (root === 'params' || root === 'body' || root === 'query') into.add(root);
+    else if (root === 'request') {
+      const first = ref.path[0]?.key;
+      const part = first?.k === 'lit' && typeof first.value === 'string' ? first.value : null;
+      // A computed `request[k]` may be any part: count it as reading all of them.
+      if (part === null) for (const p of REQUEST_PARTS) { if (p !== 'params') into.add(p); }
+      else if ((REQUEST_PARTS as readonly string[]).includes(part)) into.add(part as RequestPart);
+    }
+  });
+}
+
+/** data.leash.fields: deny rule id → the fields its condition reads, as `body.amount`. */
+export type FieldsData = Readonly<Record<string, readonly string[]>>;
+
+/** The fields a condition reads: each reference's root and literal keys, up to the first computed one. */
+function fieldsOf(e: PExpr): string[] {
+  const out = new Set<string>();
+  eachRef(e, (ref) => {
+    if (!('root' in ref.base) || ref.base.root === 'params') return;
+    const keys: string[] = [];
+    for (const step of ref.path) {
+      if (step.key.k !== 'lit' || (typeof step.key.value !== 'string' && typeof step.key.value !== 'number')) break;
+      keys.push(String(step.key.value));
+    }
+    out.add([ref.base.root, ...keys].join('.'));
+  });
+  return [...out].sort();
+}
+
+/**
+ * What each deny rule's condition reads, so a server that got an undecided deny can say
+ * which of those fields the request lacks (docs/dsl.md, "Missing data fails closed").
+ */
+export function denyFields(policies: readonly PolicyModel<PFunction>[]): FieldsData {
+  const out: Record<string, readonly string[]> = {};
+  for (const p of policies) {
+    for (const d of [...p.denies, ...p.routes.flatMap((r) => r.denies)]) out[d.rule] = fieldsOf(d.when.body);
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 const fns = (xs: readonly (string | number | PFunction | null)[]): PFunction[] =>

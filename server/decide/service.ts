@@ -11,6 +11,7 @@ import type { PolicyEvaluator } from '../engine/index.ts';
 import { accessOf, bearerToken, buildPolicyInput, isCredentialHeader, scrubPath, scrubQuery } from './input.ts';
 import { identityHeaders } from './headers.ts';
 import { bodyReadingResource } from './needs-body.ts';
+import { missingFields } from './missing-fields.ts';
 import { effectiveLimits, limitVerdict } from '../limits/index.ts';
 import { canonicalRequest, DEFAULT_REQUEST_OPTIONS, type RequestOptions } from '../request/index.ts';
 
@@ -95,7 +96,12 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
     }
     const headers = identityHeaders(decisionId, agent);
     if (!decision.allow) {
-      const { access, rule, reasons, limits, priority, resources } = decision;
+      const { access, rule, limits, priority, resources } = decision;
+      let reasons = decision.reasons;
+      if (decision.class === 'input' && rule !== null) {
+        const missing = missingFields(evaluator.data, rule, input);
+        if (missing.length > 0) reasons = [...reasons, `missing for rule ${rule}: ${missing.join(', ')}`];
+      }
       return { allow: false, access, rule, reasons, limits, priority, class: decision.class ?? 'scope', resources, decision_id: decisionId, status: 403, headers, agent, input, revision };
     }
     // The policy's buckets, or the server's read/write defaults when it named none.

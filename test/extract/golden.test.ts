@@ -34,7 +34,7 @@ describe('golden Rego for policies/', () => {
     expect(support).toContain('# customerRecords.read: allow read (policies/support-agent.policy.ts:');
     expect(support.match(/^grants contains "/gm)).toHaveLength(3);
     const main = readFileSync(path.join(GOLDEN, 'leash__decision.rego'), 'utf8');
-    expect(main).toContain('decision := {"allow": allow, "access": access, "rule": rule, "reasons": reasons, "limits": limits, "priority": priority, "class": class, "resources": resources}');
+    expect(main).toContain('decision := {"allow": allow, "access": access, "rule": rule, "reasons": reasons, "limits": limits, "priority": priority, "class": class, "resources": resource_keys}');
     // Only the builtins agreed with the wasm compiler, no regex, no `with`, no comprehensions.
     const all = readFileSync(path.join(GOLDEN, 'leash__policies__ops_agent.rego'), 'utf8') + support + main;
     const calls = new Set([...all.matchAll(/([a-z_.]+)\(/g)].map((m) => m[1]!));
