@@ -57,6 +57,10 @@ export const authzRoute: FastifyPluginAsync = async (app) => {
     if (thumb) request.certThumbprint = thumb;
     // Envoy ext_authz (`/authz/<path>`) with with_request_body: the check request's body is
     // the agent's body. An empty one is no body (GETs, or with_request_body off).
+    if (!prefixed && Buffer.isBuffer(req.body) && req.body.length > 0 && /json/i.test(first(h['content-type']) ?? '')) {
+      // not the agent's body, but a JSON body must still be JSON (as on every JSON endpoint)
+      try { JSON.parse(req.body.toString('utf8')); } catch { throw new HttpError('malformed_json', 'the body is not valid JSON'); }
+    }
     if (prefixed && Buffer.isBuffer(req.body) && req.body.length > 0) {
       const parsed = parsePolicyBody(req.body, first(h['content-type']));
       if (!parsed.ok) throw new HttpError('invalid_request', `the forwarded body cannot be read for the policy: ${parsed.failure.message}`, [{ path: 'body', message: parsed.failure.message }]);
