@@ -24,10 +24,6 @@ export const DEFAULT_REQUEST_OPTIONS: RequestOptions = {
 /** Why a request was refused before the policy saw it. */
 export type RefusalCode = 'non_canonical_path' | 'non_canonical_method' | 'method_override' | 'ambiguous_query' | 'invalid_host';
 
-const REFUSAL_CODES: ReadonlySet<string> = new Set<RefusalCode>(['non_canonical_path', 'non_canonical_method', 'method_override', 'ambiguous_query', 'invalid_host']);
-
-/** True for the codes of requests refused before the policy (they count as scope violations). */
-export const isRefusalCode = (code: string | undefined): boolean => code !== undefined && REFUSAL_CODES.has(code);
 
 export interface Refusal {
   readonly code: RefusalCode;

@@ -8,7 +8,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { compile, evaluateReference, formatDiagnostic, readBundle, type PolicyInput } from '../../compiler/index.ts';
 import { hostBuiltins } from '../../compiler/wasm/index.ts';
-import { policySource, policyValue, type PolicyGen } from './policy-gen.ts';
+import fc from 'fast-check';
+import { bundleArb, inputsFor, policySource, policyValue, type PolicyGen } from './policy-gen.ts';
 
 export interface Disagreement {
   readonly input: PolicyInput;
@@ -69,4 +70,31 @@ export async function runBundle(bundle: readonly PolicyGen[], inputs: readonly P
     }
   }
   return { problems: [], disagreement: null, allowed, sources };
+}
+
+export interface FuzzTally { policies: number; decisions: number; allowed: number }
+
+/**
+ * The property both the test and bench/fuzz-policies.ts check: for a generated bundle and
+ * `inputs` requests aimed at it, the compiler accepts it and both engines agree.
+ */
+export function agreementProperty(inputs: number, tally: FuzzTally) {
+  return fc.asyncProperty(bundleArb.chain((b) => fc.tuple(fc.constant(b), inputsFor(b, inputs))), async ([bundle, batch]) => {
+    const r = await runBundle(bundle, batch);
+    if (r.problems.length > 0) throw new Error(`the compiler refused a generated policy:\n${r.problems.join('\n')}`);
+    if (r.disagreement) {
+      const { input, wasm, reference } = r.disagreement;
+      throw new Error(`engines disagree on ${JSON.stringify(input)}\nwasm:      ${JSON.stringify(wasm)}\nreference: ${JSON.stringify(reference)}`);
+    }
+    tally.policies += bundle.length;
+    tally.decisions += batch.length;
+    tally.allowed += r.allowed;
+  });
+}
+
+/** A failure report: the seed to replay, why, and the shrunk bundle as policy sources. */
+export function failureReport(details: fc.RunDetails<[[PolicyGen[], PolicyInput[]]]>): string {
+  const bundle = details.counterexample?.[0]?.[0] ?? [];
+  const why = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+  return `generated-policy fuzz failed (seed ${details.seed}, shrunk ${details.numShrinks} times; replay with LEASH_FUZZ_SEED=${details.seed}):\n${why}\n\nminimal bundle:\n${bundle.map((g, i) => policySource(g, i)).join('\n')}`;
 }
