@@ -3,7 +3,8 @@
 // (or X-Original-Method/X-Original-URI); the token from the forwarded Authorization header.
 // Answers the decision's status (200, 401, 403, 429) with x-leash-* and rate-limit headers.
 // `ANY /authz/<original path>` serves Envoy's HTTP ext_authz (path_prefix "/authz"), which
-// sends the original method and path as they are, and with `with_request_body` the body.
+// sends the original method and path as they are. A forwarded body (Envoy with_request_body,
+// Traefik forwardBody) is the agent's body.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.ts';
 import type { DecisionRequestDraft } from '../contracts.ts';
@@ -25,8 +26,7 @@ const HOP_HEADERS = /^(host|connection|content-length|transfer-encoding|keep-ali
 
 export const authzRoute: FastifyPluginAsync = async (app) => {
   const certHeader = app.leash.config.identity.certThumbprintHeader;
-  // Bodies arrive raw: nginx, Caddy and Traefik send none, and Envoy's `with_request_body`
-  // sends the agent's own, which is parsed below exactly as the credential proxy parses it.
+  // Bodies arrive raw and are parsed in the handler (below).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
@@ -57,14 +57,18 @@ export const authzRoute: FastifyPluginAsync = async (app) => {
     if (thumb) request.certThumbprint = thumb;
     // Envoy ext_authz (`/authz/<path>`) with with_request_body: the check request's body is
     // the agent's body. An empty one is no body (GETs, or with_request_body off).
-    if (!prefixed && Buffer.isBuffer(req.body) && req.body.length > 0 && /json/i.test(first(h['content-type']) ?? '')) {
-      // not the agent's body, but a JSON body must still be JSON (as on every JSON endpoint)
-      try { JSON.parse(req.body.toString('utf8')); } catch { throw new HttpError('malformed_json', 'the body is not valid JSON'); }
-    }
-    if (prefixed && Buffer.isBuffer(req.body) && req.body.length > 0) {
+    // A body on the check request is the agent's own: Envoy's `with_request_body` and
+    // Traefik's `forwardBody` send it (nginx and Caddy send none). It is parsed exactly as the
+    // credential proxy parses bodies; one the policy cannot read unambiguously is refused.
+    if (Buffer.isBuffer(req.body) && req.body.length > 0) {
       const parsed = parsePolicyBody(req.body, first(h['content-type']));
-      if (!parsed.ok) throw new HttpError('invalid_request', `the forwarded body cannot be read for the policy: ${parsed.failure.message}`, [{ path: 'body', message: parsed.failure.message }]);
-      request.body = parsed.value;
+      if (parsed.ok) request.body = parsed.value;
+      else if (parsed.failure.message === 'the body is not valid JSON') throw new HttpError('malformed_json', 'the body is not valid JSON');
+      // a body of another media type (an upload) is no body to the policy: the resources that
+      // read one are denied body_unavailable, the others decided
+      else if (parsed.failure.code !== 'body_not_inspectable') {
+        throw new HttpError('invalid_request', `the forwarded body cannot be read for the policy: ${parsed.failure.message}`, [{ path: 'body', message: parsed.failure.message }]);
+      }
     }
     const answer = await app.leash.decisions.decide(request);
     reply.code(answer.status).headers(answer.headers);

@@ -98,8 +98,9 @@ describe('a deny over the body', () => {
     expect(await envoy(undefined)).toMatchObject({ status: 403, body: { code: 'body_unavailable' } });
     // a body the policy cannot read unambiguously is refused, never decided as absent
     expect(await envoy('{"amount": 1, "amount": 9000000}')).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
-    expect(await envoy('{"amount": ')).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
-    expect(await envoy('9000000', 'text/plain')).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    expect(await envoy('{"amount": ')).toMatchObject({ status: 400, body: { code: 'malformed_json' } });
+    // a body of a type the policy cannot inspect is no body: body rules cannot be decided on it
+    expect(await envoy('9000000', 'text/plain')).toMatchObject({ status: 403, body: { code: 'body_unavailable' } });
   });
 
   it('/authz still decides the resources that read no body (invoice reads), and out of scope is class scope', async () => {
