@@ -50,7 +50,7 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
     const agent = verified.token.agent;
     const quarantined = options.observer.isQuarantined(agent.session);
     if (typeof quarantined === 'boolean' ? quarantined : await quarantined) {
-      return denial({ decisionId, access, status: 403, code: 'quarantined', class: 'identity', reason: `session ${agent.session} is quarantined after repeated scope violations`, agent });
+      return denial({ decisionId, access, status: 403, code: 'quarantined', class: 'identity', reason: `session ${agent.session} is quarantined after repeated violations`, agent });
     }
     // One reading of the request for the policy and the upstream alike; a request an upstream
     // could read differently is refused here and never reaches the policy.
@@ -89,7 +89,7 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
       const reader = bodyReadingResource(evaluator.data, decision.resources);
       if (reader !== null) {
         const why = request.via === 'authz'
-          ? ' (/authz never receives it: decide these requests with /decide, the credential proxy, or a gateway that forwards the body, docs/gateways.md)'
+          ? ' (nginx and Caddy never send it to /authz; Envoy and Traefik do when configured to, docs/gateways.md#request-bodies)'
           : '';
         return denial({ decisionId, access: decision.access, status: 403, code: 'body_unavailable', class: 'input', reason: `resource ${reader} reads the request body, which this request did not carry${why}`, agent, input, revision, rule: decision.rule, resources: decision.resources });
       }

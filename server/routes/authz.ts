@@ -55,11 +55,10 @@ export const authzRoute: FastifyPluginAsync = async (app) => {
     const thumb = certHeader ? headerValue(headers, certHeader) : undefined;
     const request: DecisionRequestDraft = { via: 'authz', method, path, headers };
     if (thumb) request.certThumbprint = thumb;
-    // Envoy ext_authz (`/authz/<path>`) with with_request_body: the check request's body is
-    // the agent's body. An empty one is no body (GETs, or with_request_body off).
     // A body on the check request is the agent's own: Envoy's `with_request_body` and
     // Traefik's `forwardBody` send it (nginx and Caddy send none). It is parsed exactly as the
-    // credential proxy parses bodies; one the policy cannot read unambiguously is refused.
+    // credential proxy parses bodies; one the policy cannot read unambiguously is refused. An
+    // empty one is no body (a GET, or forwarding off).
     if (Buffer.isBuffer(req.body) && req.body.length > 0) {
       const parsed = parsePolicyBody(req.body, first(h['content-type']));
       if (parsed.ok) request.body = parsed.value;

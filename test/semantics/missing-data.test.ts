@@ -76,7 +76,7 @@ describe('a deny over the body', () => {
       const a = await authz(claims, 'POST', '/customers/C-771/refunds');
       expect(a.status).toBe(403);
       expect(a.body).toMatchObject({ allow: false, code: 'body_unavailable' });
-      expect(a.body.reasons[0]).toContain('/authz never receives it');
+      expect(a.body.reasons[0]).toContain('nginx and Caddy never send it to /authz');
     }
     // no limit was spent by those: the session still has its 3 refunds
     for (let i = 0; i < 3; i++) expect(await decide(claims, 'POST', '/customers/C-771/refunds', { amount: 5 })).toMatchObject({ allow: true });
