@@ -1,5 +1,6 @@
 // Property-based differential testing with generated policies: random well-typed bundles
-// (2-4 policies on overlapping routes and agents, every rule kind, conditions over params,
+// (2-4 policies on overlapping routes and agents, every rule kind, credential-proxy upstreams
+// with their own routes and limits, conditions over params,
 // claims, task, body, query, headers and absent fields, limits with computed costs) and
 // random inputs. The compiled wasm and the plain-JS reference must give the same decision,
 // field for field. On a failure fast-check prints the seed and shrinks to a minimal bundle;
