@@ -1,8 +1,7 @@
 // Property-based differential testing with generated policies: random well-typed bundles
 // (2-4 policies on overlapping routes and agents, every rule kind, credential-proxy upstreams
-// with their own routes and limits, conditions over params,
-// claims, task, body, query, headers and absent fields, limits with computed costs) and
-// random inputs. The compiled wasm and the plain-JS reference must give the same decision,
+// with their own routes and limits, conditions over params, claims, task, body, query,
+// headers and absent fields, limits with computed costs) and random inputs. The compiled wasm and the plain-JS reference must give the same decision,
 // field for field. On a failure fast-check prints the seed and shrinks to a minimal bundle;
 // the printed sources are the policies to paste into a file. LEASH_FUZZ_SEED=n replays a
 // seed; bench/fuzz-policies.ts runs longer.
