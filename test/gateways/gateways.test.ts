@@ -4,12 +4,10 @@
 // arrive, and each of Leash's failure answers (429, 503) and Leash being down map to the
 // documented client status with Retry-After.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compile } from '../../compiler/pipeline.ts';
-import { formatDiagnostics } from '../../compiler/index.ts';
-import { makeKeys, startServer, supportClaims, type Running, type TestKeys } from '../server/helpers.ts';
+import { buildBundleFile, makeKeys, startServer, supportClaims, type Running, type TestKeys } from '../server/helpers.ts';
 import { rawRequest } from '../proxy/client.ts';
 import { freePort, has, startBackend, startCaddy, startNginx, type Backend, type Gateway } from './helpers.ts';
 
@@ -24,11 +22,8 @@ let backend: Backend;
 let bundle: string;
 
 beforeAll(async () => {
-  const built = await compile(['policies']);
-  if (!built.bundle) throw new Error(`the example policies do not build:\n${formatDiagnostics(built.diagnostics)}`);
+  bundle = (await buildBundleFile()).path;
   keys = await makeKeys();
-  bundle = join(mkdtempSync(join(tmpdir(), 'leash-gw-')), 'bundle.tar.gz');
-  writeFileSync(bundle, built.bundle);
   leash = await startServer(keys, { bundle: { path: bundle } });
   // a limit store that cannot be reached: writes are denied 503 store_unavailable
   leashNoStore = await startServer(keys, { bundle: { path: bundle }, limits: { redis: 'redis://127.0.0.1:1', redisTimeoutMs: 200 } });

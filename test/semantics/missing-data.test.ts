@@ -2,27 +2,20 @@
 // refund policy a user writes from the docs, served beside the example policies by a real
 // server, asked through /decide (with and without the body) and /authz (never a body).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { JWTPayload } from 'jose';
-import { compile } from '../../compiler/pipeline.ts';
-import { evaluateReference, formatDiagnostics, type PolicyInput } from '../../compiler/index.ts';
+import { evaluateReference, type PolicyInput } from '../../compiler/index.ts';
 import refundAgent from '../fixtures/refunds/refund-agent.policy.ts';
-import { makeKeys, postJson, startServer, supportClaims, type Running, type TestKeys } from '../server/helpers.ts';
+import { buildBundleFile, makeKeys, postJson, startServer, supportClaims, type Running, type TestKeys } from '../server/helpers.ts';
 
 let keys: TestKeys;
 let srv: Running;
 let warnings: string;
 
 beforeAll(async () => {
-  const built = await compile(['policies', 'test/fixtures/refunds'], { warnings: true });
-  if (!built.bundle) throw new Error(`the policies do not build:\n${formatDiagnostics(built.diagnostics)}`);
-  warnings = formatDiagnostics(built.diagnostics);
+  const built = await buildBundleFile(['policies', 'test/fixtures/refunds'], { warnings: true });
+  warnings = built.diagnostics;
   keys = await makeKeys();
-  const bundle = join(mkdtempSync(join(tmpdir(), 'leash-missing-')), 'bundle.tar.gz');
-  writeFileSync(bundle, built.bundle);
-  srv = await startServer(keys, { bundle: { path: bundle } });
+  srv = await startServer(keys, { bundle: { path: built.path } });
 }, 180_000);
 afterAll(async () => {
   await srv?.close();

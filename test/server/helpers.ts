@@ -145,3 +145,17 @@ export async function writeRegoBundle(path: string, rego: string, wasm: Uint8Arr
   renameSync(tmp, path);
   return (await readBundle(bytes)).manifest!.revision;
 }
+
+/**
+ * Compiles policy sources with the real pipeline and writes the bundle to a fresh temporary
+ * file; returns its path and the compile diagnostics (warnings included when asked).
+ */
+export async function buildBundleFile(paths: readonly string[] = ['policies'], options: { warnings?: boolean } = {}): Promise<{ path: string; diagnostics: string }> {
+  const { compile } = await import('../../compiler/pipeline.ts');
+  const { formatDiagnostics } = await import('../../compiler/index.ts');
+  const built = await compile([...paths], options.warnings ? { warnings: true } : {});
+  if (!built.bundle) throw new Error(`${paths.join(', ')} do not build:\n${formatDiagnostics(built.diagnostics)}`);
+  const path = join(mkdtempSync(join(tmpdir(), 'leash-bundle-')), 'bundle.tar.gz');
+  writeFileSync(path, built.bundle);
+  return { path, diagnostics: formatDiagnostics(built.diagnostics) };
+}
