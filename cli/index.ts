@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerBuildCommand } from './commands/build.ts';
 import { registerCheckCommand } from './commands/check.ts';
+import { registerEvalCommand } from './commands/eval.ts';
 import { registerFmtCommand } from './commands/fmt.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTokenCommand } from './commands/token.ts';
@@ -12,6 +13,7 @@ program.name('leash').description('Policy decision service for AI agents that ca
 
 registerBuildCommand(program);
 registerCheckCommand(program);
+registerEvalCommand(program);
 registerFmtCommand(program);
 registerServeCommand(program);
 registerTokenCommand(program);
