@@ -5,6 +5,7 @@ import { registerBuildCommand } from './commands/build.ts';
 import { registerCheckCommand } from './commands/check.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerFmtCommand } from './commands/fmt.ts';
+import { registerInspectCommand } from './commands/inspect.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTokenCommand } from './commands/token.ts';
 
@@ -15,6 +16,7 @@ registerBuildCommand(program);
 registerCheckCommand(program);
 registerEvalCommand(program);
 registerFmtCommand(program);
+registerInspectCommand(program);
 registerServeCommand(program);
 registerTokenCommand(program);
 

@@ -1,6 +1,7 @@
 // Reads an OPA bundle (.tar.gz): manifest, data (every data.json merged at its directory
 // path), Rego modules and policy.wasm. Refuses unsafe or oversized archives with a
 // `leash_bundle_error`, never a stack trace.
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
@@ -12,6 +13,8 @@ export interface Bundle {
   readonly data: Record<string, unknown>;
   readonly modules: readonly { readonly path: string; readonly source: string }[];
   readonly wasm: Uint8Array | null;
+  /** every file of the archive, sorted, with its size and SHA-256 (for `leash inspect`) */
+  readonly files: readonly { readonly path: string; readonly bytes: number; readonly sha256: string }[];
 }
 
 const MAX_BYTES = 256 * 1024 * 1024;
@@ -69,7 +72,9 @@ export async function readBundle(bytes: Uint8Array): Promise<Bundle> {
       wasm = new Uint8Array(content);
     }
   }
-  return { manifest, data, modules, wasm };
+  const listing = [...files].sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([path, content]) => ({ path: path.slice(1), bytes: content.length, sha256: createHash('sha256').update(content).digest('hex') }));
+  return { manifest, data, modules, wasm, files: listing };
 }
 
 function normalizePath(name: string): string {
