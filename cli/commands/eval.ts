@@ -13,8 +13,7 @@ import type { Policy } from '../../compiler/dsl/index.ts';
 import { resolveInputs } from '../../compiler/pipeline.ts';
 import { createWasmEvaluator } from '../../server/engine/evaluator.ts';
 import { buildPolicyInput } from '../../server/decide/input.ts';
-import { missingFields } from '../../server/decide/missing-fields.ts';
-import { bodyReadingResource } from '../../server/decide/needs-body.ts';
+import { bodyUnavailable, reasonsWithMissing } from '../../server/decide/data-checks.ts';
 import { canonicalRequest } from '../../server/request/index.ts';
 import type { DecisionRequestDraft } from '../../server/contracts.ts';
 import { hostBuiltins } from '../../compiler/wasm/index.ts';
@@ -134,11 +133,9 @@ export async function runEval(paths: readonly string[], opts: EvalOptions, io: C
   const d = outcome.decision;
   const answer: Record<string, unknown> = { ...d, status: d.allow ? 200 : 403 };
   // the server's own checks on top of the policy (docs/dsl.md, "Missing data fails closed")
-  const bodyless = input.request.body === null || input.request.body === undefined;
-  const reader = bodyless ? bodyReadingResource(bundle.data, d.resources) : null;
-  if (reader !== null) Object.assign(answer, { allow: false, status: 403, code: 'body_unavailable', class: 'input', reasons: [`resource ${reader} reads the request body, which this request did not carry`] });
-  const missing = !d.allow && d.class === 'input' && d.rule !== null ? missingFields(bundle.data, d.rule, input) : [];
-  if (missing.length > 0) answer['reasons'] = [...d.reasons, `missing for rule ${d.rule}: ${missing.join(', ')}`];
+  const noBody = bodyUnavailable(bundle.data, d, input.request.body, 'decide');
+  if (noBody !== null) Object.assign(answer, { allow: false, status: 403, code: 'body_unavailable', class: 'input', reasons: [noBody] });
+  else answer['reasons'] = reasonsWithMissing(bundle.data, d, input);
   io.out(JSON.stringify(answer, null, 2));
 
   let code = 0;
@@ -163,7 +160,6 @@ export async function runEval(paths: readonly string[], opts: EvalOptions, io: C
     for (const r of d.resources) io.err(`matched resource: ${r} ${resources[r]?.template ?? ''} (reads ${(resources[r]?.reads ?? []).join(', ') || 'nothing'})`);
     for (const reason of d.reasons) io.err(`reason: ${reason}`);
     for (const l of d.limits) io.err(`limit to consume: ${l.id} (${l.scope} ${l.key}, ${l.cost} of ${l.max} per ${l.window})`);
-    if (missing.length > 0) io.err(`missing: ${missing.join(', ')}`);
     io.err(`engines: ${agreement}`);
   }
   return code;

@@ -10,8 +10,7 @@ import type { TokenVerifier } from '../identity/index.ts';
 import type { PolicyEvaluator } from '../engine/index.ts';
 import { accessOf, bearerToken, buildPolicyInput, isCredentialHeader, scrubPath, scrubQuery } from './input.ts';
 import { identityHeaders } from './headers.ts';
-import { bodyReadingResource } from './needs-body.ts';
-import { missingFields } from './missing-fields.ts';
+import { bodyUnavailable, reasonsWithMissing } from './data-checks.ts';
 import { effectiveLimits, limitVerdict } from '../limits/index.ts';
 import { canonicalRequest, DEFAULT_REQUEST_OPTIONS, type RequestOptions } from '../request/index.ts';
 
@@ -85,23 +84,14 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
     }
     const decision = outcome.decision;
     const revision = evaluator.revision;
-    if (request.body === undefined || request.body === null) {
-      const reader = bodyReadingResource(evaluator.data, decision.resources);
-      if (reader !== null) {
-        const why = request.via === 'authz'
-          ? ' (nginx and Caddy never send it to /authz; Envoy and Traefik do when configured to, docs/gateways.md#request-bodies)'
-          : '';
-        return denial({ decisionId, access: decision.access, status: 403, code: 'body_unavailable', class: 'input', reason: `resource ${reader} reads the request body, which this request did not carry${why}`, agent, input, revision, rule: decision.rule, resources: decision.resources });
-      }
+    const noBody = bodyUnavailable(evaluator.data, decision, request.body, request.via);
+    if (noBody !== null) {
+      return denial({ decisionId, access: decision.access, status: 403, code: 'body_unavailable', class: 'input', reason: noBody, agent, input, revision, rule: decision.rule, resources: decision.resources });
     }
     const headers = identityHeaders(decisionId, agent);
     if (!decision.allow) {
       const { access, rule, limits, priority, resources } = decision;
-      let reasons = decision.reasons;
-      if (decision.class === 'input' && rule !== null) {
-        const missing = missingFields(evaluator.data, rule, input);
-        if (missing.length > 0) reasons = [...reasons, `missing for rule ${rule}: ${missing.join(', ')}`];
-      }
+      const reasons = reasonsWithMissing(evaluator.data, decision, input);
       return { allow: false, access, rule, reasons, limits, priority, class: decision.class ?? 'scope', resources, decision_id: decisionId, status: 403, headers, agent, input, revision };
     }
     // The policy's buckets, or the server's read/write defaults when it named none.
