@@ -12,11 +12,8 @@ import { compile, evaluateReference, formatDiagnostic, hasErrors, readBundle, ty
 import type { Policy } from '../../compiler/dsl/index.ts';
 import { resolveInputs } from '../../compiler/pipeline.ts';
 import { createWasmEvaluator } from '../../server/engine/evaluator.ts';
-import { buildPolicyInput } from '../../server/decide/input.ts';
-import { bodyUnavailable, reasonsWithMissing } from '../../server/decide/data-checks.ts';
-import { canonicalRequest } from '../../server/request/index.ts';
-import type { DecisionRequestDraft } from '../../server/contracts.ts';
 import { hostBuiltins } from '../../compiler/wasm/index.ts';
+import { decideOffline, offlineInput, refusalAnswer } from '../offline-decision.ts';
 import { guarded, type CommandIo } from './build.ts';
 
 export interface EvalOptions {
@@ -66,21 +63,13 @@ function inputFrom(opts: EvalOptions): { input: PolicyInput } | { refusal: { cod
   const { claims, method, path } = spec;
   if (!isRecord(claims)) throw new UsageError('give the token claims: --claims \'{"role":"support",...}\' (or "claims" in --input)');
   if (typeof method !== 'string' || typeof path !== 'string') throw new UsageError('give the request: --method GET --path /customers/C-771/records/42 (or "method" and "path" in --input)');
-  const request: DecisionRequestDraft = { via: 'decide', method, path, headers: isRecord(spec['headers']) ? (spec['headers'] as Record<string, string>) : {} };
-  if (isRecord(spec['query'])) request.query = spec['query'] as Record<string, string>;
-  if (spec['body'] !== undefined) request.body = spec['body'];
-  if (typeof spec['upstream'] === 'string') request.upstream = spec['upstream'];
-  const canonical = canonicalRequest(request);
-  if (!canonical.ok) return { refusal: canonical.refusal };
-  // the identity the server takes from a verified token: sub, sid, the key claim, the task
-  const agent = {
-    id: typeof claims['sub'] === 'string' ? claims['sub'] : 'agent',
-    session: typeof claims['sid'] === 'string' ? claims['sid'] : 'eval-session',
-    key: typeof claims['client_id'] === 'string' ? claims['client_id'] : null,
-    claims,
-    task: isRecord(claims['task']) ? claims['task'] : null,
-  };
-  return { input: buildPolicyInput(request, canonical.request, agent, Date.now()) };
+  return offlineInput(claims, {
+    method, path,
+    ...(isRecord(spec['query']) ? { query: spec['query'] as Record<string, string> } : {}),
+    ...(isRecord(spec['headers']) ? { headers: spec['headers'] as Record<string, string> } : {}),
+    ...(spec['body'] !== undefined ? { body: spec['body'] } : {}),
+    ...(typeof spec['upstream'] === 'string' ? { upstream: spec['upstream'] } : {}),
+  });
 }
 
 /** The policies' values for the JS reference, or why they could not be loaded. */
@@ -106,7 +95,7 @@ export async function runEval(paths: readonly string[], opts: EvalOptions, io: C
     return 2;
   }
   if ('refusal' in parsed) {
-    io.out(JSON.stringify({ allow: false, status: 400, code: parsed.refusal.code, class: 'scope', reasons: [parsed.refusal.reason] }, null, 2));
+    io.out(JSON.stringify(refusalAnswer(parsed.refusal, opts.method ?? 'GET'), null, 2));
     return 0;
   }
   const { input } = parsed;
@@ -125,17 +114,15 @@ export async function runEval(paths: readonly string[], opts: EvalOptions, io: C
     return 2;
   }
   const evaluator = await createWasmEvaluator({ revision: bundle.manifest?.revision ?? 'eval', wasm: bundle.wasm, data: bundle.data }, hostBuiltins as never);
-  const outcome = evaluator.evaluate(input);
-  if (!outcome.ok) {
-    io.err(`leash eval: policy error: ${outcome.problem}`);
+  const answer = await decideOffline(evaluator, input);
+  if ('problem' in answer) {
+    io.err(`leash eval: policy error: ${answer.problem}`);
     return 2;
   }
-  const d = outcome.decision;
-  const answer: Record<string, unknown> = { ...d, status: d.allow ? 200 : 403 };
-  // the server's own checks on top of the policy (docs/dsl.md, "Missing data fails closed")
-  const noBody = bodyUnavailable(bundle.data, d, input.request.body, 'decide');
-  if (noBody !== null) Object.assign(answer, { allow: false, status: 403, code: 'body_unavailable', class: 'input', reasons: [noBody] });
-  else answer['reasons'] = reasonsWithMissing(bundle.data, d, input);
+  const evaluated = evaluator.evaluate(input);
+  if (!evaluated.ok) return 2;
+  // the policy's own decision, for the cross-check and the explanation
+  const d = evaluated.decision;
   io.out(JSON.stringify(answer, null, 2));
 
   let code = 0;

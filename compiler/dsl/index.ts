@@ -3,6 +3,8 @@
 // See docs/dsl.md for a tour.
 export { definePolicy, resource, upstream, DEFAULT_LIMITS } from './define.ts';
 export { toNumber } from './to-number.ts';
+export { policyTests } from './testing.ts';
+export type { Expectation, PolicyTestCase, PolicyTests, Step, TestRequest } from './testing.ts';
 export type {
   AccessKind, Agent, AllowRule, ClaimMatch, CredentialRef, Ctx, DenyRule, Identity, Injection, Json, JsonObject,
   Limit, Limits, LimitScope, Method, Policy, PolicySpec, Predicate, Priority, Reason, RequestView, Resource,
