@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: { alias: { leash: fileURLToPath(new URL('./compiler/dsl/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
+    // policy test files among the fixtures are data for `leash test`, not vitest suites
+    exclude: ['test/fixtures/**', 'node_modules/**'],
     globalSetup: ['./test/global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,

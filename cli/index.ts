@@ -7,6 +7,7 @@ import { registerEvalCommand } from './commands/eval.ts';
 import { registerFmtCommand } from './commands/fmt.ts';
 import { registerInspectCommand } from './commands/inspect.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerTestCommand } from './commands/test.ts';
 import { registerTokenCommand } from './commands/token.ts';
 
 const program = new Command();
@@ -18,6 +19,7 @@ registerEvalCommand(program);
 registerFmtCommand(program);
 registerInspectCommand(program);
 registerServeCommand(program);
+registerTestCommand(program);
 registerTokenCommand(program);
 
 await program.parseAsync(process.argv);

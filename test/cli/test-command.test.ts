@@ -1,0 +1,73 @@
+// `leash test`: the examples' tests pass through the compiled bundle and the JS reference;
+// a wrong expectation fails with its file:line, the deciding rule and expected vs actual, in
+// pretty, JSON and JUnit output; --run filters; load and compile errors exit 2.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { runTests, type TestOptions } from '../../cli/commands/test.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FAILING = 'test/fixtures/policy-tests/failing';
+// the tests there are of the refund policy in test/fixtures/refunds
+const WITH_POLICY = [FAILING, 'test/fixtures/refunds'];
+
+async function run(paths: string[], opts: TestOptions = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runTests(paths, opts, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('leash test', () => {
+  it('passes the examples\' tests (every rule of policies/ exercised)', async () => {
+    const r = await run([]);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^20 passed, 0 failed \(3 test files\)$/m);
+    expect(r.code).toBe(0);
+    // every rule of the example bundle decided at least one request
+    const { results } = JSON.parse((await run([], { format: 'json' })).out) as { results: { rules: string[] }[] };
+    expect([...new Set(results.flatMap((x) => x.rules))].sort()).toEqual([
+      'customerRecords.read', 'dashboards.read', 'metricsQuery.read', 'ops-agent.bulkExport', 'serviceMetrics.read',
+      'stripe.refunds.write', 'ticket.write', 'ticketComments.write',
+    ]);
+  }, 60_000);
+
+  it('fails a wrong expectation with file:line, expected vs actual and the deciding rule', async () => {
+    const r = await run(WITH_POLICY);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`✗ wrongly expects a large refund to pass  (${FAILING}/refund-agent.policy.test.ts:9)`);
+    expect(r.out).toContain('allow: expected true, got false');
+    expect(r.out).toContain('decided by refunds.tooLarge (class business): refunds over 500.00 need a human');
+    expect(r.out).toContain('✓ a refund with no amount cannot be decided');
+    expect(r.out).toContain('✓ three refunds a session');
+    expect(r.out).toMatch(/^3 passed, 1 failed \(1 test file\)$/m);
+  }, 60_000);
+
+  it('writes JSON and JUnit for CI, and --run selects cases', async () => {
+    const json = await run(WITH_POLICY, { format: 'json' });
+    const parsed = JSON.parse(json.out);
+    expect(parsed).toMatchObject({ passed: 3, failed: 1 });
+    expect(parsed.results.find((x: { ok: boolean }) => !x.ok)).toMatchObject({ name: 'wrongly expects a large refund to pass', line: 9 });
+    const junit = await run(WITH_POLICY, { format: 'junit' });
+    expect(junit.out).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="leash test" tests="4" failures="1">/);
+    expect(junit.out).toContain('<testcase classname="test/fixtures/policy-tests/failing/refund-agent.policy.test.ts" name="wrongly expects a large refund to pass"');
+    expect(junit.out).toContain('<failure message="allow: expected true, got false">');
+    const only = await run(WITH_POLICY, { run: 'small|three' });
+    expect(only).toMatchObject({ code: 0 });
+    expect(only.out).toMatch(/^2 passed, 0 failed/m);
+  }, 60_000);
+
+  it('exits 2 on a test file that is not policyTests and on a policy that does not compile', async () => {
+    const bad = await run(['test/fixtures/policy-tests/bad-export', 'test/fixtures/refunds']);
+    expect(bad).toMatchObject({ code: 2, err: expect.stringContaining("the default export must be policyTests(policy, [...cases]) from 'leash'") });
+    const typo = await run(['test/fixtures/dsl/claim-typo.policy.ts']);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/claim-typo\.policy\.ts:\d+:\d+: /);
+  }, 60_000);
+
+  it('works as the real command with --format junit', () => {
+    const r = spawnSync(process.execPath, ['bin/leash.mjs', 'test', '--format', 'junit'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('<testsuites name="leash test" tests="20" failures="0">');
+  }, 60_000);
+});
