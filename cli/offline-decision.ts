@@ -19,7 +19,13 @@ export interface OfflineRequest {
   readonly upstream?: string;
 }
 
-export type Answer = Omit<Decision, 'reasons'> & { readonly reasons: readonly string[]; readonly status: number; readonly code?: string };
+export type Answer = Omit<Decision, 'reasons'> & {
+  readonly reasons: readonly string[];
+  readonly status: number;
+  readonly code?: string;
+  /** the limit that refused the request (a 429) */
+  readonly limit?: string;
+};
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -49,7 +55,7 @@ export const refusalAnswer = (refusal: { code: string; reason: string }, method:
 });
 
 /** The answer for a policy input; with a store, an allowed request consumes its limits. */
-export async function decideOffline(evaluator: PolicyEvaluator, input: PolicyInput, store?: LimitStore, nowMs = Date.now()): Promise<Answer | { readonly problem: string }> {
+export async function decideOffline(evaluator: PolicyEvaluator, input: PolicyInput, store?: LimitStore, nowMs = Date.now(), sessionExpiresAtMs = nowMs + 3_600_000): Promise<Answer | { readonly problem: string }> {
   const outcome = evaluator.evaluate(input);
   if (!outcome.ok) return { problem: outcome.problem };
   const d = outcome.decision;
@@ -58,7 +64,9 @@ export async function decideOffline(evaluator: PolicyEvaluator, input: PolicyInp
   if (!d.allow) return { ...d, status: 403, reasons: reasonsWithMissing(evaluator.data, d, input) };
   if (!store) return { ...d, status: 200 };
   const buckets = effectiveLimits(d, input.agent.session);
-  const verdict = limitVerdict(await store.consume({ buckets, nowMs, sessionExpiresAtMs: nowMs + 3_600_000 }), d.access);
+  const consumed = await store.consume({ buckets, nowMs, sessionExpiresAtMs });
+  const verdict = limitVerdict(consumed, d.access);
   if (verdict.kind === 'admit') return { ...d, limits: buckets, status: 200 };
-  return { ...d, allow: false, status: verdict.status, code: verdict.code, class: verdict.code === 'rate_limited' ? 'limit' : 'system', reasons: [...d.reasons, verdict.reason], limits: buckets };
+  const limit = consumed.kind === 'limited' ? { limit: consumed.exceeded } : {};
+  return { ...d, allow: false, status: verdict.status, code: verdict.code, class: verdict.code === 'rate_limited' ? 'limit' : 'system', reasons: [...d.reasons, verdict.reason], limits: buckets, ...limit };
 }

@@ -16,4 +16,18 @@ export default policyTests(billing, [
   ] },
   { name: 'only through the stripe upstream', claims, request: { method: 'POST', path: '/v1/refunds', body: { charge: 'ch_3Nq', amount: 1 } },
     expect: { allow: false, rule: null } },
+  { name: '20 refunds a day per agent, then none until the day has passed', claims, used: { 'stripe/agent/86400s': 20 }, steps: [
+    { request: refund({ charge: 'ch_3Nq', amount: 10 }), expect: { allow: false, status: 429, code: 'rate_limited', limit: 'stripe/agent/86400s' } },
+    { request: refund({ charge: 'ch_3Nq', amount: 10 }), after: '1d', expect: { allow: true } },
+  ] },
+  { name: 'the 21st refund in a day is refused', claims, steps: [
+    { request: refund({ charge: 'ch_3Nq', amount: 10 }), expect: { allow: true }, times: 20, after: '1s' },
+    { request: refund({ charge: 'ch_3Nq', amount: 10 }), after: '2m', expect: { allow: false, status: 429, limit: 'stripe/agent/86400s' } },
+  ] },
+  { name: 'a session that has written 100 times writes no more', claims, used: { 'billing-agent.write/session': 100 },
+    request: refund({ charge: 'ch_3Nq', amount: 10 }), expect: { allow: false, status: 429, limit: 'billing-agent.write/session' } },
+  { name: '20 writes in a minute, then a minute later more', claims, session: 'fast-writer', used: { 'billing-agent.write/session/60s': 20 }, steps: [
+    { request: refund({ charge: 'ch_3Nq', amount: 10 }), expect: { allow: false, status: 429, limit: 'billing-agent.write/session/60s' } },
+    { request: refund({ charge: 'ch_3Nq', amount: 10 }), after: '60s', expect: { allow: true } },
+  ] },
 ]);

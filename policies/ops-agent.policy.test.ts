@@ -23,4 +23,16 @@ export default policyTests(ops, [
     expect: { allow: false, rule: 'ops-agent.bulkExport', class: 'business', reasons: ['bulk export is not allowed for operations agents'] } },
   { name: 'never writes', claims, request: { method: 'PATCH', path: '/dashboards/ops-overview' },
     expect: { allow: false, access: 'write', class: 'scope' } },
+  { name: '60 reads a minute, 600 a session', claims, used: { 'ops-agent.read/session/60s': 59 }, steps: [
+    { request: { method: 'GET', path: '/dashboards/ops-overview' }, expect: { allow: true } },
+    { request: { method: 'GET', path: '/dashboards/ops-overview' }, expect: { allow: false, status: 429, limit: 'ops-agent.read/session/60s' } },
+    { request: { method: 'GET', path: '/dashboards/ops-overview' }, after: '1m', expect: { allow: true } },
+  ] },
+  { name: 'a session that has read 600 times reads no more', claims, used: { 'ops-agent.read/session': 600 },
+    request: { method: 'GET', path: '/dashboards/ops-overview' }, expect: { allow: false, status: 429, limit: 'ops-agent.read/session' } },
+  { name: 'metrics queries cost their series, 200 an hour per task', claims, used: { 'metricsQuery/task/3600s': 190 }, steps: [
+    { request: { method: 'POST', path: '/metrics/query', body: { service: 'checkout', series: 10 } }, expect: { allow: true } },
+    { request: { method: 'POST', path: '/metrics/query', body: { service: 'checkout', series: 1 } }, expect: { allow: false, status: 429, limit: 'metricsQuery/task/3600s' } },
+    { request: { method: 'POST', path: '/metrics/query', body: { service: 'checkout', series: 1 } }, after: '1h', expect: { allow: true } },
+  ] },
 ]);

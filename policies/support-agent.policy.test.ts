@@ -22,6 +22,12 @@ export default policyTests(support, [
     expect: { allow: false, rule: null, class: 'scope' } },
   { name: 'the 6th write in a session is refused', claims, steps: [
     { request: { method: 'PATCH', path: '/tickets/T-4891' }, expect: { allow: true }, times: 5 },
-    { request: { method: 'POST', path: '/tickets/T-4891/comments' }, expect: { allow: false, status: 429, code: 'rate_limited', class: 'limit' } },
+    { request: { method: 'POST', path: '/tickets/T-4891/comments' }, expect: { allow: false, status: 429, code: 'rate_limited', class: 'limit', limit: 'support-agent.write/session' } },
+  ] },
+  { name: 'a session that has read 50 records reads no more', claims, used: { 'support-agent.read/session': 49 }, steps: [
+    { request: { method: 'GET', path: '/customers/C-771/records/7' }, expect: { allow: true } },
+    { request: { method: 'GET', path: '/customers/C-771/records/8' }, expect: { allow: false, status: 429, limit: 'support-agent.read/session' } },
+    // a session limit lasts the session: time does not refill it
+    { request: { method: 'GET', path: '/customers/C-771/records/8' }, after: '1d', expect: { allow: false, limit: 'support-agent.read/session' } },
   ] },
 ]);

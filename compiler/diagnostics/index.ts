@@ -41,6 +41,14 @@ export const DIAGNOSTIC_CODES = {
   // planner and wasm code generation (compiler/wasm)
   leash_plan_unsupported: 'a Rego construct the wasm planner does not support yet',
   leash_wasm_unknown_builtin: 'a builtin that is neither native nor provided by the host',
+  // policy tests (cli/policy-tests): mistakes in a test file, found before any case runs
+  leash_test_load_error: 'a policy test file cannot be loaded or does not export policyTests(...)',
+  leash_test_unknown_policy: 'the policy a test file tests is not among the compiled policies',
+  leash_test_unknown_rule: 'a test case expects a rule id no compiled policy has',
+  leash_test_unknown_limit: 'a test case names a limit id no compiled policy has',
+  leash_test_unknown_route: 'a test request matches no route of the policy under test, yet is not expected to be denied with no rule',
+  leash_test_impossible: 'a test case expects an outcome no request can have, or a malformed times/after/used',
+  leash_test_duplicate_name: 'two cases of one test file have the same name',
   // bundles (compiler/bundle)
   leash_bundle_error: 'a bundle is malformed or cannot be read',
 } as const;

@@ -33,6 +33,8 @@ export interface Expectation {
   readonly class?: DecisionClass | null;
   readonly priority?: Priority;
   readonly access?: AccessKind;
+  /** the id of the limit that refused the request (`support-agent.write/session`): a 429 */
+  readonly limit?: string;
 }
 
 export interface Step {
@@ -40,12 +42,16 @@ export interface Step {
   readonly expect: Expectation;
   /** send this request this many times, each expecting the same (default 1) */
   readonly times?: number;
+  /** time that passes before this step, as a limit window is written ('30s', '1h'): windows refill */
+  readonly after?: `${number}s` | `${number}m` | `${number}h` | `${number}d`;
 }
 
 interface Identity {
   /** the agent (`sub`) and session (`sid`) the server would take from the token */
   readonly agent?: string;
   readonly session?: string;
+  /** the limit state the case starts from: units already used of a limit, by limit id */
+  readonly used?: { readonly [limitId: string]: number };
 }
 
 export type PolicyTestCase<C> = Identity & { readonly name: string; readonly claims: C } & (

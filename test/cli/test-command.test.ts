@@ -22,7 +22,7 @@ describe('leash test', () => {
   it('passes the examples\' tests (every rule of policies/ exercised)', async () => {
     const r = await run([]);
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/^20 passed, 0 failed \(3 test files\)$/m);
+    expect(r.out).toMatch(/^28 passed, 0 failed \(3 test files\)$/m);
     expect(r.code).toBe(0);
     // every rule of the example bundle decided at least one request
     const { results } = JSON.parse((await run([], { format: 'json' })).out) as { results: { rules: string[] }[] };
@@ -40,16 +40,20 @@ describe('leash test', () => {
     expect(r.out).toContain('decided by refunds.tooLarge (class business): refunds over 500.00 need a human');
     expect(r.out).toContain('✓ a refund with no amount cannot be decided');
     expect(r.out).toContain('✓ three refunds a session');
-    expect(r.out).toMatch(/^3 passed, 1 failed \(1 test file\)$/m);
+    expect(r.out).toMatch(/^3 passed, 2 failed \(1 test file\)$/m);
+    // `used` starts the case from a limit state: two of three used leaves one
+    expect(r.out).toContain(`✗ wrongly expects two more refunds after two  (${FAILING}/refund-agent.policy.test.ts:17)`);
+    expect(r.out).toContain('request 2 (POST /customers/C-771/refunds): allow: expected true, got false');
+    expect(r.out).toContain('decided by refunds.write (class limit): limit refunds/session exceeded');
   }, 60_000);
 
   it('writes JSON and JUnit for CI, and --run selects cases', async () => {
     const json = await run(WITH_POLICY, { format: 'json' });
     const parsed = JSON.parse(json.out);
-    expect(parsed).toMatchObject({ passed: 3, failed: 1 });
+    expect(parsed).toMatchObject({ passed: 3, failed: 2 });
     expect(parsed.results.find((x: { ok: boolean }) => !x.ok)).toMatchObject({ name: 'wrongly expects a large refund to pass', line: 9 });
     const junit = await run(WITH_POLICY, { format: 'junit' });
-    expect(junit.out).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="leash test" tests="4" failures="1">/);
+    expect(junit.out).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="leash test" tests="5" failures="2">/);
     expect(junit.out).toContain('<testcase classname="test/fixtures/policy-tests/failing/refund-agent.policy.test.ts" name="wrongly expects a large refund to pass"');
     expect(junit.out).toContain('<failure message="allow: expected true, got false">');
     const only = await run(WITH_POLICY, { run: 'small|three' });
@@ -68,6 +72,49 @@ describe('leash test', () => {
   it('works as the real command with --format junit', () => {
     const r = spawnSync(process.execPath, ['bin/leash.mjs', 'test', '--format', 'junit'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('<testsuites name="leash test" tests="20" failures="0">');
+    expect(r.stdout).toContain('<testsuites name="leash test" tests="28" failures="0">');
+  }, 60_000);
+
+  it('reports mistakes in test files as coded diagnostics at file:line:col, before running anything', async () => {
+    const r = await run(['test/fixtures/policy-tests/invalid', 'test/fixtures/refunds']);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    const f = 'test/fixtures/policy-tests/invalid/refund-agent.policy.test.ts';
+    expect(r.err.split('\n').map((l) => /^(.*?:\d+:\d+: \w+): /.exec(l)?.[1])).toEqual([
+      `${f}:9:98: leash_test_unknown_rule`,
+      `${f}:10:61: leash_test_unknown_limit`,
+      `${f}:11:53: leash_test_impossible`,
+      `${f}:12:79: leash_test_unknown_route`,
+      `${f}:13:58: leash_test_impossible`,
+      `${f}:14:117: leash_test_unknown_limit`,
+      `${f}:14:73: leash_test_impossible`,
+      `${f}:15:68: leash_test_impossible`,
+      `${f}:16:5: leash_test_duplicate_name`,
+    ]);
+    expect(r.err).toContain('rule: no policy has a rule "refunds.create"; rules are invoices.read, refunds.write, refunds.tooLarge, refunds.otherCustomer');
+    expect(r.err).toContain('used: refunds/session allows 3, so its used units are a whole number from 0 to 3, not 4');
+    expect(r.err).toContain('POST /customer/C-771/refunds matches no route of policy refund-agent');
+    expect(r.err).toContain('expect: a limit refusal answers 429, not 403');
+    expect(r.err).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('type-checks the test files: a misspelt claim is a leash_ts_error at its file:line:col', async () => {
+    const r = await run(['test/fixtures/policy-tests/type-error', 'test/fixtures/refunds']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^test\/fixtures\/policy-tests\/type-error\/refund-agent\.policy\.test\.ts:6:92: leash_ts_error: TS2561: .*'custmerId'/);
+  }, 60_000);
+
+  it('lists what no case exercised with --coverage, and --fail-under fails a run under the threshold', async () => {
+    const examples = JSON.parse((await run([], { format: 'json', failUnder: 100 })).out);
+    expect(examples.coverage).toMatchObject({ percent: 100, rules: { total: 8, missed: [] }, resources: { total: 7, missed: [] }, limits: { total: 8, missed: [] } });
+    const few = await run(WITH_POLICY, { run: 'small|three', coverage: true });
+    expect(few.code).toBe(0);
+    expect(few.out).toContain('  rules: 1/4, not exercised:\n    invoices.read\n    refunds.otherCustomer\n    refunds.tooLarge');
+    expect(few.out).toContain('  resources: 1/2, not exercised:\n    refund-agent/invoices');
+    expect(few.out).toContain('  limits (tripped): 1/5, not exercised:\n    refund-agent.read/session\n');
+    const under = await run(WITH_POLICY, { run: 'small|three', failUnder: 50 });
+    expect(under.code).toBe(1);
+    expect(under.out).toMatch(/^coverage 27\.2% is under --fail-under 50%$/m);
+    expect((await run(WITH_POLICY, { run: 'small|three', failUnder: 27 })).code).toBe(0);
   }, 60_000);
 });
