@@ -78,12 +78,16 @@ export interface CompileResult {
   readonly resources?: ResourcesData;
 }
 
-/** Expand paths into `.policy.ts` and `.rego` files (folders recursively, sorted). */
+/**
+ * Expand paths into `.policy.ts` and `.rego` files (folders recursively, sorted). `*_test.rego`
+ * files (OPA's test convention, run by `leash test`) are left out of the bundle.
+ */
 export function resolveInputs(paths: readonly string[]): { policies: string[]; rego: string[]; diagnostics: Diagnostic[] } {
   const policies: string[] = [];
   const rego: string[] = [];
   const diagnostics = walkSourceFiles(paths, (p, named) => {
     if (p.endsWith('.policy.ts')) policies.push(p);
+    else if (p.endsWith('_test.rego')) return;
     else if (p.endsWith('.rego')) rego.push(p);
     else if (named) diagnostics.push(error('leash_project_error', `${p} is neither a .policy.ts nor a .rego file`));
   });

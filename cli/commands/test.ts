@@ -2,13 +2,14 @@
 // bundle, as they would be deployed, checks every `*.policy.test.ts` there (types, then the
 // rules, limits and routes its cases name), then runs every case against the compiled wasm
 // (through the same offline decision as `leash eval`) AND against the plain-JS reference; a
-// case fails when an expectation does not hold or the two engines disagree. Exit 0 all
+// case fails when an expectation does not hold or the two engines disagree. The `test_` rules
+// of `*_test.rego` files there run too, as `opa test` runs them. Exit 0 all
 // passed, 1 failures (or coverage under --fail-under), 2 compile, load or test-file errors.
 import { InvalidArgumentError, type Command } from 'commander';
 import { compile, formatDiagnostic, hasErrors, policyModel, readBundle, type Diagnostic } from '../../compiler/index.ts';
 import { hostBuiltins } from '../../compiler/wasm/index.ts';
 import { createWasmEvaluator } from '../../server/engine/evaluator.ts';
-import { coverageOf, emptyExercised, findFiles, json, junit, loadPolicies, loadSuites, pretty, runCase, validateSuite, watchAndRerun, type CaseResult } from '../policy-tests/index.ts';
+import { coverageOf, runRegoTests, emptyExercised, findFiles, json, junit, loadPolicies, loadSuites, pretty, runCase, validateSuite, watchAndRerun, type CaseResult } from '../policy-tests/index.ts';
 import { guarded, type CommandIo } from './build.ts';
 
 export interface TestOptions {
@@ -50,6 +51,11 @@ export async function runTests(paths: readonly string[], opts: TestOptions, io: 
   report(invalid);
   if (invalid.length > 0) return 2;
 
+  // Rego `test_` rules of *_test.rego files, against the same compiled Rego and data
+  const rego = await runRegoTests(roots, { ...(pattern ? { run: pattern } : {}), compiled: built });
+  report(rego.diagnostics);
+  if (hasErrors(rego.diagnostics)) return 2;
+
   const bundle = await readBundle(built.bundle);
   const evaluator = await createWasmEvaluator({ revision: bundle.manifest?.revision ?? 'test', wasm: bundle.wasm!, data: bundle.data }, hostBuiltins as never);
   const results: CaseResult[] = [];
@@ -64,9 +70,10 @@ export async function runTests(paths: readonly string[], opts: TestOptions, io: 
       results.push({ file: s.file, line: lineOfCase(s.text, c.name), name: c.name, ok: failures.length === 0, failures, rules: [...mine.rules].sort(), ms: performance.now() - started });
     }
   }
+  for (const r of rego.results) results.push({ ...r, ok: r.ok || r.skipped, rules: [] });
   const wantCoverage = opts.coverage === true || opts.failUnder !== undefined;
   const coverage = wantCoverage ? coverageOf(models, seen) : undefined;
-  const out = { results, files: loaded.suites.length, ...(coverage ? { coverage } : {}), ...(opts.failUnder !== undefined ? { failUnder: opts.failUnder } : {}) };
+  const out = { results, files: loaded.suites.length + new Set(rego.results.map((r) => r.file)).size, ...(coverage ? { coverage } : {}), ...(opts.failUnder !== undefined ? { failUnder: opts.failUnder } : {}) };
   io.out(opts.format === 'json' ? json(out) : opts.format === 'junit' ? junit(out) : pretty(out));
   if (results.some((r) => !r.ok)) return 1;
   return coverage && opts.failUnder !== undefined && coverage.percent < opts.failUnder ? 1 : 0;
@@ -96,7 +103,9 @@ export function registerTestCommand(program: Command): void {
     .option('--watch', 'run again whenever a file under the paths changes')
     .action(async (paths: string[], opts: TestOptions & { watch?: boolean }) => {
       if (opts.watch) {
-        await watchAndRerun(paths.length > 0 ? paths : ['policies'], process.argv.slice(2).filter((a) => a !== '--watch'));
+        // the child gets this command's own arguments (those after `test`), less --watch
+        const own = process.argv.slice(process.argv.indexOf('test') + 1).filter((a) => a !== '--watch');
+        await watchAndRerun(paths.length > 0 ? paths : ['policies'], own);
         return;
       }
       process.exitCode = await guarded('test', () => runTests(paths, opts, { out: (t) => console.log(t), err: (t) => console.error(t) }));

@@ -6,3 +6,4 @@ export { runCase, emptyExercised, compareAnswer, type Exercised } from './run-ca
 export { coverageOf, formatCoverage, type Coverage } from './coverage.ts';
 export { pretty, json, junit, type CaseResult, type Report } from './report.ts';
 export { watchAndRerun } from './watch.ts';
+export { runRegoTests, isRegoTestFile, REGO_TEST_SUFFIX, type RegoTestResult } from './rego-tests.ts';

@@ -22,10 +22,12 @@ describe('leash test', () => {
   it('passes the examples\' tests (every rule of policies/ exercised)', async () => {
     const r = await run([]);
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/^28 passed, 0 failed \(3 test files\)$/m);
+    expect(r.out).toMatch(/^31 passed, 0 failed \(4 test files\)$/m);
     expect(r.code).toBe(0);
     // every rule of the example bundle decided at least one request
     const { results } = JSON.parse((await run([], { format: 'json' })).out) as { results: { rules: string[] }[] };
+    // the Rego test_ rules of policies/support_agent_test.rego ran too
+    expect(r.out).toContain('✓ data.support_agent_test.test_another_customer_is_a_scope_denial');
     expect([...new Set(results.flatMap((x) => x.rules))].sort()).toEqual([
       'customerRecords.read', 'dashboards.read', 'metricsQuery.read', 'ops-agent.bulkExport', 'serviceMetrics.read',
       'stripe.refunds.write', 'ticket.write', 'ticketComments.write',
@@ -72,7 +74,7 @@ describe('leash test', () => {
   it('works as the real command with --format junit', () => {
     const r = spawnSync(process.execPath, ['bin/leash.mjs', 'test', '--format', 'junit'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('<testsuites name="leash test" tests="28" failures="0">');
+    expect(r.stdout).toContain('<testsuites name="leash test" tests="31" failures="0">');
   }, 60_000);
 
   it('reports mistakes in test files as coded diagnostics at file:line:col, before running anything', async () => {
@@ -116,5 +118,21 @@ describe('leash test', () => {
     expect(under.code).toBe(1);
     expect(under.out).toMatch(/^coverage 27\.2% is under --fail-under 50%$/m);
     expect((await run(WITH_POLICY, { run: 'small|three', failUnder: 27 })).code).toBe(0);
+  }, 60_000);
+
+  it('runs the test_ rules of *_test.rego files with the cases, todo_ ones skipped', async () => {
+    const roots = ['test/fixtures/policy-tests/rego', 'test/fixtures/refunds'];
+    const r = await run(roots);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('✓ data.leash_tests.test_invoice_read_allowed');
+    expect(r.out).toContain('✗ data.leash_tests.test_large_refund_allowed  (test/fixtures/policy-tests/rego/refunds_test.rego:61)\n    the test is undefined: an expression of its body did not hold');
+    expect(r.out).toContain('- data.leash_tests.todo_test_refund_limit_per_session  (todo)');
+    expect(r.out).toMatch(/^8 passed, 3 failed, 1 skipped \(2 test files\)$/m);
+    const junit = await run(roots, { format: 'junit', run: 'todo_' });
+    expect(junit.out).toContain('name="data.leash_tests.todo_test_refund_limit_per_session" file="test/fixtures/policy-tests/rego/refunds_test.rego" line="67" time="0.000"><skipped/></testcase>');
+    expect(junit.code).toBe(0);
+    const broken = await run(['test/fixtures/policy-tests/rego-broken', 'test/fixtures/refunds']);
+    expect(broken.code).toBe(2);
+    expect(broken.err).toMatch(/^test\/fixtures\/policy-tests\/rego-broken\/broken_test\.rego:\d+:\d+: rego_parse_error: /m);
   }, 60_000);
 });
