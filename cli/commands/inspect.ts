@@ -1,7 +1,7 @@
 // `leash inspect BUNDLE`: what a bundle holds, read from the archive itself (not from any
 // source tree): manifest revision, roots and wasm entrypoints, the policies with their
-// resources and what each reads, the credential-proxy upstreams, every file with its size and
-// SHA-256, and whether it is signed. `--format json` for scripts.
+// resources, what each reads and the limits it counts against, the credential-proxy
+// upstreams, every file with its size and SHA-256, and whether it is signed. `--format json` for scripts.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readBundle, type Bundle } from '../../compiler/index.ts';
@@ -11,7 +11,12 @@ export interface InspectOptions {
   readonly format?: 'pretty' | 'json';
 }
 
-interface ResourceView { readonly policy: string; readonly route: string; readonly upstream: string | null; readonly template: string; readonly methods: readonly string[]; readonly rules: readonly string[]; readonly reads: readonly string[] }
+interface LimitView { readonly id: string; readonly scope: string; readonly max: number; readonly window: string; readonly cost: number | 'computed' }
+interface ResourceView {
+  readonly policy: string; readonly route: string; readonly upstream: string | null; readonly template: string; readonly methods: readonly string[]; readonly rules: readonly string[]; readonly reads: readonly string[];
+  /** absent in bundles built before limits were listed */
+  readonly limits?: { readonly read: readonly LimitView[]; readonly write: readonly LimitView[] };
+}
 
 export interface Inspection {
   readonly revision: string | null;
@@ -45,6 +50,9 @@ export function inspectBundle(bundle: Bundle): Inspection {
   };
 }
 
+const limitText = (l: LimitView): string =>
+  `${l.id} ${l.max}${l.cost === 1 ? '' : l.cost === 'computed' ? ' (cost from the request)' : ` (cost ${l.cost})`} per ${l.scope} ${l.window === 'session' ? 'lifetime' : `in ${l.window}`}`;
+
 function pretty(i: Inspection): string[] {
   const out = [
     `revision:     ${i.revision ?? '(no manifest)'}`,
@@ -58,6 +66,10 @@ function pretty(i: Inspection): string[] {
     out.push(`  ${p.name}`);
     for (const r of p.resources) {
       out.push(`    ${r.route}: ${r.methods.join(',')} ${r.upstream ? `${r.upstream} ` : ''}${r.template}  rules ${r.rules.join(', ') || '(none)'}; reads ${r.reads.join(', ') || 'nothing'}`);
+      for (const kind of ['read', 'write'] as const) {
+        const ls = r.limits?.[kind] ?? [];
+        if (ls.length > 0) out.push(`      ${kind} limits: ${ls.map(limitText).join('; ')}`);
+      }
     }
   }
   out.push(`upstreams:    ${i.upstreams.join(', ') || '(none)'}`, 'files:');

@@ -24,6 +24,17 @@ export interface ResourceInfo {
   /** the DSL rules of the route (what a decision's `rule` names) */
   readonly rules: readonly string[];
   readonly reads: readonly RequestPart[];
+  /** the limits a granted request counts against, by access kind (route's, upstream's, policy's) */
+  readonly limits: { readonly read: readonly LimitInfo[]; readonly write: readonly LimitInfo[] };
+}
+
+/** A limit as `leash inspect` shows it; a cost computed from the request is 'computed'. */
+export interface LimitInfo {
+  readonly id: string;
+  readonly scope: string;
+  readonly max: number;
+  readonly window: string;
+  readonly cost: number | 'computed';
 }
 
 /** data.leash.resources: "<policy>/<route>" → what the resource is and reads. */
@@ -116,6 +127,12 @@ function routeFunctions(p: PolicyModel<PFunction>, r: RouteModel<PFunction>): PF
   ];
 }
 
+/** The limits of one access kind, when some rule of the route grants that kind. */
+function limitInfo(r: RouteModel<PFunction>, p: PolicyModel<PFunction>, kind: 'read' | 'write'): LimitInfo[] {
+  if (!r.allows.some((a) => a.access === kind)) return [];
+  return [...r.limits[kind], ...p.limits[kind]].map((l) => ({ id: l.id, scope: l.scope, max: l.max, window: l.window, cost: typeof l.cost === 'number' ? l.cost : 'computed' }));
+}
+
 export function resourceReads(policies: readonly PolicyModel<PFunction>[]): ResourcesData {
   const out: Record<string, ResourceInfo> = {};
   const sorted = [...policies].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -127,6 +144,7 @@ export function resourceReads(policies: readonly PolicyModel<PFunction>[]): Reso
         policy: p.name, route: r.name, upstream: r.upstream, template: r.template, methods: r.methods,
         rules: [...r.allows.map((a) => a.rule), ...r.denies.map((d) => d.rule)],
         reads: REQUEST_PARTS.filter((x) => parts.has(x)),
+        limits: { read: limitInfo(r, p, 'read'), write: limitInfo(r, p, 'write') },
       };
     }
   }

@@ -27,6 +27,15 @@ describe('leash inspect', () => {
     expect(i.policies.map((p: { name: string }) => p.name)).toEqual(['billing-agent', 'ops-agent', 'refund-agent', 'support-agent']);
     const refunds = i.policies.find((p: { name: string }) => p.name === 'refund-agent').resources;
     expect(refunds).toContainEqual(expect.objectContaining({ route: 'refunds', template: '/customers/:customerId/refunds', reads: ['params', 'body'], rules: ['refunds.write', 'refunds.tooLarge', 'refunds.otherCustomer'] }));
+    // the limits a granted request counts against, the route's before the policy's
+    expect(refunds.find((r: { route: string }) => r.route === 'refunds').limits).toEqual({
+      read: [],
+      write: [
+        { id: 'refunds/session', scope: 'session', max: 3, window: 'session', cost: 1 },
+        { id: 'refund-agent.write/session', scope: 'session', max: 100, window: 'session', cost: 1 },
+        { id: 'refund-agent.write/session/60s', scope: 'session', max: 20, window: '60s', cost: 1 },
+      ],
+    });
     // the wasm's hash is the hash of the wasm in the archive
     const wasm = i.files.find((f: { path: string }) => f.path === 'policy.wasm');
     expect(wasm.sha256).toBe(createHash('sha256').update(bundle.wasm!).digest('hex'));
@@ -34,6 +43,8 @@ describe('leash inspect', () => {
     expect(pretty.out).toContain(`revision:     ${bundle.manifest!.revision}`);
     expect(pretty.out).toMatch(/refunds: POST \/customers\/:customerId\/refunds {2}rules refunds\.write, refunds\.tooLarge, refunds\.otherCustomer; reads params, body/);
     expect(pretty.out).toMatch(new RegExp(`${wasm.sha256} +\\d+  policy\\.wasm`));
+    expect(pretty.out).toContain('      write limits: refunds/session 3 per session lifetime; refund-agent.write/session 100 per session lifetime; refund-agent.write/session/60s 20 per session in 60s');
+    expect(pretty.out).toContain('      read limits: metricsQuery/task/3600s 200 (cost from the request) per task in 3600s;');
   }, 60_000);
 
   it('says what is wrong with a missing or malformed bundle', async () => {
