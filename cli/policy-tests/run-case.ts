@@ -49,9 +49,10 @@ export function compareAnswer(expect: Expectation, got: Answer, step: string): s
 
 /**
  * A store that starts from the case's `used` state: the first time a bucket with a listed id
- * is counted, its used units are consumed first, in the same session, key and window.
+ * is counted, its used units are consumed first, in the same session, key and window, at the
+ * case's start (so time that passes before the request refills them as it would).
  */
-function withUsedState(inner: LimitStore, used: Readonly<Record<string, number>>): LimitStore {
+function withUsedState(inner: LimitStore, used: Readonly<Record<string, number>>, startMs: number): LimitStore {
   const filled = new Set<string>();
   return {
     ...inner,
@@ -61,7 +62,7 @@ function withUsedState(inner: LimitStore, used: Readonly<Record<string, number>>
         const at = `${b.id}\u0000${b.key}`;
         if (units === undefined || filled.has(at)) continue;
         filled.add(at);
-        if (units > 0) await inner.consume({ ...request, buckets: [{ ...b, cost: units }] });
+        if (units > 0) await inner.consume({ ...request, nowMs: startMs, buckets: [{ ...b, cost: units }] });
       }
       return inner.consume(request);
     },
@@ -72,7 +73,7 @@ function withUsedState(inner: LimitStore, used: Readonly<Record<string, number>>
 export async function runCase(c: PolicyTestCase<unknown>, evaluator: PolicyEvaluator, policies: readonly Policy[], seen: Exercised): Promise<string[]> {
   const steps: readonly Step[] = 'steps' in c ? c.steps : [{ request: c.request, expect: c.expect }];
   const inner = createMemoryLimitStore();
-  const store = c.used ? withUsedState(inner, c.used) : inner;
+  const store = c.used ? withUsedState(inner, c.used, START_MS) : inner;
   const identity = { ...(c.agent ? { agent: c.agent } : {}), session: c.session ?? `test-${Math.random().toString(36).slice(2)}` };
   const failures: string[] = [];
   let nowMs = START_MS;
