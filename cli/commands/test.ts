@@ -7,6 +7,7 @@
 // passed, 1 failures (or coverage under --fail-under), 2 compile, load or test-file errors.
 import { InvalidArgumentError, type Command } from 'commander';
 import { compile, formatDiagnostic, hasErrors, policyModel, readBundle, type Diagnostic } from '../../compiler/index.ts';
+import type { PolicyModel } from '../../compiler/dsl/model.ts';
 import { hostBuiltins } from '../../compiler/wasm/index.ts';
 import { createWasmEvaluator } from '../../server/engine/evaluator.ts';
 import { coverageOf, runRegoTests, emptyExercised, findFiles, json, junit, loadPolicies, loadSuites, pretty, runCase, validateSuite, watchAndRerun, type CaseResult } from '../policy-tests/index.ts';
@@ -46,7 +47,7 @@ export async function runTests(paths: readonly string[], opts: TestOptions, io: 
 
   // the reference sees every policy of the bundle, as the wasm does
   const policies = await loadPolicies(found.policies);
-  const models = policies.map((p) => policyModel(p) as never);
+  const models: PolicyModel<unknown>[] = policies.map((p) => policyModel(p));
   const invalid = loaded.suites.flatMap((s) => validateSuite(s, models));
   report(invalid);
   if (invalid.length > 0) return 2;
