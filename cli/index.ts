@@ -8,6 +8,7 @@ import { registerFmtCommand } from './commands/fmt.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerInspectCommand } from './commands/inspect.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerSignCommands } from './commands/sign.ts';
 import { registerTestCommand } from './commands/test.ts';
 import { registerTokenCommand } from './commands/token.ts';
 
@@ -21,6 +22,7 @@ registerFmtCommand(program);
 registerInitCommand(program);
 registerInspectCommand(program);
 registerServeCommand(program);
+registerSignCommands(program);
 registerTestCommand(program);
 registerTokenCommand(program);
 

@@ -14,9 +14,15 @@ import { createMetrics } from './metrics/index.ts';
 import { authzRoute, dataApiRoute, decideRoute, healthRoutes } from './routes/index.ts';
 import { createLimitStoreFromConfig } from './limits/index.ts';
 import { createObserverFromConfig, registerObserverMetrics } from './audit/index.ts';
-import { adminRoutes } from './admin/index.ts';
+import { adminRoutes, createAdminServer } from './admin/index.ts';
+import { createStatusRecorder, limitsStatusCallback, registerObserverProbes, startStatusUploader, type StatusRecorder, type StatusUploader } from './status/index.ts';
+import { hostname } from 'node:os';
 import { logRequestsAtDebug, loggerOptions } from './logging.ts';
-import { loadBundleFile } from './engine/bundle-loader.ts';
+import { loadBundleFile, withSignatureCheck } from './engine/bundle-loader.ts';
+import { verificationFromConfig } from './engine/verification.ts';
+import { remoteClientFromConfig } from './engine/remote-config.ts';
+import type { RemoteClient } from './engine/remote.ts';
+import { createBundleAlerter, type BundleAlerter, type Notifier } from './alerts/index.ts';
 import { evaluatorBundle, proxyRoutes, withBundleData } from './proxy/index.ts';
 
 export interface AppDeps {
@@ -35,9 +41,15 @@ export interface AppDeps {
   readonly now?: () => number;
   /** where the credential proxy reads upstream credentials (default: process.env, once at start) */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** where bundle-rejection alerts go (default: the observer's notifier from the config) */
+  readonly notifier?: Notifier;
 }
 
 export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
+  // bundle signatures (docs/signing.md): the key is read before anything starts
+  const verification = verificationFromConfig(config);
+  // remote bundles (docs/remote-bundles.md): token and TLS files are read before anything starts
+  const remote = remoteClientFromConfig(config);
   const app = Fastify({
     logger: loggerOptions(config.server.logLevel, deps.logStream),
     bodyLimit: config.server.bodyLimitBytes,
@@ -94,21 +106,34 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     ...(deps.now ? { now: deps.now } : {}),
   });
 
+  // bundle activations and plugin states, for /health?bundles|plugins and /admin/status (docs/status.md)
+  const status = createStatusRecorder({ labels: { id: `${hostname()}:${process.pid}`, version: '0.1.0' } });
+  statusRecorders.set(app, status);
+  let bundleAlerts: BundleAlerter | undefined;
   const engine = await createEngine({
-    source: bundleSource(config),
-    load: withBundleData(deps.loadBundle ?? loadBundleFile),
+    source: bundleSource(config, remote),
+    load: withBundleData(verification ? withSignatureCheck(deps.loadBundle ?? loadBundleFile, verification) : (deps.loadBundle ?? loadBundleFile)),
     log: app.log,
-    onChange: (outcome) => metrics.observeReload(outcome),
+    onChange: (outcome) => {
+      metrics.observeReload(outcome);
+      // a bundle refused after the start (the first load decides whether the server starts)
+      if (outcome.kind === 'failed' && bundleAlerts) bundleAlerts.rejected(config.bundle.path ?? remote?.shownUrl ?? 'bundle', outcome.reason, outcome.serving);
+      status.recordReload(outcome, { remote: config.bundle.url !== undefined });
+    },
   });
 
   // From here on a failure must not leave the bundle watcher (or a store) running.
   let limits: LimitStore | undefined;
   let observer: DecisionObserver | undefined;
+  let admin: FastifyInstance | undefined;
+  let uploader: StatusUploader | undefined;
   try {
-    limits = deps.limits ?? (await createLimitStoreFromConfig(config, app.log));
+    limits = deps.limits ?? (await createLimitStoreFromConfig(config, app.log, limitsStatusCallback(status, config.limits.redis !== undefined)));
     // audit trail, alerts and quarantine (Redis-backed when limits.redis is set)
-    const observerSetup = deps.observer ? undefined : createObserverFromConfig(config, app.log, deps.now);
+    const observerSetup = deps.observer ? undefined : createObserverFromConfig(config, app.log, deps.now, metrics.registry);
     observer = deps.observer ?? observerSetup!.observer;
+    const alertNotifier = deps.notifier ?? observerSetup?.notifier;
+    if (alertNotifier) bundleAlerts = createBundleAlerter(alertNotifier, deps.now ? { now: deps.now } : {});
     const decisions = createDecisionService({
       verifier,
       policy: () => engine.current(),
@@ -129,13 +154,40 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
       await Promise.allSettled([openLimits.close(), openObserver.close()]);
     });
 
-    await app.register(healthRoutes);
+    if (observerSetup) {
+      const setup = observerSetup;
+      registerObserverProbes(status, {
+        auditSinks: () => setup.audit.stats(),
+        allSinks: () => setup.observer.stats().sinks,
+        alerts: () => setup.observer.stats().alerts,
+        decisionLogsEnabled: Boolean((config as { decisionLogs?: { url?: string } }).decisionLogs?.url),
+      });
+    }
+    await app.register(healthRoutes, { status });
     await app.register(decideRoute);
     await app.register(dataApiRoute);
     await app.register(authzRoute);
     if (observerSetup) registerObserverMetrics(metrics.registry, observerSetup.observer);
     if (config.admin.token && observerSetup) {
-      await app.register(adminRoutes, { token: config.admin.token, quarantine: observerSetup.quarantine, ...(deps.now ? { now: deps.now } : {}) });
+      // on their own listener when server.adminPort is set (server.ts listens on it), else here
+      if (config.server.adminPort !== undefined) {
+        const own = createAdminServer({ log: app.log, bodyLimit: config.server.bodyLimitBytes });
+        admin = own;
+        adminServers.set(app, own);
+        // preClose: the admin listener (and its audit events) finish before the audit sinks close
+        app.addHook('preClose', async () => own.close());
+      }
+      await (admin ?? app).register(adminRoutes, {
+        token: config.admin.token, quarantine: observerSetup.quarantine, audit: observerSetup.audit, labels: observerSetup.labels, status, registry: metrics.registry,
+        ...(deps.now ? { now: deps.now } : {}),
+      });
+    }
+    if (config.status.service) {
+      // registered first, so the very first report already lists the uploader
+      status.registerPlugin('status', () => uploader?.plugin() ?? { state: 'OK', message: 'starting' });
+      const started = startStatusUploader({ service: config.status.service, ...(config.status.token ? { token: config.status.token } : {}), intervalMs: config.status.intervalSeconds * 1000, status, log: app.log });
+      uploader = started;
+      app.addHook('preClose', async () => started.close());
     }
     // The credential proxy, ANY /proxy/{upstream}/... (docs/proxy.md).
     await app.register(proxyRoutes({
@@ -146,14 +198,27 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     for (const plugin of deps.plugins ?? []) await app.register(plugin);
   } catch (err) {
     engine.close();
-    await Promise.allSettled([limits?.close(), observer?.close()]);
+    await Promise.allSettled([limits?.close(), observer?.close(), admin?.close(), uploader?.close()]);
     throw err;
   }
   return app;
 }
 
-function bundleSource(config: LeashConfig): BundleSource {
-  if (config.bundle.url) return { kind: 'url', url: config.bundle.url, pollSeconds: config.bundle.pollSeconds };
+const adminServers = new WeakMap<FastifyInstance, FastifyInstance>();
+const statusRecorders = new WeakMap<FastifyInstance, StatusRecorder>();
+
+/** the separate admin listener buildApp made (server.adminPort set), not yet listening */
+export function adminServerOf(app: FastifyInstance): FastifyInstance | undefined {
+  return adminServers.get(app);
+}
+
+/** the app's status recorder: what a bundle downloader reports requests and downloads to (docs/status.md) */
+export function statusOf(app: FastifyInstance): StatusRecorder | undefined {
+  return statusRecorders.get(app);
+}
+
+function bundleSource(config: LeashConfig, client?: RemoteClient): BundleSource {
+  if (config.bundle.url) return { kind: 'url', url: config.bundle.url, pollSeconds: config.bundle.pollSeconds, ...(client ? { client } : {}) };
   if (config.bundle.path) return { kind: 'file', path: config.bundle.path, watch: config.bundle.watch };
   throw new Error('bundle.path: a bundle file or bundle.url is required');
 }

@@ -4,8 +4,10 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { compile, CompileError, formatDiagnostic, formatDiagnostics, hasErrors, readBundle, STAGES, type StageName } from '../../compiler/index.ts';
+import { SignatureError, signBundle, type SignOptions } from '../../compiler/bundle/index.ts';
+import { signingOptions, type SigningFlags } from './sign.ts';
 
-export interface BuildOptions {
+export interface BuildOptions extends SigningFlags {
   readonly output?: string;
   readonly wasm?: boolean;
   readonly dumpAfter?: StageName;
@@ -26,6 +28,22 @@ export async function runBuild(paths: readonly string[], opts: BuildOptions, io:
     io.err('leash build -t wasm needs at least one entrypoint: -e <pkg/rule>');
     return 1;
   }
+  // The signing key is checked before compiling, so a bad key fails fast.
+  let signing: SignOptions | undefined;
+  if (opts.signingKey !== undefined) {
+    try {
+      signing = signingOptions({ ...opts, signingKey: opts.signingKey });
+    } catch (err) {
+      if (err instanceof SignatureError) {
+        io.err(`leash build: ${err.message}`);
+        return 1;
+      }
+      throw err;
+    }
+  } else if (opts.signingAlg !== undefined || opts.signingKeyId !== undefined || opts.claimsFile !== undefined || opts.scope !== undefined) {
+    io.err('leash build: --signing-alg, --signing-key-id, --claims-file and --scope need --signing-key');
+    return 1;
+  }
   const result = await compile(paths, {
     ...(opts.wasm === false ? { wasm: false } : {}), ...(opts.dumpAfter ? { dumpAfter: opts.dumpAfter } : {}),
     ...(opts.target === 'wasm' ? { entrypoints } : {}),
@@ -38,15 +56,18 @@ export async function runBuild(paths: readonly string[], opts: BuildOptions, io:
   }
   if (!result.bundle) return 1;
   const out = opts.output ?? 'bundle.tar.gz';
+  const bytes = signing ? await signBundle(result.bundle, signing) : result.bundle;
   try {
-    writeFileSync(out, result.bundle);
+    writeFileSync(out, bytes);
   } catch (e) {
     io.err(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     return 1;
   }
-  const bundle = await readBundle(result.bundle);
-  io.out(`wrote ${out} (${result.bundle.length} bytes, revision ${bundle.manifest?.revision.slice(0, 12) ?? '?'})`);
+  const bundle = await readBundle(bytes);
+  const signed = signing ? `, signed with keyid ${signing.key.keyId} (${signing.key.alg}${signing.scope !== undefined ? `, scope ${signing.scope}` : ''})` : '';
+  io.out(`wrote ${out} (${bytes.length} bytes, revision ${bundle.manifest?.revision.slice(0, 12) ?? '?'}${signed})`);
   for (const f of result.files) io.out(`  ${f.path}${typeof f.content === 'string' ? '' : ` (${f.content.length} bytes)`}`);
+  if (signing) io.out('  .signatures.json');
   return 0;
 }
 
@@ -75,6 +96,11 @@ export function registerBuildCommand(program: Command): void {
     .option('-e, --entrypoint <path>', 'a wasm entrypoint as pkg/rule (or data.pkg.rule), like opa build -t wasm -e; repeatable',
       (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--dump-after <stage>', 'print the output of a stage and stop').choices([...STAGES]))
+    .option('--signing-key <file>', 'sign the bundle (OPA .signatures.json): PEM private key, or for HS256 a file holding the secret')
+    .option('--signing-alg <alg>', 'RS256 (default), ES256, EdDSA, HS256 (also RS384/512, PS256/384/512, ES384/512, HS384/512)')
+    .option('--signing-key-id <id>', 'key id for the JWS kid and the payload keyid (default "default")')
+    .option('--claims-file <file>', 'JSON object of extra signature claims (iss, iat, ...)')
+    .option('--scope <scope>', 'the signature\'s scope claim')
     .action(async (paths: string[], opts: BuildOptions) => {
       process.exitCode = await guarded('build', () => runBuild(paths, opts, { out: (t) => console.log(t), err: (t) => console.error(t) }));
     });

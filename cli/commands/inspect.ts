@@ -4,10 +4,12 @@
 // upstreams, every file with its size and SHA-256, and whether it is signed. `--format json` for scripts.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readBundle, type Bundle } from '../../compiler/index.ts';
+import type { Bundle } from '../../compiler/index.ts';
+import { bundleFromFiles, readBundleFiles, SignatureError, verifiedSummary, verify, type VerifyOptions } from '../../compiler/bundle/index.ts';
 import { guarded, type CommandIo } from './build.ts';
+import { verificationOptions, type VerificationFlags } from './sign.ts';
 
-export interface InspectOptions {
+export interface InspectOptions extends VerificationFlags {
   readonly format?: 'pretty' | 'json';
 }
 
@@ -45,7 +47,7 @@ export function inspectBundle(bundle: Bundle): Inspection {
     policies: [...byPolicy].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, rs]) => ({ name, resources: rs })),
     upstreams: isRecord(leash['upstreams']) ? Object.keys(leash['upstreams']).sort() : [],
     files: bundle.files,
-    // verification arrives with signed bundles (issue 15); until then only presence is told
+    // without a verification key only presence is told; runInspect verifies when given one
     signature: signed ? 'signed (.signatures.json present; not verified by this command)' : 'unsigned (no .signatures.json)',
   };
 }
@@ -85,10 +87,33 @@ export async function runInspect(file: string, opts: InspectOptions, io: Command
     io.err(`leash inspect: cannot read ${file}`);
     return 2;
   }
-  const inspection = inspectBundle(await readBundle(bytes));
+  let verification: VerifyOptions | undefined;
+  if (opts.verificationKey !== undefined) {
+    try {
+      verification = verificationOptions({ ...opts, verificationKey: opts.verificationKey });
+    } catch (err) {
+      if (err instanceof SignatureError) {
+        io.err(`leash inspect: ${err.message}`);
+        return 2;
+      }
+      throw err;
+    }
+  } else if (opts.verificationKeyId !== undefined || opts.signingAlg !== undefined || opts.scope !== undefined) {
+    io.err('leash inspect: --verification-key-id, --signing-alg and --scope need --verification-key');
+    return 2;
+  }
+  const files = await readBundleFiles(bytes);
+  let inspection = inspectBundle(bundleFromFiles(files));
+  let code = 0;
+  if (verification) {
+    const result = await verify([...files].map(([path, b]) => ({ path, bytes: b })), verification);
+    // a failed verification is still an inspection, but the exit code says it failed
+    if (!result.ok) code = 1;
+    inspection = { ...inspection, signature: result.ok ? verifiedSummary(result) : `NOT VERIFIED: ${result.problem}` };
+  }
   if (opts.format === 'json') io.out(JSON.stringify(inspection, null, 2));
   else for (const line of pretty(inspection)) io.out(line);
-  return 0;
+  return code;
 }
 
 export function registerInspectCommand(program: Command): void {
@@ -97,6 +122,10 @@ export function registerInspectCommand(program: Command): void {
     .description('what a bundle holds: revision, roots, entrypoints, policies, resources, files and hashes, signature')
     .argument('<bundle>', 'a bundle .tar.gz')
     .option('--format <format>', 'pretty or json', 'pretty')
+    .option('--verification-key <file>', 'verify the signature with this PEM public key (for HS256: a file holding the secret)')
+    .option('--verification-key-id <id>', 'the key\'s id (default "default")')
+    .option('--signing-alg <alg>', 'the algorithm the key verifies (default RS256)')
+    .option('--scope <scope>', 'the scope the signature must carry (default: none)')
     .action(async (file: string, opts: InspectOptions) => {
       process.exitCode = await guarded('inspect', () => runInspect(file, opts, { out: (t) => console.log(t), err: (t) => console.error(t) }));
     });

@@ -8,6 +8,8 @@ export interface ServeOptions {
   readonly bundle?: string;
   readonly port?: string;
   readonly host?: string;
+  readonly adminPort?: string;
+  readonly adminHost?: string;
   readonly config?: string;
   readonly jwks?: string;
   readonly issuer?: string;
@@ -17,6 +19,12 @@ export interface ServeOptions {
   readonly redis?: string;
   readonly upstreamUrl?: readonly string[];
   readonly secretsFile?: string;
+  readonly verificationKey?: string;
+  readonly bundleUrl?: string;
+  readonly verificationKeyId?: string;
+  readonly signingAlg?: string;
+  readonly scope?: string;
+  readonly decisionLogsUrl?: string;
 }
 
 export function flagsFrom(opts: ServeOptions): ConfigInput {
@@ -26,9 +34,16 @@ export function flagsFrom(opts: ServeOptions): ConfigInput {
   const limits: Record<string, unknown> = {};
   if (opts.port !== undefined) server['port'] = opts.port;
   if (opts.host !== undefined) server['host'] = opts.host;
+  if (opts.adminPort !== undefined) server['adminPort'] = opts.adminPort;
+  if (opts.adminHost !== undefined) server['adminHost'] = opts.adminHost;
   if (opts.logLevel !== undefined) server['logLevel'] = opts.logLevel;
   if (opts.dev) server['dev'] = true;
   if (opts.bundle !== undefined) bundle['path'] = opts.bundle;
+  if (opts.verificationKey !== undefined) bundle['verificationKey'] = opts.verificationKey;
+  if (opts.bundleUrl !== undefined) bundle['url'] = opts.bundleUrl;
+  if (opts.verificationKeyId !== undefined) bundle['verificationKeyId'] = opts.verificationKeyId;
+  if (opts.signingAlg !== undefined) bundle['signingAlg'] = opts.signingAlg;
+  if (opts.scope !== undefined) bundle['scope'] = opts.scope;
   if (opts.jwks !== undefined) identity['jwks'] = opts.jwks;
   if (opts.issuer !== undefined) identity['issuer'] = opts.issuer;
   if (opts.audience !== undefined) identity['audience'] = opts.audience;
@@ -36,7 +51,9 @@ export function flagsFrom(opts: ServeOptions): ConfigInput {
   const proxy: Record<string, unknown> = {};
   if (opts.upstreamUrl !== undefined && opts.upstreamUrl.length > 0) proxy['upstreamUrls'] = opts.upstreamUrl;
   if (opts.secretsFile !== undefined) proxy['secretsFile'] = opts.secretsFile;
-  return { server, bundle, identity, limits, proxy };
+  const decisionLogs: Record<string, unknown> = {};
+  if (opts.decisionLogsUrl !== undefined) decisionLogs['url'] = opts.decisionLogsUrl;
+  return { server, bundle, identity, limits, proxy, decisionLogs };
 }
 
 /** Nested merge of flag sets: later ones win field by field. */
@@ -62,6 +79,7 @@ export async function runServe(opts: ServeOptions): Promise<number> {
       flags: dev ? mergeFlags(dev.flags, user) : user,
     });
     const server = await startServer(config, {}, { handleSignals: true });
+    if (server.adminUrl) process.stderr.write(`leash serve: admin routes on ${server.adminUrl} only\n`);
     if (dev) {
       process.stderr.write(`\nLeash (dev) is listening on ${server.url}\nbundle ${dev.bundlePath}, keys ${dev.keys.jwksPath}\n\nTry the support-agent scenario:\n\n`);
       process.stdout.write(`${await devCurl(dev.keys, server.url)}\n\n`);
@@ -84,6 +102,8 @@ export function registerServeCommand(program: Command): void {
     .option('--bundle <file>', 'policy bundle (.tar.gz) to serve; hot-reloaded when it changes')
     .option('--port <port>', 'port to listen on (default 8181)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--admin-port <port>', 'serve the admin routes (/admin/*) on this port only, not on the main one (needs LEASH_ADMIN_TOKEN)')
+    .option('--admin-host <host>', 'address of the admin listener (default 127.0.0.1; needs --admin-port)')
     .option('--config <file>', 'configuration file (JSON or YAML)')
     .option('--jwks <file-or-url>', 'JWKS with the keys agent tokens are signed with')
     .option('--issuer <iss>', 'trusted token issuer(s), comma-separated')
@@ -92,6 +112,12 @@ export function registerServeCommand(program: Command): void {
     .option('--redis <url>', 'redis://HOST:PORT: share limits and quarantine with other servers (default: in-process memory)')
     .option('--upstream-url <name=url>', 'credential proxy: base URL for an upstream in this environment (repeatable), e.g. stripe=http://127.0.0.1:9999', (value: string, all: string[] = []) => [...all, value])
     .option('--secrets-file <file>', 'credential proxy: JSON or YAML file of secret name → value for { secret: NAME } credentials')
+    .option('--decision-logs-url <url>', 'upload decision logs in OPA\'s format to this service (POST <url>/logs, gzip\'d JSON arrays; docs/decision-logs.md)')
+    .option('--bundle-url <url>', 'poll a bundle service for the bundle (ETag, backoff, persisted copy); docs/remote-bundles.md')
+    .option('--verification-key <file>', 'refuse bundles whose OPA signature does not verify with this PEM public key (HS256: a file holding the secret); docs/signing.md')
+    .option('--verification-key-id <id>', 'the verification key\'s id; the signature must name it (default "default")')
+    .option('--signing-alg <alg>', 'the algorithm the verification key verifies (default RS256)')
+    .option('--scope <scope>', 'the scope bundle signatures must carry (default: none)')
     .option('--dev', 'embedded default: build policies/, dev key in .leash/, memory limits, local audit file')
     .action(async (opts: ServeOptions) => {
       const code = await runServe(opts);

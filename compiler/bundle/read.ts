@@ -25,6 +25,15 @@ const fail = (message: string): never => {
 
 /** Parse bundle bytes; throws CompileError (leash_bundle_error) when malformed. */
 export async function readBundle(bytes: Uint8Array): Promise<Bundle> {
+  return bundleFromFiles(await readBundleFiles(bytes));
+}
+
+/**
+ * The regular files of a bundle archive, by normalised path ('/data.json', '/.manifest'),
+ * with the same safety checks as readBundle (size, entry types, no `..`, no duplicates).
+ * Signature verification works on these raw bytes.
+ */
+export async function readBundleFiles(bytes: Uint8Array): Promise<Map<string, Buffer>> {
   let tarBytes: Buffer;
   try {
     tarBytes = gunzipSync(bytes, { maxOutputLength: MAX_BYTES });
@@ -52,7 +61,11 @@ export async function readBundle(bytes: Uint8Array): Promise<Bundle> {
     if (e instanceof CompileError) throw e;
     fail(`not a tar archive (${(e as Error).message})`);
   }
+  return files;
+}
 
+/** The bundle view of files read by readBundleFiles. */
+export function bundleFromFiles(files: ReadonlyMap<string, Buffer>): Bundle {
   let manifest: Manifest | null = null;
   const data: Record<string, unknown> = {};
   const modules: { path: string; source: string }[] = [];

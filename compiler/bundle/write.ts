@@ -69,6 +69,14 @@ export function bundleFiles(input: BundleInput): { path: string; bytes: Buffer }
 
 /** The bundle as .tar.gz bytes. */
 export async function writeBundle(input: BundleInput): Promise<Uint8Array> {
+  return packBundleFiles(bundleFiles(input));
+}
+
+/**
+ * Packs files (paths like '/data.json') into .tar.gz bytes reproducibly, in the order given:
+ * fixed mtime, owner and mode, and a fixed gzip header.
+ */
+export async function packBundleFiles(files: readonly { readonly path: string; readonly bytes: Uint8Array }[]): Promise<Uint8Array> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
@@ -76,8 +84,8 @@ export async function writeBundle(input: BundleInput): Promise<Uint8Array> {
     pack.on('end', resolve);
     pack.on('error', reject);
   });
-  for (const f of bundleFiles(input)) {
-    pack.entry({ name: f.path, size: f.bytes.length, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', mtime: FIXED_MTIME, type: 'file' }, f.bytes);
+  for (const f of files) {
+    pack.entry({ name: f.path, size: f.bytes.length, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', mtime: FIXED_MTIME, type: 'file' }, Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength));
   }
   pack.finalize();
   await done;

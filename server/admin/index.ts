@@ -1,9 +1,17 @@
 // Admin endpoints for quarantined sessions, as a Fastify plugin: list, inspect, block and
-// release (`/admin/sessions...`). Every route needs `Authorization: Bearer <admin token>`,
-// compared in constant time; answers use the server's `{ code, message }` error shape.
+// release (`/admin/sessions...`), and the status report (`GET /admin/status`). Every route
+// needs `Authorization: Bearer <admin token>`, compared in constant time; answers use the
+// server's `{ code, message }` error shape. With an audit writer, every mutating action and
+// every refused request (rate-limited) is an `admin_action` audit event (./audit.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
 import type { QuarantineEntry, QuarantineStore } from '../alerts/index.ts';
+import type { StatusRecorder } from '../status/recorder.ts';
+import { createAdminAuditor, type AdminAuditWriter } from './audit.ts';
+
+export { createAdminAuditor, auditPath, DEFAULT_MAX_AUTH_FAILURES_PER_MINUTE, type AdminAuditor, type AdminAuditWriter } from './audit.ts';
+export { createAdminServer, type AdminServerOptions } from './listener.ts';
 
 export interface AdminOptions {
   readonly token: string;
@@ -11,7 +19,26 @@ export interface AdminOptions {
   readonly now?: () => number;
   /** default length of an admin block when no `until` is given (default 7 days) */
   readonly defaultBlockMs?: number;
+  /** where admin actions and refused admin requests are audited (the decision audit log) */
+  readonly audit?: AdminAuditWriter;
+  /** labels for those events (id, version), as the decision events carry */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** refused requests audited per minute at most (default 10); the rest are counted */
+  readonly maxAuthFailuresPerMinute?: number;
+  /** serves GET /admin/status when given */
+  readonly status?: StatusRecorder;
+  /** counts refused admin requests (`leash_admin_auth_failures_total`) */
+  readonly registry?: Registry;
 }
+
+const authenticated = new WeakSet<FastifyRequest>();
+
+function outcomeOf(status: number): 'ok' | 'rejected' | 'error' {
+  if (status < 400) return 'ok';
+  return status >= 500 ? 'error' : 'rejected';
+}
+
+const clip = (v: unknown, n = 500) => (typeof v === 'string' ? (v.length > n ? `${v.slice(0, n)}…` : v) : undefined);
 
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -38,14 +65,48 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (app: Fastify
   const now = options.now ?? Date.now;
   const defaultBlockMs = options.defaultBlockMs ?? 7 * 86_400_000;
   const q = options.quarantine;
+  const auditor = options.audit ? createAdminAuditor({ audit: options.audit, ...(options.labels ? { labels: options.labels } : {}), ...(options.maxAuthFailuresPerMinute !== undefined ? { maxAuthFailuresPerMinute: options.maxAuthFailuresPerMinute } : {}), now }) : undefined;
+  const failures = options.registry ? new Counter({ name: 'leash_admin_auth_failures_total', help: 'Admin requests refused for a missing or wrong admin token', registers: [options.registry] }) : undefined;
+  // before the audit sinks close (onClose): the count of suppressed refusals still gets written
+  app.addHook('preClose', async () => auditor?.close());
 
   app.addHook('onRequest', async (req, reply) => {
     const header = req.headers.authorization;
     const presented = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
-    if (!tokenMatches(presented, options.token)) {
+    if (tokenMatches(presented, options.token)) {
+      authenticated.add(req);
+    } else {
+      failures?.inc();
+      auditor?.authFailed({ method: req.method, path: req.url, remote_address: req.ip, reason: presented === undefined || presented === '' ? 'missing_token' : 'wrong_token' });
       return reply.code(401).header('www-authenticate', 'Bearer realm="leash-admin"').send({ code: 'admin_unauthorized', message: 'a valid admin token is required (Authorization: Bearer <token>)' });
     }
   });
+
+  // One event per mutating request that passed the token check, whatever its outcome
+  // (validation errors and store failures included), once the answer is known.
+  app.addHook('onResponse', async (req, reply) => {
+    const action = req.routeOptions.config?.adminAction;
+    if (!auditor || !action || !authenticated.has(req)) return;
+    const params = (req.params ?? {}) as { session?: unknown };
+    const body = (req.body ?? {}) as { reason?: unknown; until?: unknown };
+    const details: Record<string, unknown> = {};
+    if (clip(body.reason) !== undefined) details['reason'] = clip(body.reason);
+    if (clip(body.until, 64) !== undefined) details['until'] = clip(body.until, 64);
+    auditor.action({
+      action,
+      target: typeof params.session === 'string' ? clip(params.session, 512)! : null,
+      outcome: outcomeOf(reply.statusCode),
+      status: reply.statusCode,
+      remote_address: req.ip,
+      method: req.method,
+      ...(Object.keys(details).length > 0 ? { details } : {}),
+    });
+  });
+
+  if (options.status) {
+    const status = options.status;
+    app.get('/admin/status', async () => status.report());
+  }
 
   app.get('/admin/sessions', async () => ({ sessions: (await q.list(now())).map(view) }));
 
@@ -58,6 +119,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (app: Fastify
   app.post<{ Params: { session: string }; Body: { reason?: string; until?: string } | null }>(
     '/admin/sessions/:session/block',
     {
+      config: { adminAction: 'session.block' },
       schema: {
         params: sessionParam,
         body: {
@@ -78,9 +140,16 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (app: Fastify
     },
   );
 
-  app.post<{ Params: { session: string } }>('/admin/sessions/:session/release', { schema: { params: sessionParam } }, async (req) => {
+  app.post<{ Params: { session: string } }>('/admin/sessions/:session/release', { config: { adminAction: 'session.release' }, schema: { params: sessionParam } }, async (req) => {
     const released = await q.release(req.params.session);
     req.log.warn({ session: req.params.session, released }, 'session released by an administrator');
     return { session: req.params.session, released };
   });
 };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** names the admin action a mutating admin route performs, for its audit event */
+    adminAction?: string;
+  }
+}

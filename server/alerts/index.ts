@@ -8,3 +8,5 @@ export { createNotifier } from './notifier.ts';
 export type { Notifier, NotifierOptions, NotifierStats } from './notifier.ts';
 export { createMemoryQuarantine, createRedisQuarantine, DEFAULT_QUARANTINE_POLICY } from './quarantine.ts';
 export type { QuarantineEntry, QuarantinePolicy, QuarantineStore, RedisQuarantineOptions, ViolationOutcome } from './quarantine.ts';
+export { bundleRejectedMessage, createBundleAlerter } from './bundle.ts';
+export type { BundleAlerter } from './bundle.ts';

@@ -25,12 +25,16 @@ export interface NotifierStats {
   readonly sent: number;
   readonly failed: number;
   readonly digested: number;
+  /** the latest webhook delivery failed after every attempt, and none has succeeded since */
+  readonly failing?: boolean;
 }
 
 export interface Notifier {
   immediate(a: Anomaly): void;
   quarantined(a: Anomaly, violations: number, untilMs: number): void;
   digest(a: Anomaly): void;
+  /** send a message at once, in the background (bundle rejections and other system alerts) */
+  send(message: SlackMessage, what: string): void;
   /** send the digest now (also what the timer does) */
   flushDigest(): Promise<void>;
   stats(): NotifierStats;
@@ -53,6 +57,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   let sent = 0;
   let failed = 0;
   let digested = 0;
+  let failing = false;
   const inFlight = new Set<Promise<void>>();
 
   async function post(message: SlackMessage, what: string): Promise<void> {
@@ -65,10 +70,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
       try {
         await postJson(options.webhookUrl, message, { timeoutMs: timeout, ...(options.headers ? { headers: options.headers } : {}) });
         sent++;
+        failing = false;
         return;
       } catch (err) {
         if (attempt >= attempts) {
           failed++;
+          failing = true;
           // the alert text still reaches the log: an alert is never lost silently
           options.log.error({ alert: message.text, error: (err as Error).message, attempts: attempt }, `alert webhook failed (${what})`);
           return;
@@ -125,8 +132,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
       send(quarantineMessage(a, violations, untilMs), 'quarantine');
     },
     digest: addToDigest,
+    send,
     flushDigest,
-    stats: () => ({ sent, failed, digested }),
+    stats: () => ({ sent, failed, digested, failing }),
     async close() {
       clearInterval(timer);
       await flushDigest();

@@ -9,8 +9,11 @@ import { redactBody, redactValue, type RedactOptions } from './redact.ts';
 
 export interface AuditEvent {
   readonly decision_id: string;
-  /** 'upstream_call': the credential proxy's second event for an allowed call, once the upstream answered */
-  readonly event_type: 'decision' | 'upstream_call';
+  /**
+   * 'upstream_call': the credential proxy's second event for an allowed call, once the upstream answered;
+   * 'admin_action': an admin API action or a refused admin request (server/admin/audit.ts; `admin` says what)
+   */
+  readonly event_type: 'decision' | 'upstream_call' | 'admin_action';
   readonly path: string;
   readonly input: unknown;
   readonly result: {
@@ -41,6 +44,21 @@ export interface AuditEvent {
   readonly via: string;
   readonly alerts?: readonly string[];
   readonly upstream_call?: DecisionRecord['upstreamCall'];
+  /** for `admin_action` events: who did what to what, and how it went (never the admin token) */
+  readonly admin?: AdminActionFields;
+}
+
+export interface AdminActionFields {
+  readonly actor: 'admin';
+  /** e.g. `session.block`, `session.release`, `auth.failed`, `auth.failed.suppressed` */
+  readonly action: string;
+  /** what the action was on (a session id), or the path of a refused request */
+  readonly target: string | null;
+  readonly outcome: 'ok' | 'rejected' | 'error' | 'unauthorized';
+  readonly status: number;
+  readonly remote_address: string;
+  readonly method: string;
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export interface EventOptions extends RedactOptions {

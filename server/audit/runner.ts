@@ -28,6 +28,8 @@ export interface SinkStats {
   /** lost after every delivery attempt failed */
   readonly failed: number;
   readonly retries: number;
+  /** the latest delivery attempt failed and none has succeeded since (status: plugin `audit`) */
+  readonly failing?: boolean;
 }
 
 export interface SinkRunner {
@@ -60,6 +62,7 @@ export function runSink(sink: AuditSink, log: AuditLogger, options: RunnerOption
   let dropped = 0;
   let failed = 0;
   let retries = 0;
+  let failing = false;
   let droppedAtLastLog = 0;
   let lastOverflowLogMs = -Infinity;
   let forcing = false;
@@ -81,8 +84,10 @@ export function runSink(sink: AuditSink, log: AuditLogger, options: RunnerOption
       try {
         await sink.write(batch);
         written += batch.length;
+        failing = false;
         return;
       } catch (err) {
+        failing = true;
         if (attempt >= attempts || closed) {
           failed += batch.length;
           log.error({ sink: sink.name, events: batch.length, attempts: attempt, error: (err as Error).message, decision_ids: batch.slice(0, 5).map((e) => e.decision_id) }, 'audit sink failed: events lost');
@@ -149,7 +154,7 @@ export function runSink(sink: AuditSink, log: AuditLogger, options: RunnerOption
       lane.queue.push(event);
       void pump(lane);
     },
-    stats: () => ({ sink: sink.name, queued: high.queue.length + normal.queue.length, written, dropped, failed, retries }),
+    stats: () => ({ sink: sink.name, queued: high.queue.length + normal.queue.length, written, dropped, failed, retries, failing }),
     async flush() {
       forcing = true;
       try {

@@ -4,15 +4,23 @@
 import type { DecisionClass } from '../../compiler/index.ts';
 import { hostname } from 'node:os';
 import type { LeashConfig } from '../config/index.ts';
-import { createMemoryQuarantine, createNotifier, createRedisQuarantine, type QuarantineStore } from '../alerts/index.ts';
-import { createAuditLog, type AuditSinkConfig } from './audit-log.ts';
+import { createMemoryQuarantine, createNotifier, createRedisQuarantine, type Notifier, type QuarantineStore } from '../alerts/index.ts';
+import { createAuditLog, type AuditLog, type AuditSinkConfig } from './audit-log.ts';
 import { createDecisionObserver, type LeashObserver } from './observer.ts';
 import type { AuditLogger } from './sink.ts';
+import type { Registry } from 'prom-client';
+import { decisionLogsFromConfig, withDecisionLogs } from '../decision-logs/setup.ts';
 
 export interface ObserverSetup {
   readonly observer: LeashObserver;
   /** for the admin endpoints */
   readonly quarantine: QuarantineStore;
+  /** the observer's audit log: admin actions are written to the same sinks (closed with the observer) */
+  readonly audit: AuditLog;
+  /** the labels the observer's events carry */
+  readonly labels: Readonly<Record<string, string>>;
+  /** the alert notifier (also used for bundle rejections); closed with the observer */
+  readonly notifier: Notifier;
 }
 
 export function auditSinksFromConfig(config: LeashConfig): AuditSinkConfig[] {
@@ -26,7 +34,11 @@ export function auditSinksFromConfig(config: LeashConfig): AuditSinkConfig[] {
   return sinks;
 }
 
-export function createObserverFromConfig(config: LeashConfig, log: AuditLogger, now?: () => number): ObserverSetup {
+/** `registry`: where the decision-log uploader's metrics go (when decisionLogs.url is set) */
+export function createObserverFromConfig(config: LeashConfig, log: AuditLogger, now?: () => number, registry?: Registry): ObserverSetup {
+  // decision logs to a remote service in OPA's format (docs/decision-logs.md), fed by the same events;
+  // first, so that a spool it cannot open leaves nothing else running
+  const decisionLogs = decisionLogsFromConfig(config, log, registry);
   const policy = { threshold: config.alerts.quarantineAfter, windowMs: config.alerts.quarantineWindowSeconds * 1000 };
   const quarantine = config.limits.redis ? createRedisQuarantine({ url: config.limits.redis, prefix: config.limits.redisPrefix, policy }) : createMemoryQuarantine(policy);
   const notifier = createNotifier({
@@ -35,15 +47,17 @@ export function createObserverFromConfig(config: LeashConfig, log: AuditLogger, 
     log,
     ...(now ? { now } : {}),
   });
+  const audit = createAuditLog(auditSinksFromConfig(config), log);
+  const labels = { id: `${hostname()}:${process.pid}`, version: '0.1.0' };
   const observer = createDecisionObserver({
-    audit: createAuditLog(auditSinksFromConfig(config), log),
+    audit: decisionLogs ? withDecisionLogs(audit, decisionLogs) : audit,
     notifier,
     quarantine,
     quarantineClasses: config.alerts.quarantineClasses as DecisionClass[],
-    labels: { id: `${hostname()}:${process.pid}`, version: '0.1.0' },
+    labels,
     maxSessionLifeMs: config.identity.maxLifetimeSeconds * 1000,
     log,
     ...(now ? { now } : {}),
   });
-  return { observer, quarantine };
+  return { observer, quarantine, audit, labels, notifier };
 }

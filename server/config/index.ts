@@ -85,13 +85,33 @@ function crossCheck(c: LeashConfig): string[] {
   }
   if (c.bundle.path && c.bundle.url) problems.push('bundle.url: set either bundle.path or bundle.url, not both');
   if (c.bundle.url && !/^https?:\/\//.test(c.bundle.url)) problems.push('bundle.url: must be an http(s) URL');
+  if (c.bundle.scope !== undefined && c.bundle.verificationKey === undefined) problems.push('bundle.scope: needs bundle.verificationKey (--verification-key or LEASH_BUNDLE_VERIFICATION_KEY)');
+  if (c.bundle.minDelaySeconds !== undefined && c.bundle.maxDelaySeconds !== undefined && c.bundle.minDelaySeconds > c.bundle.maxDelaySeconds) problems.push(`bundle.maxDelaySeconds: must be at least bundle.minDelaySeconds (${c.bundle.minDelaySeconds})`);
+  if (c.bundle.token !== undefined && c.bundle.tokenFile !== undefined) problems.push('bundle.tokenFile: set either bundle.token or bundle.tokenFile, not both');
+  if ((c.bundle.tlsCert === undefined) !== (c.bundle.tlsKey === undefined)) problems.push('bundle.tlsKey: bundle.tlsCert and bundle.tlsKey go together');
+  if (c.bundle.nextVerificationKey !== undefined && c.bundle.verificationKey === undefined) problems.push('bundle.nextVerificationKey: needs bundle.verificationKey');
+  if ((c.bundle.nextVerificationKey === undefined) !== (c.bundle.nextVerificationKeyId === undefined)) problems.push('bundle.nextVerificationKeyId: set together with bundle.nextVerificationKey');
+  if (c.bundle.nextVerificationKeyId !== undefined && c.bundle.nextVerificationKeyId === c.bundle.verificationKeyId) problems.push('bundle.nextVerificationKeyId: must differ from bundle.verificationKeyId');
   if (c.limits.redis !== undefined && !/^rediss?:\/\/[^/]/.test(c.limits.redis)) problems.push('limits.redis: must be a redis://HOST:PORT URL (--redis or LEASH_REDIS)');
   if (/[{}]/.test(c.limits.redisPrefix)) problems.push('limits.redisPrefix: must not contain { or } (they would move the Redis Cluster hash tag)');
   if (c.audit.redisStream !== undefined && c.limits.redis === undefined) problems.push('audit.redisStream: needs limits.redis (--redis or LEASH_REDIS)');
   for (const [field, url] of [['audit.webhook', c.audit.webhook], ['alerts.webhook', c.alerts.webhook]] as const) {
     if (url !== undefined && !/^https?:\/\//.test(url)) problems.push(`${field}: must be an http(s) URL`);
   }
+  const dl = c.decisionLogs;
+  if (dl.url !== undefined && !/^https?:\/\/[^/]/.test(dl.url)) problems.push('decisionLogs.url: must be an http(s) URL (--decision-logs-url or LEASH_DECISION_LOGS_URL)');
+  if (dl.url !== undefined && /^https?:\/\/[^/?#]*@/.test(dl.url)) problems.push('decisionLogs.url: must not carry credentials (use decisionLogs.token or decisionLogs.tokenFile)');
+  if (!dl.resource.startsWith('/')) problems.push('decisionLogs.resource: must start with /');
+  if (dl.token !== undefined && dl.tokenFile !== undefined) problems.push('decisionLogs.tokenFile: set either decisionLogs.token or decisionLogs.tokenFile, not both');
+  if (dl.minDelayMs > dl.maxDelayMs) problems.push(`decisionLogs.maxDelayMs: must be at least decisionLogs.minDelayMs (${dl.minDelayMs})`);
+  for (const pointer of dl.mask) if (!/^\/(input|result)(\/|$)/.test(pointer)) problems.push(`decisionLogs.mask: ${JSON.stringify(pointer)} must be a JSON pointer under /input or /result`);
   if (c.admin.token !== undefined && c.admin.token.length < 16) problems.push('admin.token: must be at least 16 characters (LEASH_ADMIN_TOKEN)');
+  if (c.server.adminHost !== undefined && c.server.adminPort === undefined) problems.push('server.adminHost: needs server.adminPort (--admin-port or LEASH_ADMIN_PORT)');
+  if (c.server.adminPort !== undefined && c.server.adminPort !== 0 && c.server.adminPort === c.server.port && (c.server.adminHost ?? '127.0.0.1') === c.server.host) problems.push('server.adminPort: must differ from server.port');
+  if (c.server.adminPort !== undefined && c.admin.token === undefined) problems.push('server.adminPort: needs admin.token (LEASH_ADMIN_TOKEN): without it there are no admin routes to serve');
+  if (c.server.adminHost !== undefined && c.server.adminHost.trim() === '') problems.push('server.adminHost: must not be empty');
+  if (c.status.service !== undefined && !/^https?:\/\/[^/]/.test(c.status.service)) problems.push('status.service: must be an http(s) URL');
+  if (c.status.token !== undefined && c.status.service === undefined) problems.push('status.token: needs status.service (LEASH_STATUS_SERVICE)');
   return problems;
 }
 

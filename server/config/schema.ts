@@ -14,6 +14,10 @@ export const CONFIG_SPECS = {
     bodyLimitBytes: { type: 'int', default: 1_048_576, env: 'LEASH_BODY_LIMIT', min: 1024, max: 64 * 1_048_576 },
     logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', env: 'LEASH_LOG_LEVEL' },
     dev: { type: 'bool', default: false, env: 'LEASH_DEV' },
+    /** serve the admin routes (/admin/*) on their own port instead of the main one (docs/status.md) */
+    adminPort: { type: 'int', env: 'LEASH_ADMIN_PORT', min: 0, max: 65535 },
+    /** the address of that admin listener (default 127.0.0.1); needs server.adminPort */
+    adminHost: { type: 'string', env: 'LEASH_ADMIN_HOST' },
   },
   bundle: {
     /** a bundle .tar.gz on disk, watched and hot-reloaded */
@@ -24,6 +28,34 @@ export const CONFIG_SPECS = {
     watch: { type: 'bool', default: true, env: 'LEASH_BUNDLE_WATCH' },
     /** a decision whose evaluation takes longer than this is denied as a policy error */
     evalTimeoutMs: { type: 'int', default: 100, env: 'LEASH_EVAL_TIMEOUT_MS', min: 1, max: 10_000 },
+    /** verify every bundle's OPA signature (.signatures.json) with this key file (PEM public key, or the HS* secret) */
+    verificationKey: { type: 'string', env: 'LEASH_BUNDLE_VERIFICATION_KEY' },
+    /** the verification key's id: the signature's kid must name it */
+    verificationKeyId: { type: 'string', default: 'default', env: 'LEASH_BUNDLE_VERIFICATION_KEY_ID', required: true },
+    /** the algorithm the verification key verifies */
+    signingAlg: { type: 'enum', values: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512'], default: 'RS256', env: 'LEASH_BUNDLE_SIGNING_ALG' },
+    /** the scope the signature must carry (unset: the signature must carry none) */
+    scope: { type: 'string', env: 'LEASH_BUNDLE_SCOPE' },
+    /** during a key rotation, a second accepted key (same algorithm) and its id (docs/signing.md) */
+    nextVerificationKey: { type: 'string', env: 'LEASH_BUNDLE_NEXT_VERIFICATION_KEY' },
+    nextVerificationKeyId: { type: 'string', env: 'LEASH_BUNDLE_NEXT_VERIFICATION_KEY_ID' },
+    /** remote bundles (bundle.url, docs/remote-bundles.md): the next poll comes after a delay drawn from [min, max] */
+    minDelaySeconds: { type: 'int', env: 'LEASH_BUNDLE_MIN_DELAY_SECONDS', min: 1, max: 86_400 },
+    maxDelaySeconds: { type: 'int', env: 'LEASH_BUNDLE_MAX_DELAY_SECONDS', min: 1, max: 86_400 },
+    /** after failures, retries back off exponentially from 1 s up to this */
+    maxBackoffSeconds: { type: 'int', default: 300, env: 'LEASH_BUNDLE_MAX_BACKOFF_SECONDS', min: 1, max: 86_400 },
+    /** one download gives up after this long */
+    timeoutSeconds: { type: 'int', default: 30, env: 'LEASH_BUNDLE_TIMEOUT_SECONDS', min: 1, max: 3_600 },
+    /** bearer token for the bundle service (Authorization: Bearer); never logged */
+    token: { type: 'string', env: 'LEASH_BUNDLE_TOKEN', secret: true },
+    /** or a file holding it (read at start, whitespace trimmed) */
+    tokenFile: { type: 'string', env: 'LEASH_BUNDLE_TOKEN_FILE' },
+    /** mTLS to the bundle service: client certificate and key (PEM files), and a CA to trust */
+    tlsCert: { type: 'string', env: 'LEASH_BUNDLE_TLS_CERT' },
+    tlsKey: { type: 'string', env: 'LEASH_BUNDLE_TLS_KEY' },
+    tlsCa: { type: 'string', env: 'LEASH_BUNDLE_TLS_CA' },
+    /** where the last activated remote bundle is kept, so a restart with the service down serves it ('' turns it off) */
+    persistDir: { type: 'string', default: '.leash/bundles', env: 'LEASH_BUNDLE_PERSIST_DIR' },
   },
   request: {
     /** let `//` inside a path through (docs/requests.md: some upstreams merge slashes) */
@@ -97,6 +129,47 @@ export const CONFIG_SPECS = {
   admin: {
     /** enables /admin/sessions; sent as Authorization: Bearer <token>; at least 16 characters */
     token: { type: 'string', env: 'LEASH_ADMIN_TOKEN', secret: true },
+  },
+  status: {
+    /** POST the status report (docs/status.md) to <service>/status on every change and at an interval */
+    service: { type: 'string', env: 'LEASH_STATUS_SERVICE', secret: true },
+    /** sent as Authorization: Bearer <token> to the status service */
+    token: { type: 'string', env: 'LEASH_STATUS_TOKEN', secret: true },
+    /** the report is also sent this often when nothing changed */
+    intervalSeconds: { type: 'int', default: 60, env: 'LEASH_STATUS_INTERVAL_SECONDS', min: 1, max: 86_400 },
+  },
+  decisionLogs: {
+    /** the decision-log service's base URL; events are POSTed to {url}{resource}[/{partitionName}]. Unset: off (docs/decision-logs.md) */
+    url: { type: 'string', env: 'LEASH_DECISION_LOGS_URL', secret: true },
+    /** the path under url (OPA's decision_logs.resource) */
+    resource: { type: 'string', default: '/logs', env: 'LEASH_DECISION_LOGS_RESOURCE', required: true },
+    /** OPA's partition_name: appended to the resource as one more path segment */
+    partitionName: { type: 'string', env: 'LEASH_DECISION_LOGS_PARTITION' },
+    /** bearer token sent as Authorization: Bearer <token>; never logged */
+    token: { type: 'string', env: 'LEASH_DECISION_LOGS_TOKEN', secret: true },
+    /** or a file holding the bearer token (read at start, whitespace trimmed) */
+    tokenFile: { type: 'string', env: 'LEASH_DECISION_LOGS_TOKEN_FILE' },
+    /** OPA-style JSON pointers erased from every event: /input/request/body/card, /result/reasons */
+    mask: { type: 'list', default: [], env: 'LEASH_DECISION_LOGS_MASK' },
+    /** events buffered (spooled, not yet acknowledged by the service) at most; newer ones are dropped and counted */
+    bufferSizeLimitEvents: { type: 'int', default: 10_000, env: 'LEASH_DECISION_LOGS_BUFFER_EVENTS', min: 1, max: 10_000_000 },
+    /** bytes of event JSON buffered at most */
+    bufferSizeLimitBytes: { type: 'int', default: 67_108_864, env: 'LEASH_DECISION_LOGS_BUFFER_BYTES', min: 1_024, max: 1_099_511_627_776 },
+    /** largest gzip'd upload body (OPA's upload_size_limit_bytes, default 32 KiB) */
+    uploadSizeLimitBytes: { type: 'int', default: 32_768, env: 'LEASH_DECISION_LOGS_UPLOAD_BYTES', min: 512, max: 67_108_864 },
+    /** a partly filled batch is uploaded after a delay drawn uniformly from [minDelayMs, maxDelayMs] */
+    minDelayMs: { type: 'int', default: 1_000, env: 'LEASH_DECISION_LOGS_MIN_DELAY_MS', min: 1, max: 3_600_000 },
+    maxDelayMs: { type: 'int', default: 5_000, env: 'LEASH_DECISION_LOGS_MAX_DELAY_MS', min: 1, max: 3_600_000 },
+    /** cap of the exponential retry backoff (from 100 ms, doubling) */
+    retryMaxDelayMs: { type: 'int', default: 30_000, env: 'LEASH_DECISION_LOGS_RETRY_MAX_DELAY_MS', min: 1, max: 3_600_000 },
+    /** one upload attempt gives up after this long */
+    timeoutMs: { type: 'int', default: 10_000, env: 'LEASH_DECISION_LOGS_TIMEOUT_MS', min: 10, max: 600_000 },
+    /** where events wait on disk until the service acknowledges them */
+    spoolDir: { type: 'string', default: '.leash/decision-logs', env: 'LEASH_DECISION_LOGS_SPOOL_DIR', required: true },
+    /** spooled events are fdatasync'ed at most this long after they are written; 0: before they count as buffered */
+    spoolSyncMs: { type: 'int', default: 1_000, env: 'LEASH_DECISION_LOGS_SPOOL_SYNC_MS', min: 0, max: 60_000 },
+    /** on shutdown, keep uploading for at most this long (what is left stays in the spool) */
+    flushOnCloseMs: { type: 'int', default: 5_000, env: 'LEASH_DECISION_LOGS_FLUSH_ON_CLOSE_MS', min: 0, max: 600_000 },
   },
   proxy: {
     /** `name=url` pairs: per-environment upstream base URLs (`--upstream-url stripe=http://127.0.0.1:9999`) */

@@ -6,12 +6,13 @@ import { readFile, stat } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { PolicyEvaluator } from './evaluator.ts';
+import type { RemoteClient } from './remote.ts';
 
 export type BundleLoader = (bytes: Uint8Array, origin: string) => Promise<PolicyEvaluator>;
 
 export type BundleSource =
   | { readonly kind: 'file'; readonly path: string; readonly watch: boolean }
-  | { readonly kind: 'url'; readonly url: string; readonly pollSeconds: number };
+  | { readonly kind: 'url'; readonly url: string; readonly pollSeconds: number; readonly client?: RemoteClient };
 
 export type ReloadOutcome =
   | { readonly kind: 'loaded'; readonly revision: string; readonly previous: string | null }
@@ -49,10 +50,20 @@ export async function createEngine(options: EngineOptions): Promise<PolicyEngine
   let chain: Promise<ReloadOutcome> = Promise.resolve({ kind: 'unchanged', revision: null });
   let closed = false;
   const { source, log } = options;
-  const origin = source.kind === 'file' ? source.path : source.url;
+  const client = source.kind === 'url' ? source.client : undefined;
+  const origin = source.kind === 'file' ? source.path : (client?.shownUrl ?? source.url);
+  /** the ETag of the bundle just downloaded: it becomes `etag` only once that bundle is activated */
+  let pendingEtag: string | undefined;
+  let failures = 0;
 
   async function readSource(): Promise<Uint8Array | 'not-modified'> {
     if (source.kind === 'file') return new Uint8Array(await readFile(source.path));
+    if (client) {
+      const got = await client.fetch(etag);
+      if (got.kind === 'not-modified') return 'not-modified';
+      pendingEtag = got.etag;
+      return got.bytes;
+    }
     const headers: Record<string, string> = etag ? { 'if-none-match': etag } : {};
     const res = await (options.fetch ?? fetch)(source.url, { headers, signal: AbortSignal.timeout(30_000) });
     if (res.status === 304) return 'not-modified';
@@ -78,12 +89,21 @@ export async function createEngine(options: EngineOptions): Promise<PolicyEngine
           outcome = { kind: 'loaded', revision: next.revision, previous };
           log.info({ revision: next.revision, previous, bundle: origin }, 'policy bundle loaded');
         }
+        if (client) {
+          etag = pendingEtag;
+          try {
+            client.persist(bytes, etag);
+          } catch (err) {
+            log.error({ bundle: origin, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message }, 'the downloaded bundle could not be persisted; a restart needs the bundle service');
+          }
+        }
       }
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       outcome = { kind: 'failed', reason, serving: serving?.revision ?? null };
       log.error({ bundle: origin, reason, serving: serving?.revision ?? null }, 'policy bundle rejected; the previous revision keeps serving');
     }
+    if (client) failures = outcome.kind === 'failed' ? failures + 1 : 0;
     options.onChange?.(outcome);
     return outcome;
   }
@@ -94,7 +114,27 @@ export async function createEngine(options: EngineOptions): Promise<PolicyEngine
     return chain;
   };
 
-  const firstLoad = await reload();
+  // A remote bundle: the persisted copy of the last activated one serves first (checked like
+  // any bundle), so a restart with the bundle service down still serves; then the download.
+  let persistedLoad: ReloadOutcome | undefined;
+  if (client) {
+    const kept = client.persisted();
+    if (kept) {
+      try {
+        const next = await options.load(kept.bytes, `${origin} (persisted copy)`);
+        serving = next;
+        etag = kept.etag;
+        persistedLoad = { kind: 'loaded', revision: next.revision, previous: null };
+        log.info({ revision: next.revision, bundle: origin }, 'persisted copy of the remote bundle loaded');
+        options.onChange?.(persistedLoad);
+      } catch (err) {
+        log.error({ bundle: origin, reason: err instanceof Error ? err.message : String(err) }, 'persisted copy of the remote bundle rejected');
+      }
+    }
+  }
+  const downloaded = await reload();
+  // serving from the persisted copy counts as a successful first load
+  const firstLoad = downloaded.kind === 'failed' && persistedLoad ? persistedLoad : downloaded;
 
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -116,7 +156,14 @@ export async function createEngine(options: EngineOptions): Promise<PolicyEngine
     });
     watcher.on('error', (err) => log.error({ bundle: origin, reason: err.message }, 'bundle watcher failed; reload with SIGHUP'));
   }
-  if (source.kind === 'url') {
+  if (source.kind === 'url' && client) {
+    const schedule = () => {
+      if (closed) return;
+      timer = setTimeout(() => void reload().then(schedule), client.nextDelayMs(failures));
+      timer.unref();
+    };
+    schedule();
+  } else if (source.kind === 'url') {
     timer = setInterval(() => void reload(), source.pollSeconds * 1000);
     timer.unref();
   }
@@ -129,7 +176,9 @@ export async function createEngine(options: EngineOptions): Promise<PolicyEngine
       closed = true;
       watcher?.close();
       clearInterval(timer);
+      clearTimeout(timer);
       clearTimeout(debounce);
+      void client?.close();
     },
   };
 }

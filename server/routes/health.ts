@@ -1,10 +1,24 @@
-// GET /health (the process answers), GET /ready (a policy bundle is loaded) and GET /metrics
-// (Prometheus text format).
+// GET /health (the process answers; with OPA's `bundles`, `plugins` and `exclude-plugin`
+// parameters, whether the bundle is activated and every plugin is OK: docs/status.md),
+// GET /ready (a policy bundle is loaded) and GET /metrics (Prometheus text format).
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpError } from '../errors.ts';
+import { checkHealth, parseHealthQuery, type StatusRecorder } from '../status/index.ts';
 
-export const healthRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/health', { schema: {} }, async () => ({ status: 'ok' }));
+export interface HealthOptions {
+  /** answers the OPA parameters; without it /health only says the process answers */
+  readonly status?: StatusRecorder;
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, options) => {
+  app.get('/health', { schema: {} }, async (req, reply) => {
+    const q = parseHealthQuery(req.query as Record<string, string | string[] | undefined>);
+    // a plain /health answers as it always has; OPA's parameters get OPA's answers
+    if (!q.opa) return { status: 'ok' };
+    if (!options.status) return reply.code(500).send({ error: 'health checks are not available' });
+    const answer = checkHealth(options.status, q);
+    return reply.code(answer.status).send(answer.body);
+  });
   app.get('/ready', { schema: {} }, async () => {
     const current = app.leash.engine.current();
     if (!current) throw new HttpError('not_ready', 'no policy bundle is loaded yet');
