@@ -15,7 +15,10 @@ export interface WebhookSinkOptions {
 export function describeUrl(url: string): string {
   try {
     const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
+    // Webhook URLs often carry their secret in the path (Slack's /services/T…/B…/<token>):
+    // a long segment mixing letters and digits is shown as '…'.
+    const path = u.pathname.split('/').map((seg) => (seg.length >= 16 && /[0-9]/.test(seg) && /[A-Za-z]/.test(seg) ? '…' : seg)).join('/');
+    return `${u.protocol}//${u.host}${path}`;
   } catch {
     return '(unparseable URL)';
   }
