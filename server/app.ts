@@ -2,6 +2,7 @@
 // handler, the token verifier, the policy engine (first bundle loaded), the decision service,
 // metrics, then one plugin per concern (routes; other areas add theirs through `plugins`).
 // Listening is server.ts's job, so tests can build the app and listen on port 0.
+import { LEASH_VERSION } from './version.ts';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { LeashConfig } from './config/index.ts';
@@ -107,7 +108,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
   });
 
   // bundle activations and plugin states, for /health?bundles|plugins and /admin/status (docs/status.md)
-  const status = createStatusRecorder({ labels: { id: `${hostname()}:${process.pid}`, version: '0.1.0' } });
+  const status = createStatusRecorder({ labels: { id: `${hostname()}:${process.pid}`, version: LEASH_VERSION } });
   statusRecorders.set(app, status);
   let bundleAlerts: BundleAlerter | undefined;
   const engine = await createEngine({

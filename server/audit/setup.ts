@@ -1,6 +1,7 @@
 // Builds the decision observer from the configuration: the audit sinks (file by default,
 // stdout, webhook, Redis Stream), the alert notifier and the quarantine store (Redis when
 // `limits.redis` is set, so every server shares it; else memory).
+import { LEASH_VERSION } from '../version.ts';
 import type { DecisionClass } from '../../compiler/index.ts';
 import { hostname } from 'node:os';
 import type { LeashConfig } from '../config/index.ts';
@@ -48,7 +49,7 @@ export function createObserverFromConfig(config: LeashConfig, log: AuditLogger, 
     ...(now ? { now } : {}),
   });
   const audit = createAuditLog(auditSinksFromConfig(config), log);
-  const labels = { id: `${hostname()}:${process.pid}`, version: '0.1.0' };
+  const labels = { id: `${hostname()}:${process.pid}`, version: LEASH_VERSION };
   const observer = createDecisionObserver({
     audit: decisionLogs ? withDecisionLogs(audit, decisionLogs) : audit,
     notifier,
