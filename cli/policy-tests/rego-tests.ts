@@ -13,7 +13,7 @@ import { error, hasErrors, type Diagnostic, type Loc } from '../../compiler/diag
 import { checkModules, parseModule, type Module, type Rule } from '../../compiler/rego/index.ts';
 import { walkSourceFiles } from '../../compiler/source-files.ts';
 import { compileWasm, hostBuiltins } from '../../compiler/wasm/index.ts';
-import { DEADLINE_BUILTIN } from '../../compiler/wasm/codegen/budget.ts';
+import { DEADLINE_BUILTIN, deadlineClock } from '../../compiler/wasm/codegen/budget.ts';
 
 /** OPA's naming convention for test files; compile() leaves them out of bundles. */
 export const REGO_TEST_SUFFIX = '_test.rego';
@@ -163,16 +163,10 @@ export async function runRegoTests(roots: readonly string[], opts: RegoTestOptio
     const built = compileWasm(all, toRun.map((t) => t.entrypoint));
     diagnostics.push(...built.diagnostics);
     if (hasErrors(diagnostics) || !built.wasm) return { diagnostics, results: [] };
-    let deadline = Infinity;
-    let timedOut = false;
-    const deadlinePassed = (): boolean => {
-      if (performance.now() <= deadline) return false;
-      timedOut = true;
-      return true;
-    };
+    const clock = deadlineClock();
     let policy: Awaited<ReturnType<typeof loadPolicy>>;
     try {
-      policy = await loadPolicy(built.wasm as Uint8Array<ArrayBuffer>, undefined, { ...hostBuiltins, [DEADLINE_BUILTIN]: deadlinePassed } as Record<string, Function>);
+      policy = await loadPolicy(built.wasm as Uint8Array<ArrayBuffer>, undefined, { ...hostBuiltins, [DEADLINE_BUILTIN]: clock.builtin } as Record<string, Function>);
       policy.setData((bundle.data ?? {}) as object);
     } catch (e) {
       diagnostics.push(error('leash_project_error', `the compiled tests do not load: ${errorText(e)}`));
@@ -180,17 +174,16 @@ export async function runRegoTests(roots: readonly string[], opts: RegoTestOptio
     }
     const limit = opts.timeoutMs ?? 5000;
     evaluate = (entrypoint) => {
-      timedOut = false;
-      deadline = performance.now() + limit;
+      clock.start(limit);
       try {
         // no input, as `opa test`: a test gives its own with `with input as ...`
         const rs = policy.evaluate(undefined, entrypoint) as unknown;
         if (!Array.isArray(rs) || rs.length === 0) return {};
         return { value: (rs[0] as { result?: unknown }).result };
       } catch (e) {
-        return { problem: timedOut ? `evaluation stopped at its ${limit}ms time bound` : `evaluation error: ${errorText(e)}` };
+        return { problem: clock.timedOut() ? `evaluation stopped at its ${limit}ms time bound` : `evaluation error: ${errorText(e)}` };
       } finally {
-        deadline = Infinity;
+        clock.stop();
       }
     };
   }

@@ -3,7 +3,7 @@
 // evaluator is immutable once built; a reload builds a new one and swaps the reference.
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { DECISION_ENTRYPOINT, type Decision, type PolicyInput } from '../../compiler/index.ts';
-import { DEADLINE_BUILTIN } from '../../compiler/wasm/codegen/budget.ts';
+import { DEADLINE_BUILTIN, deadlineClock } from '../../compiler/wasm/codegen/budget.ts';
 import { toDecision } from './decision-shape.ts';
 
 export type EvalOutcome =
@@ -31,16 +31,9 @@ export interface WasmBundleParts {
 export type HostBuiltins = Record<string, (...args: unknown[]) => unknown>;
 
 export async function createWasmEvaluator(parts: WasmBundleParts, hostBuiltins?: HostBuiltins): Promise<PolicyEvaluator> {
-  // The deadline of the evaluation running now (evaluations are synchronous, one at a time
-  // per evaluator); the generated code asks DEADLINE_BUILTIN only when its step budget runs out.
-  let deadline = Infinity;
-  let timedOut = false;
-  const deadlinePassed = (): boolean => {
-    if (performance.now() <= deadline) return false;
-    timedOut = true;
-    return true;
-  };
-  const builtins = { ...hostBuiltins, [DEADLINE_BUILTIN]: deadlinePassed };
+  // the generated code asks DEADLINE_BUILTIN only when its step budget runs out
+  const clock = deadlineClock();
+  const builtins = { ...hostBuiltins, [DEADLINE_BUILTIN]: clock.builtin };
   const policy = await loadPolicy(parts.wasm as Uint8Array<ArrayBuffer>, undefined, builtins as Record<string, Function>);
   if (!Object.prototype.hasOwnProperty.call(policy.entrypoints ?? {}, DECISION_ENTRYPOINT)) {
     throw new Error(`policy.wasm has no "${DECISION_ENTRYPOINT}" entrypoint (it has: ${Object.keys(policy.entrypoints ?? {}).join(', ') || 'none'})`);
@@ -51,18 +44,17 @@ export async function createWasmEvaluator(parts: WasmBundleParts, hostBuiltins?:
     data: parts.data,
     evaluate(input, timeLimitMs) {
       let resultSet: unknown;
-      timedOut = false;
-      deadline = timeLimitMs === undefined ? Infinity : performance.now() + timeLimitMs;
+      clock.start(timeLimitMs);
       try {
         resultSet = policy.evaluate(inputBytes(input), DECISION_ENTRYPOINT);
       } catch (err) {
         // The SDK throws strings as well as Errors (opa_abort messages). After an abort the
         // next evaluate starts clean: the SDK resets the heap pointer and leash_eval resets
         // the per-evaluation globals (budget, memo, clock).
-        if (timedOut) return { ok: false, problem: `evaluation stopped at its ${timeLimitMs}ms time bound`, timedOut: true };
+        if (clock.timedOut()) return { ok: false, problem: `evaluation stopped at its ${timeLimitMs}ms time bound`, timedOut: true };
         return { ok: false, problem: `evaluation failed: ${err instanceof Error ? err.message : String(err)}` };
       } finally {
-        deadline = Infinity;
+        clock.stop();
       }
       if (!Array.isArray(resultSet) || resultSet.length === 0) return { ok: false, problem: 'the decision is undefined for this input' };
       if (resultSet.length > 1) return { ok: false, problem: 'the decision has conflicting values' };

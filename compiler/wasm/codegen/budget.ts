@@ -9,6 +9,38 @@ import type { Linker } from './linker.ts';
 
 /** Host builtin: no arguments, true once the current evaluation's deadline has passed. */
 export const DEADLINE_BUILTIN = 'leash.deadline_passed';
+
+/** The host side of DEADLINE_BUILTIN for one loaded policy (its evaluations run one at a time). */
+export interface DeadlineClock {
+  /** the DEADLINE_BUILTIN implementation: true once the running evaluation is past its deadline */
+  readonly builtin: () => boolean;
+  /** before an evaluation: its time bound (undefined: none) */
+  start(limitMs: number | undefined): void;
+  /** after it, whatever the outcome */
+  stop(): void;
+  /** whether the last evaluation was stopped by its deadline */
+  timedOut(): boolean;
+}
+
+export function deadlineClock(): DeadlineClock {
+  let deadline = Infinity;
+  let tripped = false;
+  return {
+    builtin: () => {
+      if (performance.now() <= deadline) return false;
+      tripped = true;
+      return true;
+    },
+    start(limitMs) {
+      tripped = false;
+      deadline = limitMs === undefined ? Infinity : performance.now() + limitMs;
+    },
+    stop() {
+      deadline = Infinity;
+    },
+    timedOut: () => tripped,
+  };
+}
 /** The error code and message an aborted evaluation carries (the SDK throws this text). */
 export const EVAL_TIMEOUT_CODE = 'eval_timeout';
 export const EVAL_TIMEOUT_MESSAGE = 'policy evaluation ran past its time bound';
