@@ -10,7 +10,7 @@ import { compile, formatDiagnostic, hasErrors, policyModel, readBundle, type Dia
 import type { PolicyModel } from '../../compiler/dsl/model.ts';
 import { hostBuiltins } from '../../compiler/wasm/index.ts';
 import { createWasmEvaluator } from '../../server/engine/evaluator.ts';
-import { coverageOf, runRegoTests, emptyExercised, findFiles, json, junit, loadPolicies, loadSuites, pretty, runCase, validateSuite, watchAndRerun, type CaseResult } from '../policy-tests/index.ts';
+import { caseLocations, coverageOf, runRegoTests, emptyExercised, findFiles, json, junit, loadPolicies, loadSuites, pretty, runCase, validateSuite, watchAndRerun, type CaseResult } from '../policy-tests/index.ts';
 import { guarded, type CommandIo } from './build.ts';
 
 export interface TestOptions {
@@ -62,13 +62,14 @@ export async function runTests(paths: readonly string[], opts: TestOptions, io: 
   const results: CaseResult[] = [];
   const seen = emptyExercised();
   for (const s of loaded.suites) {
-    for (const c of s.tests.cases) {
+    const where = caseLocations(s);
+    for (const [i, c] of s.tests.cases.entries()) {
       if (pattern && !pattern.test(c.name)) continue;
       const started = performance.now();
       const mine = emptyExercised();
       const failures = await runCase(c, evaluator, policies, mine);
       for (const k of ['rules', 'resources', 'limits'] as const) for (const x of mine[k]) seen[k].add(x);
-      results.push({ file: s.file, line: lineOfCase(s.text, c.name), name: c.name, ok: failures.length === 0, failures, rules: [...mine.rules].sort(), ms: performance.now() - started });
+      results.push({ file: s.file, line: where[i]!.line, name: c.name, ok: failures.length === 0, failures, rules: [...mine.rules].sort(), ms: performance.now() - started });
     }
   }
   for (const r of rego.results) results.push({ ...r, ok: r.ok || r.skipped, rules: [] });
@@ -78,12 +79,6 @@ export async function runTests(paths: readonly string[], opts: TestOptions, io: 
   io.out(opts.format === 'json' ? json(out) : opts.format === 'junit' ? junit(out) : pretty(out));
   if (results.some((r) => !r.ok)) return 1;
   return coverage && opts.failUnder !== undefined && coverage.percent < opts.failUnder ? 1 : 0;
-}
-
-/** Where a case is written: the line of its `name`, found in the file's text. */
-function lineOfCase(text: string, name: string): number {
-  const at = text.search(new RegExp(`name:\\s*(['"\`])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\1`));
-  return at < 0 ? 1 : text.slice(0, at).split('\n').length;
 }
 
 const percent = (v: string): number => {

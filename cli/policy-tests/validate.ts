@@ -72,6 +72,12 @@ function locator(file: string, text: string, cases: readonly PolicyTestCase<unkn
   };
 }
 
+/** Where each case is written (its `name:`, or the policyTests( call when the name is computed). */
+export function caseLocations(suite: Suite): Loc[] {
+  const loc = locator(suite.file, suite.text, suite.tests.cases);
+  return suite.tests.cases.map((_, i) => loc.caseLoc(i));
+}
+
 const pathOf = (r: TestRequest): string => r.path.split('?')[0]!;
 // a spelling the canonicaliser refuses or rewrites: the route check would guess, so it stays out
 const NON_CANONICAL = /[%\\;]|\/\/|\/\.\.?(\/|$)/;
