@@ -78,6 +78,9 @@ export function caseLocations(suite: Suite): Loc[] {
   return suite.tests.cases.map((_, i) => loc.caseLoc(i));
 }
 
+// a run must end: more repetitions than this are a mistake (or a test that wants `used`)
+const MAX_TIMES = 10_000;
+
 const pathOf = (r: TestRequest): string => r.path.split('?')[0]!;
 // a spelling the canonicaliser refuses or rewrites: the route check would guess, so it stays out
 const NON_CANONICAL = /[%\\;]|\/\/|\/\.\.?(\/|$)/;
@@ -127,7 +130,7 @@ export function validateSuite(suite: Suite, models: readonly Model[]): Diagnosti
     const steps: readonly Step[] = 'steps' in c ? c.steps : [{ request: c.request, expect: c.expect }];
     for (const step of steps) {
       const x = step.expect;
-      if (step.times !== undefined && (!Number.isInteger(step.times) || step.times < 1)) out.push(error('leash_test_impossible', `times must be a whole number of at least 1, not ${step.times}`, loc.at(i, 'times')));
+      if (step.times !== undefined && (!Number.isInteger(step.times) || step.times < 1 || step.times > MAX_TIMES)) out.push(error('leash_test_impossible', `times must be a whole number from 1 to ${MAX_TIMES}, not ${step.times} (start from a limit state with used: { ... } instead of many requests)`, loc.at(i, 'times')));
       if (step.after !== undefined && afterMs(step.after) === null) out.push(error('leash_test_impossible', `after: ${JSON.stringify(step.after)} is not a duration such as '30s', '5m', '1h' or '1d'`, loc.at(i, 'after', step.after)));
       if (typeof x.rule === 'string' && !rules.has(x.rule)) out.push(error('leash_test_unknown_rule', `rule: no policy has a rule ${JSON.stringify(x.rule)}; rules are ${[...rules].join(', ')}`, loc.at(i, 'rule', x.rule)));
       if (x.limit !== undefined && !limits.has(x.limit)) out.push(error('leash_test_unknown_limit', `limit: no policy has a limit ${JSON.stringify(x.limit)}; limits are ${[...limits.keys()].join(', ')}`, loc.at(i, 'limit', x.limit)));

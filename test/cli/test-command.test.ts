@@ -92,11 +92,14 @@ describe('leash test', () => {
       `${f}:14:73: leash_test_impossible`,
       `${f}:15:68: leash_test_impossible`,
       `${f}:16:5: leash_test_duplicate_name`,
+      `${f}:17:100: leash_test_impossible`,
     ]);
     expect(r.err).toContain('rule: no policy has a rule "refunds.create"; rules are invoices.read, refunds.write, refunds.tooLarge, refunds.otherCustomer');
     expect(r.err).toContain('used: refunds/session allows 3, so its used units are a whole number from 0 to 3, not 4');
     expect(r.err).toContain('POST /customer/C-771/refunds matches no route of policy refund-agent');
     expect(r.err).toContain('expect: a limit refusal answers 429, not 403');
+    // a repetition count that would keep the run going for hours is refused, not run
+    expect(r.err).toContain('times must be a whole number from 1 to 10000, not 1000000000');
     expect(r.err).not.toMatch(/\n\s+at /);
   }, 60_000);
 
