@@ -12,7 +12,7 @@ import { createKeySource, createVerifier, DEV_AUDIENCE, DEV_ISSUER, type KeySour
 import { createEngine, type BundleLoader, type BundleSource } from './engine/index.ts';
 import { createDecisionService } from './decide/index.ts';
 import { createMetrics } from './metrics/index.ts';
-import { authzRoute, dataApiRoute, decideRoute, healthRoutes } from './routes/index.ts';
+import { authzenRoutes, authzRoute, dataApiRoute, decideRoute, healthRoutes } from './routes/index.ts';
 import { createLimitStoreFromConfig } from './limits/index.ts';
 import { createObserverFromConfig, registerObserverMetrics } from './audit/index.ts';
 import { adminRoutes, createAdminServer } from './admin/index.ts';
@@ -25,6 +25,14 @@ import { remoteClientFromConfig } from './engine/remote-config.ts';
 import type { RemoteClient } from './engine/remote.ts';
 import { createBundleAlerter, type BundleAlerter, type Notifier } from './alerts/index.ts';
 import { evaluatorBundle, proxyRoutes, withBundleData } from './proxy/index.ts';
+import { createMemoryKillSwitch, createRedisKillSwitch, type KillSwitchStore } from './alerts/index.ts';
+import { createConsole, createInspectionLog, explain, policyView, withConsoleTap, type OperatorConsole } from './console/index.ts';
+import { connectRedis, type RedisClient } from './redis/index.ts';
+import { mcpGateway, parseServerUrls } from './mcp/index.ts';
+import { loadCredentials } from './proxy/credentials.ts';
+import { Agent as UndiciAgent } from 'undici';
+import type { TokenVerifier } from './identity/index.ts';
+import type { DecisionService } from './contracts.ts';
 
 export interface AppDeps {
   /** the limit store (default: in-process memory) */
@@ -51,6 +59,11 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
   const verification = verificationFromConfig(config);
   // remote bundles (docs/remote-bundles.md): token and TLS files are read before anything starts
   const remote = remoteClientFromConfig(config);
+  if (config.console.enabled && !config.admin.token) {
+    throw new Error('console.enabled needs admin.token (LEASH_ADMIN_TOKEN): operators sign in to the console with it');
+  }
+  // the console's policy view reads each bundle as it loads (docs/console.md)
+  const inspections = config.console.enabled ? createInspectionLog() : undefined;
   const app = Fastify({
     logger: loggerOptions(config.server.logLevel, deps.logStream),
     bodyLimit: config.server.bodyLimitBytes,
@@ -91,7 +104,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
   const metrics = createMetrics();
   const identity = config.identity;
   const keys = deps.keys ?? (identity.jwks ? createKeySource(identity.jwks) : undefined);
-  const verifier = createVerifier({
+  const verifierOptions = {
     ...(keys ? { keys } : {}),
     ...(identity.hsSecret ? { hsSecret: identity.hsSecret } : {}),
     algorithms: identity.algorithms,
@@ -105,7 +118,8 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     maxTokenBytes: identity.maxTokenBytes,
     cacheSize: identity.cacheSize,
     ...(deps.now ? { now: deps.now } : {}),
-  });
+  };
+  const verifier = createVerifier(verifierOptions);
 
   // bundle activations and plugin states, for /health?bundles|plugins and /admin/status (docs/status.md)
   const status = createStatusRecorder({ labels: { id: `${hostname()}:${process.pid}`, version: LEASH_VERSION } });
@@ -113,7 +127,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
   let bundleAlerts: BundleAlerter | undefined;
   const engine = await createEngine({
     source: bundleSource(config, remote),
-    load: withBundleData(verification ? withSignatureCheck(deps.loadBundle ?? loadBundleFile, verification) : (deps.loadBundle ?? loadBundleFile)),
+    load: withInspection(withBundleData(verification ? withSignatureCheck(deps.loadBundle ?? loadBundleFile, verification) : (deps.loadBundle ?? loadBundleFile)), inspections),
     log: app.log,
     onChange: (outcome) => {
       metrics.observeReload(outcome);
@@ -128,15 +142,39 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
   let observer: DecisionObserver | undefined;
   let admin: FastifyInstance | undefined;
   let uploader: StatusUploader | undefined;
+  let shared: RedisClient | undefined;
+  let killSwitch: KillSwitchStore | undefined;
+  let operatorConsole: OperatorConsole | undefined;
   try {
-    limits = deps.limits ?? (await createLimitStoreFromConfig(config, app.log, limitsStatusCallback(status, config.limits.redis !== undefined)));
+    limits = deps.limits ?? (await createLimitStoreFromConfig(config, app.log, limitsStatusCallback(status, config.limits.redis !== undefined), metrics.registry));
     // audit trail, alerts and quarantine (Redis-backed when limits.redis is set)
     const observerSetup = deps.observer ? undefined : createObserverFromConfig(config, app.log, deps.now, metrics.registry);
     observer = deps.observer ?? observerSetup!.observer;
+    // kill switches (docs/console.md) are fleet-wide: in Redis when the limits are
+    if (config.limits.redis) shared = connectRedis(config.limits.redis);
+    shared?.on('error', () => undefined); // the stores report their own failures
+    killSwitch = shared
+      ? createRedisKillSwitch({ client: shared, prefix: config.limits.redisPrefix, onError: rateLimitedWarn(app.log, 'kill switch list could not be read from Redis; using the last one read') })
+      : createMemoryKillSwitch();
+    await killSwitch.ready();
+    if (config.console.enabled && observerSetup) {
+      const setup = observerSetup;
+      const source = config.bundle.path ?? remote?.shownUrl ?? 'bundle';
+      operatorConsole = createConsole({
+        token: config.admin.token!, sessionHours: config.console.sessionHours, registry: metrics.registry,
+        quarantine: setup.quarantine, killSwitch, audit: setup.audit, labels: setup.labels,
+        alerts: () => setup.notifier.deliveries(),
+        policy: () => policyView({ evaluator: engine.current(), inspections: inspections!, status, source, ...(verification ? { verification } : {}) }),
+        explain: (pasted) => explain(engine.current(), pasted, (deps.now ?? Date.now)(), config.bundle.evalTimeoutMs),
+        ...(shared ? { redis: { client: shared, prefix: config.limits.redisPrefix } } : {}),
+        log: app.log,
+        ...(deps.now ? { now: deps.now } : {}),
+      });
+      observer = withConsoleTap(observer, operatorConsole.tap);
+    }
     const alertNotifier = deps.notifier ?? observerSetup?.notifier;
     if (alertNotifier) bundleAlerts = createBundleAlerter(alertNotifier, deps.now ? { now: deps.now } : {});
-    const decisions = createDecisionService({
-      verifier,
+    const decisionOptions = {
       policy: () => engine.current(),
       limits,
       observer,
@@ -145,14 +183,19 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
       readsOnStoreUnavailable: config.limits.readsOnStoreUnavailable,
       request: config.request,
       listeners: [metrics.observeDecision],
+      killSwitch,
       ...(deps.now ? { now: deps.now } : {}),
-    });
+    };
+    const decisions = createDecisionService({ ...decisionOptions, verifier });
 
     app.decorate('leash', { decisions, engine, metrics, config });
-    const [openLimits, openObserver] = [limits, observer];
+    const [openLimits, openObserver, openKill, openConsole, openShared] = [limits, observer, killSwitch, operatorConsole, shared];
     app.addHook('onClose', async () => {
       engine.close();
-      await Promise.allSettled([openLimits.close(), openObserver.close()]);
+      // the console first: its last batch of decisions goes out before the shared client closes
+      await openConsole?.close();
+      await Promise.allSettled([openLimits.close(), openObserver.close(), openKill.close()]);
+      openShared?.disconnect();
     });
 
     if (observerSetup) {
@@ -168,6 +211,8 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     await app.register(decideRoute);
     await app.register(dataApiRoute);
     await app.register(authzRoute);
+    // the OpenID AuthZEN evaluation API (docs/authzen.md)
+    await app.register(authzenRoutes, config.authzen.token ? { token: config.authzen.token } : {});
     if (observerSetup) registerObserverMetrics(metrics.registry, observerSetup.observer);
     if (config.admin.token && observerSetup) {
       // on their own listener when server.adminPort is set (server.ts listens on it), else here
@@ -179,7 +224,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
         app.addHook('preClose', async () => own.close());
       }
       await (admin ?? app).register(adminRoutes, {
-        token: config.admin.token, quarantine: observerSetup.quarantine, audit: observerSetup.audit, labels: observerSetup.labels, status, registry: metrics.registry,
+        token: config.admin.token, quarantine: observerSetup.quarantine, audit: observerSetup.audit, labels: observerSetup.labels, status, registry: metrics.registry, killSwitch,
         ...(deps.now ? { now: deps.now } : {}),
       });
     }
@@ -196,10 +241,40 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
       ...(identity.certThumbprintHeader ? { certThumbprintHeader: identity.certThumbprintHeader } : {}),
       ...(deps.env ? { env: deps.env } : {}),
     }));
+    // The MCP gateway, POST|GET|DELETE /mcp/{server} (docs/mcp.md): tokens for each server's resource URI.
+    if (config.mcp.resourceBase) {
+      const { urls, errors } = parseServerUrls(config.mcp.serverUrls);
+      if (errors.length > 0) throw new Error(errors.join('; '));
+      const perResource = new Map<string, { decisions: DecisionService; verifier: TokenVerifier }>();
+      const dispatcher = new UndiciAgent({ connect: { timeout: 5_000 } });
+      // destroy, not close: a server-to-agent event stream never ends by itself
+      app.addHook('preClose', async () => dispatcher.destroy());
+      const gateway = {
+        resourceBase: config.mcp.resourceBase,
+        decisionsFor: (resource: string) => {
+          let hit = perResource.get(resource);
+          if (!hit) {
+            const v = createVerifier({ ...verifierOptions, audience: [resource] });
+            hit = { verifier: v, decisions: createDecisionService({ ...decisionOptions, verifier: v }) };
+            perResource.set(resource, hit);
+          }
+          return hit;
+        },
+        bundle: () => { const e = engine.current(); return e ? { evaluator: e } : undefined; },
+        observer, killSwitch,
+        credentials: loadCredentials({ env: deps.env ?? process.env, ...(config.proxy.secretsFile ? { secretsFile: config.proxy.secretsFile } : {}) }),
+        serverUrls: urls, allowedOrigins: config.mcp.allowedOrigins, timeoutMs: config.mcp.timeoutMs,
+        authorizationServers: identity.issuer ?? [], dispatcher, maxBodyBytes: config.server.bodyLimitBytes,
+      };
+      await app.register(async (scope) => mcpGateway(scope, gateway));
+    }
+    // the console on the admin listener when there is one (docs/console.md)
+    if (operatorConsole) await operatorConsole.register(admin ?? app);
     for (const plugin of deps.plugins ?? []) await app.register(plugin);
   } catch (err) {
     engine.close();
-    await Promise.allSettled([limits?.close(), observer?.close(), admin?.close(), uploader?.close()]);
+    await Promise.allSettled([limits?.close(), observer?.close(), admin?.close(), uploader?.close(), killSwitch?.close(), operatorConsole?.close()]);
+    shared?.disconnect();
     throw err;
   }
   return app;
@@ -216,6 +291,20 @@ export function adminServerOf(app: FastifyInstance): FastifyInstance | undefined
 /** the app's status recorder: what a bundle downloader reports requests and downloads to (docs/status.md) */
 export function statusOf(app: FastifyInstance): StatusRecorder | undefined {
   return statusRecorders.get(app);
+}
+
+function withInspection(load: BundleLoader, inspections: ReturnType<typeof createInspectionLog> | undefined): BundleLoader {
+  return inspections ? inspections.wrap(load) : load;
+}
+
+/** a warning at most every 10 s: a store that stays down must not flood the log */
+function rateLimitedWarn(log: { warn(obj: object, msg: string): void }, msg: string): (err: Error) => void {
+  let last = -Infinity;
+  return (err) => {
+    if (Date.now() - last < 10_000) return;
+    last = Date.now();
+    log.warn({ error: err.message }, msg);
+  };
 }
 
 function bundleSource(config: LeashConfig, client?: RemoteClient): BundleSource {

@@ -20,7 +20,7 @@ export interface DecisionRequest {
   /** the client-certificate thumbprint the gateway forwarded, when configured */
   readonly certThumbprint?: string;
   /** which endpoint asked (for metrics and the audit trail) */
-  readonly via: 'decide' | 'data-api' | 'authz' | 'proxy';
+  readonly via: 'decide' | 'data-api' | 'authz' | 'proxy' | 'mcp' | 'authzen';
 }
 
 /** A DecisionRequest being put together field by field (optional fields set only when present). */

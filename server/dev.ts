@@ -1,7 +1,7 @@
 // `leash serve --dev` (and `npm start`): the embedded default. Builds the example policies
 // into `.leash/bundle.tar.gz`, creates the development signing key and JWKS once, points the
 // configuration at them, and prepares a ready-to-paste curl with a fresh support-agent token.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { formatDiagnostics, hasErrors } from '../compiler/index.ts';
@@ -14,6 +14,9 @@ export interface DevSetup {
   readonly keys: DevKeys;
   readonly bundlePath: string;
   readonly auditPath: string;
+  /** the admin token the console signs in with when none is configured (kept in .leash/admin-token) */
+  readonly adminToken: string;
+  readonly adminTokenPath: string;
   /** configuration the dev mode sets (flags given by the user still win) */
   readonly flags: ConfigInput;
 }
@@ -26,16 +29,32 @@ export async function prepareDev(options: { dir?: string; policies?: string; bun
     process.stderr.write(`building ${options.policies ?? 'policies'}/ into ${bundlePath} ...\n`);
     await buildExampleBundle(options.policies ?? 'policies', bundlePath);
   }
+  const adminTokenPath = join(dir, 'admin-token');
   return {
     keys,
     bundlePath,
     auditPath: join(dir, 'audit.jsonl'),
+    adminToken: ensureAdminToken(adminTokenPath),
+    adminTokenPath,
     flags: {
       server: { dev: true },
+      console: { enabled: true },
       bundle: { path: bundlePath },
       identity: { jwks: keys.jwksPath, issuer: [DEV_ISSUER], audience: [DEV_AUDIENCE] },
     },
   };
+}
+
+/** The dev admin token: made once, readable by the owner only, never printed. */
+function ensureAdminToken(path: string): string {
+  if (existsSync(path)) {
+    const token = readFileSync(path, 'utf8').trim();
+    if (token.length >= 16) return token;
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  return token;
 }
 
 /** Compiles the policies folder into a bundle file; throws an Error listing diagnostics. */

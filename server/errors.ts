@@ -36,6 +36,7 @@ export const PROXY_ERROR_CODES = {
 export const DENIAL_CODES = {
   bad_token: 'the agent token is missing or failed verification (401)',
   quarantined: 'the session is quarantined (403)',
+  kill_switch: 'an operator stopped this agent or API key fleet-wide with the kill switch (403)',
   policy_error: 'the policy could not be evaluated; denied fail-closed (403)',
   rate_limited: 'a limit bucket is exhausted (429)',
   store_unavailable: 'the limit store could not be reached; denied fail-closed (503)',

@@ -9,7 +9,7 @@ import { REPO_ROOT, cliAvailable } from '../lib/bundle.ts';
 import { lastJsonLine, runChild, type RunningServer } from '../lib/child.ts';
 import { newestProfile, renderProfile, summarizeProfile } from '../lib/cpu-profile.ts';
 import { freePort, tcpAnswers } from '../lib/net.ts';
-import { processCpuMs } from '../lib/proc-cpu.ts';
+import { processCpuMs, processTreeCpuMs, redisServerPid } from '../lib/proc-cpu.ts';
 import type { LoadResult } from './load-spec.ts';
 import { renderHttp } from './render.ts';
 import { startBare, startLeash, type LeashServerOptions } from './servers.ts';
@@ -49,6 +49,8 @@ export interface TargetRun {
   readonly measuredAfterMs: number;
   /** the server process's CPU time (user + system, all threads) during the measured load ÷ its requests, µs; null off Linux */
   readonly cpuUsPerRequest: number | null;
+  /** for Redis targets: redis-server's CPU time during the measured load ÷ the requests, µs (capacity.md's Redis estimate); else null */
+  readonly redisCpuUsPerRequest: number | null;
 }
 
 export interface TargetResults {
@@ -99,10 +101,11 @@ async function sanityCheck(target: Target, baseUrl: string, token: string): Prom
 
 async function startTarget(target: Target, options: HttpOptions, minter: TokenMinter, profileDir: string | null): Promise<RunningServer> {
   const port = await freePort();
-  if (target.kind === 'bare') return startBare(port, profileDir);
+  if (target.kind === 'bare') return startBare(port, profileDir, target.workers ?? 1);
   if ('missing' in options.bundle) throw new Error(options.bundle.missing);
   const serverOptions: LeashServerOptions = {
     bundle: options.bundle.path, jwksPath: minter.jwksPath, store: target.store, redisUrl: options.redisUrl, workDir: options.workDir,
+    workers: target.workers ?? 1,
   };
   return startLeash(port, serverOptions, profileDir);
 }
@@ -118,15 +121,20 @@ async function measureTarget(target: Target, options: HttpOptions, minter: Token
     // one request per session: warms the JIT and puts every token in the verified-token cache
     await runLoad(options, target, server, tokens, options.durationS, sessions);
     const measuredAfterMs = performance.now() - server.spawnedAt;
-    const cpuBefore = processCpuMs(server.pid);
+    // the whole process tree: a --workers N primary and its workers
+    const redisPid = 'store' in target && target.store === 'redis' ? redisServerPid(Number(new URL(options.redisUrl).port || 6379)) : null;
+    const redisBefore = redisPid === null ? null : processCpuMs(redisPid);
+    const cpuBefore = processTreeCpuMs(server.pid);
     const result = await runLoad(options, target, server, tokens, options.durationS);
-    const cpuAfter = processCpuMs(server.pid);
+    const cpuAfter = processTreeCpuMs(server.pid);
+    const redisAfter = redisPid === null ? null : processCpuMs(redisPid);
+    const redisCpuUsPerRequest = redisBefore === null || redisAfter === null || result.total === 0 ? null : ((redisAfter - redisBefore) * 1000) / result.total;
     const cpuUsPerRequest = cpuBefore === null || cpuAfter === null || result.total === 0 ? null : ((cpuAfter - cpuBefore) * 1000) / result.total;
     const paced = await runLoad(options, target, server, tokens, options.pacedDurationS, undefined, options.pacedRate);
     const maxPerSession = Math.ceil((result.total + paced.total) / sessions) + 1;
     options.log(`  ${target.id} run ${run}: ${Math.round(result.rps)} rps, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms; ` +
       `${cpuUsPerRequest === null ? '' : `server CPU ${cpuUsPerRequest.toFixed(1)} µs/request; `}at ${options.pacedRate} rps p99 ${paced.p99Ms.toFixed(2)} ms; ${sessions} sessions`);
-    return { run, result, paced, sessions, maxPerSession, measuredAfterMs, cpuUsPerRequest };
+    return { run, result, paced, sessions, maxPerSession, measuredAfterMs, cpuUsPerRequest, redisCpuUsPerRequest };
   }
 }
 

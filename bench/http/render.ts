@@ -4,7 +4,7 @@ import { fmt, fmtRatio, goalLine, table } from '../lib/markdown.ts';
 import { median, summarize, type Summary } from '../lib/stats.ts';
 import type { HttpOptions, TargetResults } from './index.ts';
 import type { LoadResult } from './load-spec.ts';
-import { describeTarget } from './targets.ts';
+import { describeTarget, SCALING_IDS } from './targets.ts';
 
 function cell(s: Summary, digits: number): string {
   if (s.n === 0) return 'n/a';
@@ -85,6 +85,8 @@ export function renderHttp(options: HttpOptions, results: readonly TargetResults
   if (unavailable.length) lines.push('', ...unavailable.map((r) => `- ${r.target.id} stopped early: ${r.unavailable}`));
   if (!redisUp) lines.push('', '- Redis did not answer on 127.0.0.1:6379, so the Redis row is missing.');
 
+  lines.push('', ...renderScaling(results));
+
   const decide = results.find((r) => r.target.id === 'decide-memory');
   const measured = !!decide?.runs.length && !!bare?.runs.length;
   const ratio = measured ? pairedRatio(decide!, bare, (r) => r.result.rps) : Number.NaN;
@@ -92,6 +94,10 @@ export function renderHttp(options: HttpOptions, results: readonly TargetResults
   lines.push('', '### Goals', '');
   lines.push(goalLine(measured ? ratio >= 0.5 : null, `\`/decide\` (in-memory limits) ≥ 50% of the bare route's requests/s: ${fmtRatio(ratio)}`));
   const pacedP99 = measured ? median(decide!.runs.map((r) => r.paced.p99Ms)) : Number.NaN;
+  const authz = results.find((r) => r.target.id === 'authz-memory');
+  const authzMeasured = !!authz?.runs.length && !!bare?.runs.length;
+  const authzRatio = authzMeasured ? pairedRatio(authz!, bare, (r) => r.result.rps) : Number.NaN;
+  lines.push(goalLine(authzMeasured ? authzRatio >= 0.5 : null, `\`/authz\` (in-memory limits) ≥ 50% of the bare route's requests/s: ${fmtRatio(authzRatio)}`));
   lines.push(goalLine(measured ? p99 < 5 : null,
     `\`/decide\` p99 < 5 ms at ${options.connections} connections (saturated): ${fmt(p99, 2)} ms; ` +
     `at a fixed ${options.pacedRate.toLocaleString('en-US')} req/s: ${fmt(pacedP99, 2)} ms`));
@@ -102,4 +108,46 @@ export function renderHttp(options: HttpOptions, results: readonly TargetResults
       'that split (docs/benchmarks.md).');
   }
   return lines.join('\n');
+}
+
+/**
+ * Requests/s with 1 and 2 workers on this machine. Two Leash workers need Redis (the memory
+ * store is refused), so both Leash rows use it; ratios are paired run by run.
+ */
+function renderScaling(results: readonly TargetResults[]): string[] {
+  const byId = new Map(results.map((r) => [r.target.id, r]));
+  const one = { bare: byId.get('bare'), leash: byId.get('decide-redis') };
+  const rows = SCALING_IDS.map((id) => {
+    const entry = byId.get(id);
+    const label = entry ? describeTarget(entry.target) : id;
+    if (!entry?.runs.length) return [label, entry?.unavailable ?? 'not measured', '', '', '', '', ''];
+    const base = entry.target.kind === 'bare' ? one.bare : one.leash;
+    const cpuRuns = entry.runs.filter((r) => r.cpuUsPerRequest !== null);
+    return [
+      label,
+      cell(summarize(entry.runs.map((r) => r.result.rps)), 0),
+      fmtRatio(pairedRatio(entry, base, (r) => r.result.rps)),
+      fmtRatio(pairedRatio(entry, one.bare, (r) => r.result.rps)),
+      cell(summarize(entry.runs.map((r) => r.result.p99Ms)), 2),
+      cpuRuns.length ? cell(summarize(cpuRuns.map((r) => r.cpuUsPerRequest!)), 1) : 'n/a',
+      redisCell(entry),
+    ];
+  });
+  rows.push(['Leash `POST /decide`, Redis Cluster limits (3 masters)', 'placeholder: the Redis Cluster part of issue 17 fills this row', '', '', '', '', '']);
+  return [
+    '### Scaling with workers',
+    '',
+    'The same load against 1 and 2 node:cluster workers sharing the port (`leash serve --workers N`; the bare route forks the same way). ' +
+    'Both Leash rows use Redis on 127.0.0.1:6379, because `--workers 2` refuses the in-memory store. This machine has 2 cores, ' +
+    'shared by the workers, Redis and the load generator (one autocannon process), so the second worker competes with them for the second core. ' +
+    '"÷ 1 worker" pairs each row with its own 1-worker row of the same run; CPU is the whole process tree (primary and workers). ' +
+    '"Redis CPU µs/decision" is redis-server\'s own CPU time during the measured load divided by the decisions (docs/capacity.md uses it to estimate how many Leash processes one Redis node serves).',
+    '',
+    table(['target', 'requests/s', '÷ 1 worker', 'rps ÷ bare (1 process)', 'p99 ms', 'server CPU µs/request', 'Redis CPU µs/decision'], rows),
+  ];
+}
+
+function redisCell(entry: TargetResults): string {
+  const runs = entry.runs.filter((r) => r.redisCpuUsPerRequest !== null);
+  return runs.length ? cell(summarize(runs.map((r) => r.redisCpuUsPerRequest!)), 1) : '—';
 }

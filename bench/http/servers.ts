@@ -16,15 +16,17 @@ export interface LeashServerOptions {
   readonly store: LimitStoreKind;
   readonly redisUrl: string;
   readonly workDir: string;
+  /** `--workers` (default 1: the single process, so every row but the scaling ones is one core) */
+  readonly workers?: number;
 }
 
 function nodeFlags(profileDir: string | null): string[] {
   return profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
 }
 
-export function startBare(port: number, profileDir: string | null = null): Promise<RunningServer> {
+export function startBare(port: number, profileDir: string | null = null, workers = 1): Promise<RunningServer> {
   const base = `http://127.0.0.1:${port}`;
-  return startServer(process.execPath, [...nodeFlags(profileDir), '--import', 'tsx', BARE_SERVER, String(port)], {
+  return startServer(process.execPath, [...nodeFlags(profileDir), '--import', 'tsx', BARE_SERVER, String(port), String(workers)], {
     cwd: REPO_ROOT, baseUrl: base, readyUrl: `${base}/health`, startTimeoutMs: 30_000,
   });
 }
@@ -40,6 +42,7 @@ export function leashServeArgs(port: number, options: LeashServerOptions): strin
     '--issuer', BENCH_ISSUER,
     '--audience', BENCH_AUDIENCE,
     ...(options.store === 'redis' ? ['--redis', options.redisUrl] : []),
+    '--workers', String(options.workers ?? 1),
   ];
 }
 

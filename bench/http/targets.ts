@@ -1,26 +1,37 @@
 // The HTTP targets measured in one run, in order, and what each sends: the bare baseline,
-// /decide with in-memory limits, /decide with Redis limits, and /authz forward auth.
+// /decide with in-memory limits, /decide with Redis limits, and /authz forward auth; then the
+// scaling rows: the bare route and /decide (Redis: memory limits are refused for several
+// workers) with 2 node:cluster workers.
 import type { LimitStoreKind } from './servers.ts';
 import type { LoadSpec, RequestVariant } from './load-spec.ts';
 
 export type Target =
-  | { readonly kind: 'bare'; readonly id: 'bare' }
-  | { readonly kind: 'decide'; readonly id: 'decide-memory' | 'decide-redis'; readonly store: LimitStoreKind }
-  | { readonly kind: 'authz'; readonly id: 'authz-memory'; readonly store: LimitStoreKind };
+  | { readonly kind: 'bare'; readonly id: 'bare' | 'bare-2w'; readonly workers?: number }
+  | { readonly kind: 'decide'; readonly id: 'decide-memory' | 'decide-redis' | 'decide-redis-2w'; readonly store: LimitStoreKind; readonly workers?: number }
+  | { readonly kind: 'authz'; readonly id: 'authz-memory'; readonly store: LimitStoreKind; readonly workers?: number };
 
 export const TARGETS: readonly Target[] = [
   { kind: 'bare', id: 'bare' },
   { kind: 'decide', id: 'decide-memory', store: 'memory' },
   { kind: 'decide', id: 'decide-redis', store: 'redis' },
   { kind: 'authz', id: 'authz-memory', store: 'memory' },
+  { kind: 'bare', id: 'bare-2w', workers: 2 },
+  { kind: 'decide', id: 'decide-redis-2w', store: 'redis', workers: 2 },
 ];
+
+/** The rows of the scaling table, in order (the Redis Cluster row is another part of issue 17). */
+export const SCALING_IDS = ['bare', 'bare-2w', 'decide-redis', 'decide-redis-2w'] as const;
 
 export function describeTarget(t: Target): string {
   switch (t.kind) {
-    case 'bare': return 'bare Fastify `POST /decide` (constant decision)';
-    case 'decide': return `Leash \`POST /decide\`, ${t.store === 'memory' ? 'in-memory' : 'Redis'} limits`;
+    case 'bare': return `bare Fastify \`POST /decide\` (constant decision)${workersNote(t)}`;
+    case 'decide': return `Leash \`POST /decide\`, ${t.store === 'memory' ? 'in-memory' : 'Redis'} limits${workersNote(t)}`;
     case 'authz': return `Leash \`GET /authz\` (forward auth), ${t.store === 'memory' ? 'in-memory' : 'Redis'} limits`;
   }
+}
+
+function workersNote(t: Target): string {
+  return (t.workers ?? 1) > 1 ? `, ${t.workers} workers` : '';
 }
 
 function recordPath(i: number): string {

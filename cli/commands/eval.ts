@@ -13,7 +13,7 @@ import type { Policy } from '../../compiler/dsl/index.ts';
 import { resolveInputs } from '../../compiler/pipeline.ts';
 import { createWasmEvaluator } from '../../server/engine/evaluator.ts';
 import { hostBuiltins } from '../../compiler/wasm/index.ts';
-import { decideOffline, offlineInput, refusalAnswer } from '../offline-decision.ts';
+import { decideOffline, offlineInput, refusalAnswer } from '../../server/decide/offline.ts';
 import { guarded, type CommandIo } from './build.ts';
 
 export interface EvalOptions {

@@ -4,52 +4,14 @@
 // upstreams, every file with its size and SHA-256, and whether it is signed. `--format json` for scripts.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Bundle } from '../../compiler/index.ts';
-import { bundleFromFiles, readBundleFiles, SignatureError, verifiedSummary, verify, type VerifyOptions } from '../../compiler/bundle/index.ts';
+import { bundleFromFiles, inspectBundle, type Inspection, type LimitView, readBundleFiles, SignatureError, verifiedSummary, verify, type VerifyOptions } from '../../compiler/bundle/index.ts';
 import { guarded, type CommandIo } from './build.ts';
 import { verificationOptions, type VerificationFlags } from './sign.ts';
 
+export { inspectBundle, type Inspection } from '../../compiler/bundle/index.ts';
+
 export interface InspectOptions extends VerificationFlags {
   readonly format?: 'pretty' | 'json';
-}
-
-interface LimitView { readonly id: string; readonly scope: string; readonly max: number; readonly window: string; readonly cost: number | 'computed' }
-interface ResourceView {
-  readonly policy: string; readonly route: string; readonly upstream: string | null; readonly template: string; readonly methods: readonly string[]; readonly rules: readonly string[]; readonly reads: readonly string[];
-  /** absent in bundles built before limits were listed */
-  readonly limits?: { readonly read: readonly LimitView[]; readonly write: readonly LimitView[] };
-}
-
-export interface Inspection {
-  readonly revision: string | null;
-  readonly roots: readonly string[];
-  readonly entrypoints: readonly string[];
-  readonly regoVersion: number | null;
-  readonly policies: readonly { readonly name: string; readonly resources: readonly ResourceView[] }[];
-  readonly upstreams: readonly string[];
-  readonly files: Bundle['files'];
-  readonly signature: string;
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export function inspectBundle(bundle: Bundle): Inspection {
-  const leash = isRecord(bundle.data['leash']) ? bundle.data['leash'] : {};
-  const resources = isRecord(leash['resources']) ? (Object.values(leash['resources']) as ResourceView[]) : [];
-  const byPolicy = new Map<string, ResourceView[]>();
-  for (const r of resources) byPolicy.set(r.policy, [...(byPolicy.get(r.policy) ?? []), r]);
-  const signed = bundle.files.some((f) => f.path === '.signatures.json');
-  return {
-    revision: bundle.manifest?.revision ?? null,
-    roots: bundle.manifest?.roots ?? [],
-    entrypoints: (bundle.manifest?.wasm ?? []).map((w) => w.entrypoint),
-    regoVersion: bundle.manifest?.rego_version ?? null,
-    policies: [...byPolicy].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, rs]) => ({ name, resources: rs })),
-    upstreams: isRecord(leash['upstreams']) ? Object.keys(leash['upstreams']).sort() : [],
-    files: bundle.files,
-    // without a verification key only presence is told; runInspect verifies when given one
-    signature: signed ? 'signed (.signatures.json present; not verified by this command)' : 'unsigned (no .signatures.json)',
-  };
 }
 
 const limitText = (l: LimitView): string =>

@@ -25,6 +25,7 @@ export interface ServeOptions {
   readonly signingAlg?: string;
   readonly scope?: string;
   readonly decisionLogsUrl?: string;
+  readonly workers?: string;
 }
 
 export function flagsFrom(opts: ServeOptions): ConfigInput {
@@ -37,6 +38,7 @@ export function flagsFrom(opts: ServeOptions): ConfigInput {
   if (opts.adminPort !== undefined) server['adminPort'] = opts.adminPort;
   if (opts.adminHost !== undefined) server['adminHost'] = opts.adminHost;
   if (opts.logLevel !== undefined) server['logLevel'] = opts.logLevel;
+  if (opts.workers !== undefined) server['workers'] = opts.workers;
   if (opts.dev) server['dev'] = true;
   if (opts.bundle !== undefined) bundle['path'] = opts.bundle;
   if (opts.verificationKey !== undefined) bundle['verificationKey'] = opts.verificationKey;
@@ -70,18 +72,24 @@ export async function runServe(opts: ServeOptions): Promise<number> {
   const { loadConfig } = await import('../../server/config/index.ts');
   const { startServer } = await import('../../server/server.ts');
   const { devCurl, prepareDev } = await import('../../server/dev.ts');
+  const { startCluster, workerCount } = await import('../../server/cluster/index.ts');
   try {
     const user = flagsFrom(opts);
     const dev = opts.dev ? await prepareDev(opts.bundle ? { bundle: opts.bundle } : {}) : undefined;
-    const config = loadConfig({
-      ...(opts.config ? { file: opts.config } : {}),
-      env: process.env,
-      flags: dev ? mergeFlags(dev.flags, user) : user,
-    });
-    const server = await startServer(config, {}, { handleSignals: true });
+    const load = (flags: ConfigInput) => loadConfig({ ...(opts.config ? { file: opts.config } : {}), env: process.env, flags });
+    let config = load(dev ? mergeFlags(dev.flags, user) : user);
+    // --dev turns the console on; without an admin token of the user's, it signs in with the dev one
+    if (dev && config.admin.token === undefined) config = load(mergeFlags(dev.flags, { admin: { token: dev.adminToken } }, user));
+    const { workers, note } = workerCount(config);
+    if (note) process.stderr.write(`leash serve: ${note}\n`);
+    // one worker is the single process as it always was; more fork node:cluster workers
+    const server = workers === 1 ? await startServer(config, {}, { handleSignals: true }) : await startCluster(config, workers);
+    if (workers > 1) process.stderr.write(`leash serve: ${workers} workers on ${server.url}\n`);
     if (server.adminUrl) process.stderr.write(`leash serve: admin routes on ${server.adminUrl} only\n`);
     if (dev) {
-      process.stderr.write(`\nLeash (dev) is listening on ${server.url}\nbundle ${dev.bundlePath}, keys ${dev.keys.jwksPath}\n\nTry the support-agent scenario:\n\n`);
+      process.stderr.write(`\nLeash (dev) is listening on ${server.url}\nbundle ${dev.bundlePath}, keys ${dev.keys.jwksPath}\n`);
+      if (config.console.enabled) process.stderr.write(`console: ${server.adminUrl ?? server.url}/console/ (sign in with the admin token${config.admin.token === dev.adminToken ? ` in ${dev.adminTokenPath}` : ''})\n`);
+      process.stderr.write('\nTry the support-agent scenario:\n\n');
       process.stdout.write(`${await devCurl(dev.keys, server.url)}\n\n`);
     }
     return 0;
@@ -109,7 +117,8 @@ export function registerServeCommand(program: Command): void {
     .option('--issuer <iss>', 'trusted token issuer(s), comma-separated')
     .option('--audience <aud>', 'accepted token audience(s), comma-separated')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
-    .option('--redis <url>', 'redis://HOST:PORT: share limits and quarantine with other servers (default: in-process memory)')
+    .option('--workers <n>', 'worker processes sharing the port (default: one per CPU with --redis, else 1; 1 with --dev); more than 1 needs --redis')
+    .option('--redis <url>', 'redis://HOST:PORT, or a Redis Cluster as redis+cluster://HOST:PORT,HOST:PORT,...: share limits and quarantine with other servers (default: in-process memory)')
     .option('--upstream-url <name=url>', 'credential proxy: base URL for an upstream in this environment (repeatable), e.g. stripe=http://127.0.0.1:9999', (value: string, all: string[] = []) => [...all, value])
     .option('--secrets-file <file>', 'credential proxy: JSON or YAML file of secret name → value for { secret: NAME } credentials')
     .option('--decision-logs-url <url>', 'upload decision logs in OPA\'s format to this service (POST <url>/logs, gzip\'d JSON arrays; docs/decision-logs.md)')

@@ -9,7 +9,7 @@ import { canonicalWindow } from '../../compiler/dsl/model.ts';
 import type { LimitStore } from '../../server/contracts.ts';
 import type { PolicyEvaluator } from '../../server/engine/evaluator.ts';
 import { createMemoryLimitStore } from '../../server/limits/index.ts';
-import { decideOffline, offlineInput, refusalAnswer, type Answer } from '../offline-decision.ts';
+import { decideOffline, offlineInput, refusalAnswer, type Answer } from '../../server/decide/offline.ts';
 
 /** What a case's requests reached: the coverage it contributes. */
 export interface Exercised {

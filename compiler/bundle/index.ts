@@ -8,3 +8,4 @@ export {
   SIGNATURES_PATH, SIGNING_ALGS, DEFAULT_SIGNING_ALG, DEFAULT_KEY_ID,
   type BundleFile, type BundleKey, type SignOptions, type VerifyOptions, type VerifyResult, type SigningAlg, type SignatureProblemCode,
 } from './signatures.ts';
+export { inspectBundle, type Inspection, type LimitView, type ResourceView } from './inspection.ts';

@@ -1,7 +1,7 @@
 // The functions policy files call. Each returns its argument as frozen plain data with a
 // `kind` tag; the typing (claims `C`, route template `T`) is what they add. The compiler
 // reads these calls statically; the reference evaluator reads the returned values.
-import type { Limit, Policy, PolicySpec, Resource, ResourceSpec, Upstream, UpstreamSpec } from './types.ts';
+import type { ArgsSpec, Limit, McpServer, McpServerSpec, Policy, PolicySpec, Resource, ResourceSpec, Tool, ToolSpec, Upstream, UpstreamSpec } from './types.ts';
 
 /** Declare a policy for agents whose verified claims have type `C`. One per file. */
 export function definePolicy<C>(spec: PolicySpec<C>): Policy<C> {
@@ -16,6 +16,16 @@ export function resource<const T extends string, C>(route: T, spec: ResourceSpec
 /** A third-party API reached through the credential proxy. */
 export function upstream<C>(spec: UpstreamSpec<C>): Upstream<C> {
   return Object.freeze({ kind: 'upstream', ...spec });
+}
+
+/** An MCP tool by the name its server lists; `args` declares (and types) its arguments. */
+export function tool<const S extends ArgsSpec, C>(name: string, spec: ToolSpec<C, S>): Tool<C, S> {
+  return Object.freeze({ kind: 'tool', name, ...spec });
+}
+
+/** An MCP server behind the MCP gateway, with the tools agents may call on it. */
+export function mcpServer<C>(spec: McpServerSpec<C>): McpServer<C> {
+  return Object.freeze({ kind: 'mcp-server', ...spec });
 }
 
 /**

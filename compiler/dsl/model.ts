@@ -6,7 +6,7 @@ import type { Loc } from '../diagnostics/index.ts';
 import type { AccessKind, LimitScope, Priority } from '../contract.ts';
 import { DEFAULT_LIMITS } from './define.ts';
 import { parseRoute, type RouteSegment } from './route.ts';
-import { READ_METHODS, WRITE_METHODS, type CredentialRef, type DenyClass, type Injection, type Method } from './types.ts';
+import { READ_METHODS, WRITE_METHODS, type ArgType, type CredentialRef, type DenyClass, type Injection, type Method } from './types.ts';
 
 export interface LimitModel<F> {
   readonly id: string;
@@ -57,8 +57,11 @@ export interface RouteModel<F> {
 export interface UpstreamModel {
   readonly name: string;
   readonly baseUrl: string;
-  readonly credential: CredentialRef;
+  /** null only for an MCP server reached without a credential */
+  readonly credential: CredentialRef | null;
   readonly inject: Injection;
+  /** an MCP server (docs/mcp.md): its routes are its tools, `/tools/<tool name>` */
+  readonly mcp: boolean;
   readonly sensitive: boolean;
   readonly streamRoutes: readonly string[];
   readonly loc?: Loc;
@@ -82,7 +85,18 @@ export interface ModelHost<F> {
   isFn(v: unknown): v is F;
   /** Where `v` (or its property `field`) was written. */
   locOf(v: unknown, field?: string): Loc | undefined;
+  /**
+   * The condition of a tool's generated argument check: true when the arguments (the
+   * request body) are not an object holding every declared argument with its type, or hold
+   * an undeclared one unless `extra`. The compiler builds it as a predicate expression, the
+   * reference as a function; both mean the same (compiler/dsl/args-check.ts).
+   */
+  argsCheck(args: Readonly<Record<string, ArgType>>, extra: boolean, at: unknown): F;
 }
+
+const ARG_TYPES: readonly ArgType[] = ['string', 'number', 'boolean', 'object', 'array'];
+/** MCP's tool name characters; never a dot segment (the name is a route segment) */
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 const ALL_METHODS: readonly Method[] = [...READ_METHODS, ...WRITE_METHODS];
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -255,6 +269,37 @@ export function normalizePolicy<F>(value: unknown, host: ModelHost<F>): { model?
     };
   };
 
+  /** A tool is a route `/tools/<name>` of its server, answering POST, with its access kind, plus a generated argument check. */
+  const readTool = (name: string, raw: unknown, server: string, extra: AccessLimits<F>, seen: Set<string>): RouteModel<F> | null => {
+    if (!isObj(raw) || raw['kind'] !== 'tool') { fail(`'${name}' must be tool('tool_name', {...})`, raw); return null; }
+    const toolName = raw['name'];
+    if (typeof toolName !== 'string' || !TOOL_NAME.test(toolName) || toolName === '.' || toolName === '..') {
+      fail(`tool name must be 1 to 128 of A-Z a-z 0-9 _ . - (the name the MCP server lists), got ${JSON.stringify(toolName)}`, raw, 'name');
+      return null;
+    }
+    if (seen.has(toolName)) { fail(`tool '${toolName}' is declared twice on MCP server '${server}'`, raw, 'name'); return null; }
+    seen.add(toolName);
+    const access = raw['access'];
+    if (access !== 'read' && access !== 'write') { fail(`tool '${toolName}' needs access: 'read' or 'write' (what a call does, for limits, priority and alerts)`, raw, 'access'); return null; }
+    const args = raw['args'] ?? {};
+    if (!isObj(args) || !Object.entries(args).every(([k, v]) => k !== '' && ARG_TYPES.includes(v as ArgType))) {
+      fail(`tool '${toolName}' args must map each argument name to one of ${ARG_TYPES.map((t) => `'${t}'`).join(', ')}`, raw, 'args');
+      return null;
+    }
+    const extraArgs = raw['extraArgs'] ?? false;
+    if (typeof extraArgs !== 'boolean') { fail('extraArgs must be true or false', raw, 'extraArgs'); return null; }
+    const rule = { ...(raw['when'] !== undefined ? { when: raw['when'] } : {}), ...(raw['reason'] !== undefined ? { reason: raw['reason'] } : {}), ...(raw['priority'] !== undefined ? { priority: raw['priority'] } : {}) };
+    const route = readRoute(name, { kind: 'resource', route: `/tools/${toolName}`, methods: ['POST'], access, [access]: rule, deny: raw['deny'], limits: raw['limits'] }, server, extra);
+    if (!route) return null;
+    // the argument check comes first: predicates read typed arguments only after it held
+    const check: DenyModel<F> = {
+      rule: `${name}.args`, access: null, when: host.argsCheck(args as Record<string, ArgType>, extraArgs, raw),
+      reason: `tool ${toolName} takes ${Object.keys(args).length === 0 ? 'no arguments' : Object.entries(args).map(([k, t]) => `${k} (${t})`).join(', ')}${extraArgs ? ', and any other' : ', and nothing else'}`,
+      priority: null, class: 'business', loc: host.locOf(raw, 'args') ?? host.locOf(raw),
+    };
+    return { ...route, denies: [check, ...route.denies], loc: host.locOf(raw) };
+  };
+
   const routes: RouteModel<F>[] = [];
   const resources = p['resources'];
   if (resources !== undefined && !isObj(resources)) fail('resources must be an object of named resource(...) routes', p);
@@ -283,6 +328,25 @@ export function normalizePolicy<F>(value: unknown, host: ModelHost<F>): { model?
     }
   }
 
+  const servers = p['mcp'];
+  if (servers !== undefined && !isObj(servers)) fail('mcp must be an object of named mcpServer(...) declarations', p);
+  for (const [key, raw] of Object.entries(isObj(servers) ? servers : {})) {
+    if (!NAME.test(key)) { fail(`MCP server name '${key}' must be an identifier`, servers); continue; }
+    if (!isObj(raw) || raw['kind'] !== 'mcp-server') { fail(`'${key}' must be mcpServer({...})`, raw); continue; }
+    const meta = readUpstream(key, { ...raw, baseUrl: raw['url'] }, (m, at, field) => fail(m.replace(`upstream '${key}' baseUrl`, `MCP server '${key}' url`).replace(`upstream '${key}'`, `MCP server '${key}'`), at === undefined ? raw : at, field === 'baseUrl' ? 'url' : field), true);
+    if (!meta) continue;
+    upstreams.push({ ...meta, loc: host.locOf(raw) });
+    const extra = readLimits(raw['limits'], key, 'either', raw);
+    const tools = raw['tools'];
+    if (!isObj(tools) || Object.keys(tools).length === 0) { fail(`MCP server '${key}' needs tools: { name: tool('tool_name', {...}) }`, raw); continue; }
+    const seen = new Set<string>();
+    for (const [tk, t] of Object.entries(tools)) {
+      if (!NAME.test(tk)) { fail(`tool key '${tk}' must be an identifier`, tools); continue; }
+      const r = readTool(`${key}.${tk}`, t, key, extra, seen);
+      if (r) routes.push(r);
+    }
+  }
+
   const model: PolicyModel<F> = {
     name, appliesTo, identity, limits, routes, denies: readDenies(p['deny'], name), upstreams, loc: host.locOf(p),
   };
@@ -294,7 +358,7 @@ const HEADER_NAME = /^[A-Za-z0-9-]+$/;
 /** what the proxy reads from data.json's streamRoutes (server/proxy/overrides.ts) */
 const STREAM_ROUTE = /^(\*|[A-Z]+) +\/\S*$/;
 
-function readUpstream(name: string, raw: Obj, fail: (m: string, at: unknown, field?: string) => void): Omit<UpstreamModel, 'loc'> | null {
+function readUpstream(name: string, raw: Obj, fail: (m: string, at: unknown, field?: string) => void, mcp = false): Omit<UpstreamModel, 'loc'> | null {
   const baseUrl = raw['baseUrl'];
   let url: URL | null = null;
   try { url = typeof baseUrl === 'string' ? new URL(baseUrl) : null; } catch { url = null; }
@@ -310,8 +374,8 @@ function readUpstream(name: string, raw: Obj, fail: (m: string, at: unknown, fie
   let credential: CredentialRef | null = null;
   if (isObj(c) && Object.keys(c).length === 1 && typeof c['env'] === 'string' && CRED_NAME.test(c['env'])) credential = { env: c['env'] };
   else if (isObj(c) && Object.keys(c).length === 1 && typeof c['secret'] === 'string' && CRED_NAME.test(c['secret'])) credential = { secret: c['secret'] };
-  if (!credential) { fail(`upstream '${name}' credential must be { env: 'VAR_NAME' } or { secret: 'name' }: a reference, never the value`, raw, 'credential'); return null; }
-  const i = raw['inject'];
+  if (!credential && !(mcp && c === undefined)) { fail(`upstream '${name}' credential must be { env: 'VAR_NAME' } or { secret: 'name' }: a reference, never the value`, raw, 'credential'); return null; }
+  const i = raw['inject'] ?? (mcp ? { type: 'bearer' } : undefined);
   let inject: Injection | null = null;
   if (isObj(i)) {
     if (i['type'] === 'bearer') inject = { type: 'bearer' };
@@ -328,7 +392,7 @@ function readUpstream(name: string, raw: Obj, fail: (m: string, at: unknown, fie
     fail(`upstream '${name}' streamRoutes must be a list like ['POST /v1/files'] (a method or * , a space, a path starting with /)`, raw, 'streamRoutes');
     return null;
   }
-  return { name, baseUrl: url.href.replace(/\/$/, ''), credential, inject, sensitive, streamRoutes: streamRoutes as string[] };
+  return { name, baseUrl: mcp ? url.href : url.href.replace(/\/$/, ''), credential, inject, sensitive, streamRoutes: streamRoutes as string[], mcp };
 }
 
 /** Every rule id of a policy, in declaration order. */

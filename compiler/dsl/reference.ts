@@ -6,6 +6,7 @@ import { normalizePolicy, type AllowModel, type DenyModel, type LimitModel, type
 import { sortedSet } from './opa-order.ts';
 import { matchRoute } from './route.ts';
 import { strictRoot, strictView } from './strict-view.ts';
+import { argsCheckFunction } from './args-check.ts';
 import { READ_METHODS, WRITE_METHODS, type Policy } from './types.ts';
 
 type Fn = (ctx: unknown) => unknown;
@@ -17,7 +18,7 @@ const cache = new WeakMap<object, Model>();
 export function policyModel(policy: Policy): Model {
   const hit = cache.get(policy);
   if (hit) return hit;
-  const { model, problems } = normalizePolicy<Fn>(policy, { isFn: (v): v is Fn => typeof v === 'function', locOf: () => undefined });
+  const { model, problems } = normalizePolicy<Fn>(policy, { isFn: (v): v is Fn => typeof v === 'function', locOf: () => undefined, argsCheck: (args, extra) => argsCheckFunction(args, extra) as Fn });
   if (!model) throw new Error(`invalid policy: ${problems.map((p) => p.message).join('; ')}`);
   cache.set(policy, model);
   return model;
@@ -68,6 +69,7 @@ export function evaluateReference(policies: readonly Policy[], input: PolicyInpu
     request: strictRoot(request, 'input.request'),
     query: strictRoot(get(request, 'query'), 'input.request.query'),
     body: strictRoot(get(request, 'body'), 'input.request.body'),
+    args: strictRoot(get(request, 'body'), 'input.request.body'),
   });
 
   const applicable = models.filter((m) => m.appliesTo.every(({ claim, values }) => has(claims, claim) && values.includes(get(claims, claim) as never)));

@@ -161,6 +161,66 @@ export interface Identity<C> {
   readonly task?: StringKeys<TaskOf<C>>;
 }
 
+/** The JSON type a tool argument must have (Rego's type_name). */
+export type ArgType = 'string' | 'number' | 'boolean' | 'object' | 'array';
+/** A tool's declared arguments: every one is required and of its type. */
+export type ArgsSpec = { readonly [name: string]: ArgType };
+type ArgValue<T> = T extends 'string' ? string : T extends 'number' ? number : T extends 'boolean' ? boolean : T extends 'array' ? readonly Json[] : JsonObject;
+/** The arguments as predicates see them: typed from the declaration, checked before any predicate runs. */
+export type ArgsOf<S extends ArgsSpec> = { readonly [K in keyof S]: ArgValue<S[K]> };
+
+/** What a tool's predicates, reasons and costs receive: the request context plus `args` (the call's arguments). */
+export interface ToolCtx<C, S extends ArgsSpec> extends Ctx<C, string> {
+  readonly args: ArgsOf<S>;
+}
+
+/** An MCP tool an agent may call through the MCP gateway (docs/mcp.md). */
+export interface ToolSpec<C, S extends ArgsSpec> {
+  /** Whether a call reads or writes: writes get the write limits, high priority and immediate alerts. */
+  readonly access: AccessKind;
+  /** The arguments the tool takes; a call with another type, a missing one or an undeclared one is denied (unless extraArgs). */
+  readonly args?: S;
+  /** Let calls carry arguments that are not declared (default false: an undeclared argument is denied). */
+  readonly extraArgs?: boolean;
+  readonly when?: (ctx: ToolCtx<C, S>) => boolean;
+  readonly reason?: string | ((ctx: ToolCtx<C, S>) => string);
+  readonly priority?: Priority;
+  readonly deny?: {
+    readonly [name: string]: {
+      readonly when: (ctx: ToolCtx<C, S>) => boolean;
+      readonly reason: string | ((ctx: ToolCtx<C, S>) => string);
+      readonly priority?: Priority;
+      readonly class?: DenyClass;
+    };
+  };
+  /** Per-tool limits and budgets (per session, agent, key or task). */
+  readonly limits?: readonly Limit<C, string>[];
+}
+
+export interface Tool<C, S extends ArgsSpec = ArgsSpec> extends ToolSpec<C, S> {
+  readonly kind: 'tool';
+  /** The tool's name as the MCP server lists it */
+  readonly name: string;
+}
+
+/** An MCP server reached through the MCP gateway, `POST /mcp/<name>` (docs/mcp.md). */
+export interface McpServerSpec<C> {
+  /** The server's streamable HTTP endpoint, https:// (http:// only for localhost) */
+  readonly url: string;
+  /** The credential the gateway adds to every forwarded request (never the agent's token); none when absent. */
+  readonly credential?: CredentialRef;
+  readonly inject?: Injection;
+  /** The tools agents may call; every other tool is denied. */
+  readonly tools: { readonly [name: string]: Tool<C, any> };
+  /** Limits over every tool call to this server. */
+  readonly limits?: Limits<C, string>;
+  readonly sensitive?: boolean;
+}
+
+export interface McpServer<C> extends McpServerSpec<C> {
+  readonly kind: 'mcp-server';
+}
+
 export interface PolicySpec<C> {
   /** Names the policy in rule ids, limit ids and the Rego package; kebab-case. */
   readonly name: string;
@@ -170,6 +230,8 @@ export interface PolicySpec<C> {
   readonly limits?: { readonly read?: readonly Limit<C, string>[]; readonly write?: readonly Limit<C, string>[] };
   readonly resources?: { readonly [name: string]: Resource<C, any> };
   readonly upstreams?: { readonly [name: string]: Upstream<C> };
+  /** MCP servers whose tool calls this policy decides (docs/mcp.md). */
+  readonly mcp?: { readonly [name: string]: McpServer<C> };
   /** Deny rules over every request of the agents this policy applies to. */
   readonly deny?: { readonly [name: string]: DenyRule<C, string> };
 }
@@ -189,6 +251,20 @@ export interface UpstreamMetadata {
   /** present when not empty */
   readonly streamRoutes?: readonly string[];
   /** The policy that declared it, and where. */
+  readonly policy: string;
+  readonly source: string;
+}
+
+/** MCP server metadata in data.json at `leash.mcp.<name>` (the MCP gateway's, never the credential proxy's): no secrets. */
+export interface McpServerMetadata {
+  readonly name: string;
+  readonly url: string;
+  /** null: the server is reached without a credential */
+  readonly credential: CredentialRef | null;
+  readonly inject: Injection;
+  /** the tool names the policy declares for this server */
+  readonly tools: readonly string[];
+  readonly sensitive?: boolean;
   readonly policy: string;
   readonly source: string;
 }

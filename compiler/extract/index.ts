@@ -5,7 +5,7 @@ import { SyntaxKind, type Node } from 'ts-morph';
 import { error, type Diagnostic, type Loc } from '../diagnostics/index.ts';
 import type { Module } from '../rego/ast.ts';
 import { normalizePolicy, regoName, type PolicyModel } from '../dsl/model.ts';
-import type { UpstreamMetadata } from '../dsl/types.ts';
+import type { McpServerMetadata, UpstreamMetadata } from '../dsl/types.ts';
 import { loadPolicyProject } from './project.ts';
 import { dslCallee, isFnRef, StaticReader, type FnRef } from './static-value.ts';
 import { translateFunction, Unsupported, type LocOf } from './translate.ts';
@@ -13,6 +13,11 @@ import { lowerPolicy, type TranslatedPolicy } from './lower-policy.ts';
 import { lowerMain } from './lower-main.ts';
 import { templateDiagnostics } from './template-check.ts';
 import type { PFunction } from './pexpr.ts';
+import { argsCheckExpression } from './args-check.ts';
+
+/** a condition the compiler generates (a tool's argument check), already a predicate expression */
+interface Synthesized { readonly synthesized: PFunction }
+const isSynthesized = (v: unknown): v is Synthesized => typeof v === 'object' && v !== null && 'synthesized' in v;
 
 export type { TranslatedPolicy } from './lower-policy.ts';
 export type { PExpr, PFunction } from './pexpr.ts';
@@ -64,10 +69,15 @@ function extractOne(call: Node, locOf: LocOf): { model?: TranslatedPolicy; diagn
     if (typeof v !== 'object' || v === null) return undefined;
     return (field !== undefined ? reader.fieldLocs.get(v)?.get(field) : undefined) ?? reader.locs.get(v);
   };
-  const { model, problems } = normalizePolicy<FnRef>(value, { isFn: isFnRef, locOf: (v, field) => objLoc(v, field) ?? locOf(call) });
+  const { model, problems } = normalizePolicy<FnRef | Synthesized>(value, {
+    isFn: (v): v is FnRef | Synthesized => isFnRef(v) || isSynthesized(v),
+    locOf: (v, field) => objLoc(v, field) ?? locOf(call),
+    argsCheck: (args, extra, at) => ({ synthesized: argsCheckExpression(args, extra, objLoc(at, 'args') ?? objLoc(at) ?? locOf(call)) }),
+  });
   if (!model) return { diagnostics: problems.map((p) => error('leash_dsl_invalid', p.message, p.loc)) };
   const diagnostics: Diagnostic[] = [];
-  const tr = (fn: FnRef, role: PFunction['role']): PFunction => {
+  const tr = (fn: FnRef | Synthesized, role: PFunction['role']): PFunction => {
+    if (isSynthesized(fn)) return fn.synthesized;
     try {
       return translateFunction(fn.fnNode, role, locOf);
     } catch (e) {
@@ -147,7 +157,7 @@ export interface LoweredPolicies {
   /** bundle path → module, main module first */
   readonly modules: readonly { readonly path: string; readonly module: Module }[];
   /** what goes in data.json */
-  readonly data: { readonly leash: { readonly upstreams: Readonly<Record<string, UpstreamMetadata>> } };
+  readonly data: { readonly leash: { readonly upstreams: Readonly<Record<string, UpstreamMetadata>>; readonly mcp?: Readonly<Record<string, McpServerMetadata>> } };
 }
 
 /** Rego modules for a set of policies (sorted by name) and the bundle data they need. */
@@ -161,15 +171,27 @@ export function lowerPolicies(policies: readonly ExtractedPolicy[]): LoweredPoli
     }),
   ];
   const upstreams: Record<string, UpstreamMetadata> = {};
+  const mcp: Record<string, McpServerMetadata> = {};
   for (const p of sorted) {
     for (const u of [...p.model.upstreams].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (u.mcp) {
+        // tool routes are `/tools/<name>`: the gateway lists and decides by these names
+        const tools = p.model.routes.filter((r) => r.upstream === u.name).map((r) => r.template.slice('/tools/'.length)).sort();
+        mcp[u.name] = {
+          name: u.name, url: u.baseUrl, credential: u.credential, inject: u.inject, tools,
+          ...(u.sensitive ? { sensitive: true } : {}),
+          policy: p.model.name, source: u.loc ? `${u.loc.file}:${u.loc.line}` : p.file,
+        };
+        continue;
+      }
       upstreams[u.name] = {
-        name: u.name, baseUrl: u.baseUrl, credential: u.credential, inject: u.inject,
+        name: u.name, baseUrl: u.baseUrl, credential: u.credential!, // only an MCP server may have none (model.ts)
+        inject: u.inject,
         ...(u.sensitive ? { sensitive: true } : {}),
         ...(u.streamRoutes.length > 0 ? { streamRoutes: u.streamRoutes } : {}),
         policy: p.model.name, source: u.loc ? `${u.loc.file}:${u.loc.line}` : p.file,
       };
     }
   }
-  return { modules, data: { leash: { upstreams } } };
+  return { modules, data: { leash: { upstreams, ...(Object.keys(mcp).length > 0 ? { mcp } : {}) } } };
 }

@@ -11,6 +11,8 @@ export const ROOTS = {
   request: ['input', 'request'],
   query: ['input', 'request', 'query'],
   body: ['input', 'request', 'body'],
+  /** an MCP tool call's arguments: the request body of its decision */
+  args: ['input', 'request', 'body'],
 } as const;
 export type Root = keyof typeof ROOTS;
 
@@ -21,7 +23,7 @@ export interface RefStep { readonly key: PExpr; readonly optional: boolean }
 
 export type RefBase = { readonly root: Root } | { readonly local: string };
 
-export type CallFn = 'startswith' | 'endswith' | 'contains' | 'lower' | 'upper' | 'to_number' | 'count';
+export type CallFn = 'startswith' | 'endswith' | 'contains' | 'lower' | 'upper' | 'to_number' | 'count' | 'type_name';
 export type CmpOp = 'equal' | 'lt' | 'lte' | 'gt' | 'gte';
 export type ArithOp = 'plus' | 'minus' | 'mul' | 'div' | 'rem';
 

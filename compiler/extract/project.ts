@@ -44,7 +44,8 @@ export function loadPolicyProject(files: readonly string[], root: string): Loade
   for (const d of project.getPreEmitDiagnostics()) {
     if (d.getCategory() !== ts.DiagnosticCategory.Error) continue;
     const sf = d.getSourceFile();
-    const text = ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, ' ');
+    // the compiler's own message (ts-morph wraps a message chain in an object flatten cannot read)
+    const text = ts.flattenDiagnosticMessageText(d.compilerObject.messageText, ' ');
     const message = `TS${d.getCode()}: ${text}`;
     const start = d.getStart();
     if (sf && start !== undefined) {

@@ -68,6 +68,7 @@ function partsOf(e: PExpr, into: Set<RequestPart>): void {
     if (!('root' in ref.base)) return;
     const root = ref.base.root;
     if (root === 'params' || root === 'body' || root === 'query') into.add(root);
+    else if (root === 'args') into.add('body');
     else if (root === 'request') {
       const first = ref.path[0]?.key;
       const part = first?.k === 'lit' && typeof first.value === 'string' ? first.value : null;
@@ -91,7 +92,8 @@ function fieldsOf(e: PExpr): string[] {
       if (step.key.k !== 'lit' || (typeof step.key.value !== 'string' && typeof step.key.value !== 'number')) break;
       keys.push(String(step.key.value));
     }
-    out.add([ref.base.root, ...keys].join('.'));
+    // a tool's arguments are its decision's body: named as such for the server's missing-field reasons
+    out.add([ref.base.root === 'args' ? 'body' : ref.base.root, ...keys].join('.'));
   });
   return [...out].sort();
 }

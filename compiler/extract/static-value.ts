@@ -88,14 +88,23 @@ export class StaticReader {
         this.fieldLocs.set(out, fields);
         return out;
       }
-      if ((name === 'upstream' || name === 'definePolicy') && args.length === 1) {
+      if (name === 'tool' && args.length === 2) {
+        const toolName = this.read(args[0]!);
+        const spec = this.read(args[1]!);
+        const out = this.mark({ kind: 'tool', name: toolName, ...(spec as object) }, node);
+        const fields = new Map(this.fieldLocs.get(spec as object) ?? []);
+        fields.set('name', this.locOf(args[0]!));
+        this.fieldLocs.set(out, fields);
+        return out;
+      }
+      if ((name === 'upstream' || name === 'mcpServer' || name === 'definePolicy') && args.length === 1) {
         const spec = this.read(args[0]!) as object;
-        const out = this.mark({ kind: name === 'upstream' ? 'upstream' : 'policy', ...spec }, node);
+        const out = this.mark({ kind: name === 'upstream' ? 'upstream' : name === 'mcpServer' ? 'mcp-server' : 'policy', ...spec }, node);
         const fields = this.fieldLocs.get(spec);
         if (fields) this.fieldLocs.set(out, fields);
         return out;
       }
-      return this.fail(node, 'policy settings are literal values; only resource(...) and upstream(...) may be called here');
+      return this.fail(node, 'policy settings are literal values; only resource(...), upstream(...), mcpServer(...) and tool(...) may be called here');
     }
     if (Node.isPropertyAccessExpression(node)) {
       const base = this.read(node.getExpression());

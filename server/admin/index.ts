@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
-import type { QuarantineEntry, QuarantineStore } from '../alerts/index.ts';
+import type { KillSwitchKind, KillSwitchStore, QuarantineEntry, QuarantineStore } from '../alerts/index.ts';
 import type { StatusRecorder } from '../status/recorder.ts';
 import { createAdminAuditor, type AdminAuditWriter } from './audit.ts';
 
@@ -29,6 +29,8 @@ export interface AdminOptions {
   readonly status?: StatusRecorder;
   /** counts refused admin requests (`leash_admin_auth_failures_total`) */
   readonly registry?: Registry;
+  /** serves /admin/kill-switches when given (docs/console.md#kill-switch) */
+  readonly killSwitch?: KillSwitchStore;
 }
 
 const authenticated = new WeakSet<FastifyRequest>();
@@ -88,13 +90,14 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (app: Fastify
     const action = req.routeOptions.config?.adminAction;
     if (!auditor || !action || !authenticated.has(req)) return;
     const params = (req.params ?? {}) as { session?: unknown };
-    const body = (req.body ?? {}) as { reason?: unknown; until?: unknown };
+    const body = (req.body ?? {}) as { reason?: unknown; until?: unknown; kind?: unknown; id?: unknown };
+    const killTarget = typeof body.kind === 'string' && typeof body.id === 'string' ? clip(`${body.kind}:${body.id}`, 512)! : null;
     const details: Record<string, unknown> = {};
     if (clip(body.reason) !== undefined) details['reason'] = clip(body.reason);
     if (clip(body.until, 64) !== undefined) details['until'] = clip(body.until, 64);
     auditor.action({
       action,
-      target: typeof params.session === 'string' ? clip(params.session, 512)! : null,
+      target: typeof params.session === 'string' ? clip(params.session, 512)! : killTarget,
       outcome: outcomeOf(reply.statusCode),
       status: reply.statusCode,
       remote_address: req.ip,
@@ -106,6 +109,29 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (app: Fastify
   if (options.status) {
     const status = options.status;
     app.get('/admin/status', async () => status.report());
+  }
+
+  if (options.killSwitch) {
+    const kill = options.killSwitch;
+    const target = {
+      type: 'object', required: ['kind', 'id'], additionalProperties: false,
+      properties: { kind: { enum: ['agent', 'key'] }, id: { type: 'string', minLength: 1, maxLength: 512 }, reason: { type: 'string', maxLength: 500 } },
+    } as const;
+    app.get('/admin/kill-switches', async () => ({ killSwitches: await kill.list() }));
+    app.post<{ Body: { kind: KillSwitchKind; id: string; reason?: string } }>('/admin/kill-switches', { config: { adminAction: 'kill_switch.engage' }, schema: { body: target } }, async (req) => {
+      const entry = { kind: req.body.kind, id: req.body.id, reason: req.body.reason || 'stopped by an administrator', sinceMs: now(), by: 'admin' as const };
+      await kill.engage(entry);
+      req.log.warn({ kind: entry.kind, id: entry.id }, 'kill switch engaged by an administrator');
+      return entry;
+    });
+    app.post<{ Body: { kind: KillSwitchKind; id: string } }>('/admin/kill-switches/release', {
+      config: { adminAction: 'kill_switch.release' },
+      schema: { body: { ...target, properties: { kind: target.properties.kind, id: target.properties.id } } },
+    }, async (req) => {
+      const released = await kill.disengage(req.body.kind, req.body.id);
+      req.log.warn({ kind: req.body.kind, id: req.body.id, released }, 'kill switch released by an administrator');
+      return { kind: req.body.kind, id: req.body.id, released };
+    });
   }
 
   app.get('/admin/sessions', async () => ({ sessions: (await q.list(now())).map(view) }));

@@ -29,6 +29,22 @@ export interface NotifierStats {
   readonly failing?: boolean;
 }
 
+/** One alert and how its delivery went, for the operator console (the newest 200 are kept). */
+export interface AlertDelivery {
+  readonly id: number;
+  /** what kind of alert: an anomaly kind, 'quarantine', 'digest', 'bundle_rejected', ... */
+  readonly what: string;
+  /** the alert text as sent (built from redacted decision records) */
+  readonly text: string;
+  readonly createdMs: number;
+  /** 'logged': no webhook is configured, the alert went to the log */
+  readonly state: 'sending' | 'retrying' | 'delivered' | 'failed' | 'logged';
+  readonly attempts: number;
+  /** why the last attempt failed: an HTTP status or a network error class, never the URL */
+  readonly lastError?: string;
+  readonly settledMs?: number;
+}
+
 export interface Notifier {
   immediate(a: Anomaly): void;
   quarantined(a: Anomaly, violations: number, untilMs: number): void;
@@ -38,7 +54,21 @@ export interface Notifier {
   /** send the digest now (also what the timer does) */
   flushDigest(): Promise<void>;
   stats(): NotifierStats;
+  /** the newest alerts first, with their delivery state */
+  deliveries(): readonly AlertDelivery[];
   close(): Promise<void>;
+}
+
+const MAX_DELIVERIES = 200;
+
+/** an error reduced to what an operator may see: the status a webhook answered, or the error class */
+function deliveryError(err: unknown): string {
+  const m = err instanceof Error ? err.message : '';
+  const status = / answered (\d{3})$/.exec(m);
+  if (status) return `HTTP ${status[1]}`;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
+  return err instanceof Error ? err.name : 'error';
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -59,27 +89,46 @@ export function createNotifier(options: NotifierOptions): Notifier {
   let digested = 0;
   let failing = false;
   const inFlight = new Set<Promise<void>>();
+  const journal: AlertDelivery[] = [];
+  let nextId = 1;
+
+  function track(what: string, text: string): (update: Partial<AlertDelivery>) => void {
+    let entry: AlertDelivery = { id: nextId++, what, text: text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text, createdMs: now(), state: 'sending', attempts: 0 };
+    journal.unshift(entry);
+    if (journal.length > MAX_DELIVERIES) journal.pop();
+    return (update) => {
+      const i = journal.indexOf(entry);
+      entry = { ...entry, ...update };
+      if (i >= 0) journal[i] = entry;
+    };
+  }
 
   async function post(message: SlackMessage, what: string): Promise<void> {
+    const update = track(what, message.text);
     if (!options.webhookUrl) {
       options.log.warn({ alert: message.text }, `leash alert (${what})`);
       sent++;
+      update({ state: 'logged', settledMs: now() });
       return;
     }
     for (let attempt = 1; ; attempt++) {
       try {
+        update({ attempts: attempt });
         await postJson(options.webhookUrl, message, { timeoutMs: timeout, ...(options.headers ? { headers: options.headers } : {}) });
         sent++;
         failing = false;
+        update({ state: 'delivered', settledMs: now() });
         return;
       } catch (err) {
         if (attempt >= attempts) {
+          update({ state: 'failed', lastError: deliveryError(err), settledMs: now() });
           failed++;
           failing = true;
           // the alert text still reaches the log: an alert is never lost silently
           options.log.error({ alert: message.text, error: (err as Error).message, attempts: attempt }, `alert webhook failed (${what})`);
           return;
         }
+        update({ state: 'retrying', lastError: deliveryError(err) });
         await sleep(backoffMs * 2 ** (attempt - 1));
       }
     }
@@ -135,6 +184,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     send,
     flushDigest,
     stats: () => ({ sent, failed, digested, failing }),
+    deliveries: () => journal.slice(),
     async close() {
       clearInterval(timer);
       await flushDigest();

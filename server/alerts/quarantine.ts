@@ -1,8 +1,10 @@
 // Quarantine: after `threshold` scope violations within `windowMs`, a session is blocked
 // until it ends. Two stores with one interface: in-process memory, and Redis (shared by
 // every server; one Lua script counts a violation and blocks atomically, so exactly one
-// server sees the block as new and sends the alert).
-import { Redis } from 'ioredis';
+// server sees the block as new and sends the alert). Works on one Redis or a Redis Cluster:
+// every command touches one key, or (the script, DEL) the two keys of one session, which
+// share a hash tag; the index of quarantined sessions is one key of its own.
+import { connectRedis, type RedisClient } from '../redis/index.ts';
 
 export interface QuarantineEntry {
   readonly session: string;
@@ -100,7 +102,7 @@ return {0, 0, c}
 
 export interface RedisQuarantineOptions {
   readonly url?: string;
-  readonly client?: Redis;
+  readonly client?: RedisClient;
   readonly prefix?: string;
   readonly policy?: QuarantinePolicy;
 }
@@ -110,11 +112,12 @@ export function createRedisQuarantine(options: RedisQuarantineOptions): Quaranti
   const prefix = options.prefix ?? 'leash:';
   const owned = !options.client;
   if (!options.client && !options.url) throw new Error('createRedisQuarantine needs a url or a client');
-  const client = options.client ?? new Redis(options.url!, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500, retryStrategy: (n) => Math.min(50 * n, 1_000) });
+  const client = options.client ?? connectRedis(options.url!, { commandTimeoutMs: 500 });
   client.on('error', () => undefined); // callers see failures as rejected calls
   // both keys of a session share the hash tag {q:<session>}, so the script is single-slot
   const tag = (s: string) => `${prefix}{q:${encodeURIComponent(s)}}`;
   const blockKey = (s: string) => `${tag(s)}:blocked`;
+  // one key (its slot is that of its whole name), never in a multi-key command
   const index = `${prefix}quarantine:index`;
   const ttl = (untilMs: number, nowMs: number) => Math.max(1, Math.ceil(untilMs - nowMs));
 

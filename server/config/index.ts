@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { CONFIG_SPECS, type ConfigInput, type LeashConfig } from './schema.ts';
 import { ConfigError, checkField, type FieldSpec, type RawValue } from './fields.ts';
+import { parseRedisUrl } from '../redis/connect.ts';
 
 export { CONFIG_SPECS, ALL_ALGORITHMS, type LeashConfig, type ConfigInput } from './schema.ts';
 export { ConfigError } from './fields.ts';
@@ -92,7 +93,14 @@ function crossCheck(c: LeashConfig): string[] {
   if (c.bundle.nextVerificationKey !== undefined && c.bundle.verificationKey === undefined) problems.push('bundle.nextVerificationKey: needs bundle.verificationKey');
   if ((c.bundle.nextVerificationKey === undefined) !== (c.bundle.nextVerificationKeyId === undefined)) problems.push('bundle.nextVerificationKeyId: set together with bundle.nextVerificationKey');
   if (c.bundle.nextVerificationKeyId !== undefined && c.bundle.nextVerificationKeyId === c.bundle.verificationKeyId) problems.push('bundle.nextVerificationKeyId: must differ from bundle.verificationKeyId');
-  if (c.limits.redis !== undefined && !/^rediss?:\/\/[^/]/.test(c.limits.redis)) problems.push('limits.redis: must be a redis://HOST:PORT URL (--redis or LEASH_REDIS)');
+  if (c.limits.redis !== undefined) {
+    // the parser's message never repeats the URL (it may carry a password)
+    try {
+      parseRedisUrl(c.limits.redis);
+    } catch (err) {
+      problems.push(`limits.redis: ${(err as Error).message} (--redis or LEASH_REDIS)`);
+    }
+  }
   if (/[{}]/.test(c.limits.redisPrefix)) problems.push('limits.redisPrefix: must not contain { or } (they would move the Redis Cluster hash tag)');
   if (c.audit.redisStream !== undefined && c.limits.redis === undefined) problems.push('audit.redisStream: needs limits.redis (--redis or LEASH_REDIS)');
   for (const [field, url] of [['audit.webhook', c.audit.webhook], ['alerts.webhook', c.alerts.webhook]] as const) {
@@ -110,6 +118,10 @@ function crossCheck(c: LeashConfig): string[] {
   if (c.server.adminPort !== undefined && c.server.adminPort !== 0 && c.server.adminPort === c.server.port && (c.server.adminHost ?? '127.0.0.1') === c.server.host) problems.push('server.adminPort: must differ from server.port');
   if (c.server.adminPort !== undefined && c.admin.token === undefined) problems.push('server.adminPort: needs admin.token (LEASH_ADMIN_TOKEN): without it there are no admin routes to serve');
   if (c.server.adminHost !== undefined && c.server.adminHost.trim() === '') problems.push('server.adminHost: must not be empty');
+  if (c.server.workers !== undefined && c.server.workers > 1 && c.limits.redis === undefined) {
+    // memory limits and quarantine live in each process: N workers would each count on their own
+    problems.push(`server.workers: ${c.server.workers} workers need limits.redis (--redis or LEASH_REDIS): the in-memory limit store and quarantine are per process, so each worker would count on its own and a session could get ${c.server.workers}× its limits; add --redis redis://HOST:PORT, or use --workers 1`);
+  }
   if (c.status.service !== undefined && !/^https?:\/\/[^/]/.test(c.status.service)) problems.push('status.service: must be an http(s) URL');
   if (c.status.token !== undefined && c.status.service === undefined) problems.push('status.token: needs status.service (LEASH_STATUS_SERVICE)');
   return problems;

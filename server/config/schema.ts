@@ -18,6 +18,8 @@ export const CONFIG_SPECS = {
     adminPort: { type: 'int', env: 'LEASH_ADMIN_PORT', min: 0, max: 65535 },
     /** the address of that admin listener (default 127.0.0.1); needs server.adminPort */
     adminHost: { type: 'string', env: 'LEASH_ADMIN_HOST' },
+    /** `leash serve` processes sharing the port (node:cluster); unset: every CPU with limits.redis, else 1, and 1 with --dev (docs/server.md) */
+    workers: { type: 'int', env: 'LEASH_WORKERS', min: 1, max: 1024 },
   },
   bundle: {
     /** a bundle .tar.gz on disk, watched and hot-reloaded */
@@ -89,7 +91,7 @@ export const CONFIG_SPECS = {
   limits: {
     /** when the limit store is unreachable: writes are always denied; reads follow this */
     readsOnStoreUnavailable: { type: 'enum', values: ['deny', 'allow'], default: 'deny', env: 'LEASH_READS_ON_STORE_UNAVAILABLE' },
-    /** redis://HOST:PORT[/db]: share limits and quarantine between servers (default: in-process memory) */
+    /** redis://HOST:PORT[/db], or a Redis Cluster as redis+cluster://HOST:PORT,HOST:PORT,...: share limits and quarantine between servers (default: in-process memory) */
     redis: { type: 'string', env: 'LEASH_REDIS', secret: true },
     /** prefix of every Redis key Leash writes */
     redisPrefix: { type: 'string', default: 'leash:', env: 'LEASH_REDIS_PREFIX', required: true },
@@ -129,6 +131,26 @@ export const CONFIG_SPECS = {
   admin: {
     /** enables /admin/sessions; sent as Authorization: Bearer <token>; at least 16 characters */
     token: { type: 'string', env: 'LEASH_ADMIN_TOKEN', secret: true },
+  },
+  mcp: {
+    /** the gateway's public base URL: a token for MCP server X must have the audience <resourceBase>/mcp/X (docs/mcp.md); unset: the gateway is off */
+    resourceBase: { type: 'string', env: 'LEASH_MCP_RESOURCE_BASE' },
+    /** name=url pairs: per-environment URLs of the MCP servers the bundle declares */
+    serverUrls: { type: 'list', default: [], env: 'LEASH_MCP_SERVER_URLS' },
+    /** browser origins allowed to call the gateway; a request with any other Origin header is refused (DNS rebinding) */
+    allowedOrigins: { type: 'list', default: [], env: 'LEASH_MCP_ALLOWED_ORIGINS' },
+    /** how long to wait for an MCP server's answer to start */
+    timeoutMs: { type: 'int', default: 30_000, env: 'LEASH_MCP_TIMEOUT_MS', min: 100, max: 600_000 },
+  },
+  authzen: {
+    /** when set, AuthZEN callers (PEPs) must send Authorization: Bearer <token> to /access/v1/* (docs/authzen.md) */
+    token: { type: 'string', env: 'LEASH_AUTHZEN_TOKEN', secret: true },
+  },
+  console: {
+    /** the operator console at /console (docs/console.md); needs admin.token; on in --dev */
+    enabled: { type: 'bool', default: false, env: 'LEASH_CONSOLE' },
+    /** how long a console sign-in lasts */
+    sessionHours: { type: 'int', default: 8, env: 'LEASH_CONSOLE_SESSION_HOURS', min: 1, max: 168 },
   },
   status: {
     /** POST the status report (docs/status.md) to <service>/status on every change and at an interval */

@@ -8,6 +8,7 @@ import type { DecisionAnswer, DecisionObserver, DecisionRequest, DecisionRequest
 import type { DenialCode } from '../errors.ts';
 import type { TokenVerifier } from '../identity/index.ts';
 import type { PolicyEvaluator } from '../engine/index.ts';
+import type { KillSwitchStore } from '../alerts/kill-switch.ts';
 import { accessOf, bearerToken, buildPolicyInput, isCredentialHeader, scrubPath, scrubQuery } from './input.ts';
 import { identityHeaders } from './headers.ts';
 import { bodyUnavailable, reasonsWithMissing } from './data-checks.ts';
@@ -33,6 +34,8 @@ export interface DecisionServiceOptions {
   /** what request canonicalisation may relax (default: refuse every ambiguous spelling) */
   readonly request?: RequestOptions;
   readonly listeners?: readonly AnswerListener[];
+  /** agents and keys stopped fleet-wide by an operator (answered from memory) */
+  readonly killSwitch?: KillSwitchStore;
   readonly now?: () => number;
 }
 
@@ -47,6 +50,10 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
       return denial({ decisionId, access, status: 401, code: 'bad_token', class: 'identity', reasonCode: verified.reason, reason: verified.message });
     }
     const agent = verified.token.agent;
+    const killed = options.killSwitch?.killed(agent.id, agent.key ?? null);
+    if (killed) {
+      return denial({ decisionId, access, status: 403, code: 'kill_switch', class: 'identity', reason: `${killed.kind === 'agent' ? 'agent' : 'key'} ${killed.id} is stopped by the kill switch (${killed.reason})`, agent });
+    }
     const quarantined = options.observer.isQuarantined(agent.session);
     if (typeof quarantined === 'boolean' ? quarantined : await quarantined) {
       return denial({ decisionId, access, status: 403, code: 'quarantined', class: 'identity', reason: `session ${agent.session} is quarantined after repeated violations`, agent });

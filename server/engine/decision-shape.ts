@@ -12,7 +12,9 @@ export function toDecision(value: unknown): { ok: true; decision: Decision } | {
   if (rule !== null && rule !== undefined && typeof rule !== 'string') return { ok: false, problem: 'decision.rule is not a string or null' };
   if (!Array.isArray(reasons) || !reasons.every((r) => typeof r === 'string')) return { ok: false, problem: 'decision.reasons is not a list of strings' };
   if (!Array.isArray(limits)) return { ok: false, problem: 'decision.limits is not a list' };
-  for (const [i, l] of limits.entries()) {
+  // an index loop: no iterator or pair array per limit (every allowed decision comes through here)
+  for (let i = 0; i < limits.length; i++) {
+    const l: unknown = limits[i];
     if (!isRecord(l) || typeof l['id'] !== 'string' || typeof l['key'] !== 'string' || typeof l['scope'] !== 'string' ||
       typeof l['max'] !== 'number' || typeof l['window'] !== 'string' || typeof l['cost'] !== 'number') {
       return { ok: false, problem: `decision.limits[${i}] is not a limit (id, scope, key, max, window, cost)` };

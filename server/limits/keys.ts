@@ -1,21 +1,32 @@
-// Redis key names for limit buckets: `<prefix>{<prefix without ':'>}:<id>:<window>:<scope>:<key>`.
-// The hash tag is the deployment's prefix, so every limit key of one deployment is in one
-// Redis Cluster slot. That is the only tag that keeps both promises at once: one decision
-// may mix buckets of a route, its policy and an upstream, in any scopes, and one Lua
-// script may only touch one slot; and a bucket's name must depend on the bucket alone, or
-// two decisions would count one bucket under two names (docs/limits.md explains the
-// alternatives and why they split shared buckets).
+// Redis key names for limit buckets: `<prefix>{<tag>}:<id>:<window>` where the hash tag is
+// the bucket's subject, `<prefix without ':'>:<scope>:<key>` (`leash:{leash:session:s-8c1f}:
+// customerRecords.read%2Fsession:session`). A name depends on the bucket alone, so every
+// decision counts one bucket under one name; and the tag spreads a deployment's buckets
+// over Redis Cluster slots by subject (sessions, agents, keys, tasks, upstreams), so all
+// buckets of one subject share a slot and one Lua script. A decision whose buckets span
+// several subjects runs one script per subject group and refunds on refusal
+// (redis-store.ts; docs/limits.md "Redis Cluster" gives the exactness argument).
 import type { LimitRequest } from '../../compiler/index.ts';
 
 /** encodeURIComponent also escapes '{', '}' and ':', so no part can move the hash tag */
 const enc = encodeURIComponent;
 
-export function hashTag(prefix: string): string {
+function base(prefix: string): string {
   return prefix.replace(/:+$/, '') || 'leash';
 }
 
+/** the Cluster hash tag of a bucket: its subject (scope and identity), within the deployment's prefix */
+export function hashTag(prefix: string, b: Pick<LimitRequest, 'scope' | 'key'>): string {
+  return `${base(prefix)}:${b.scope}:${enc(b.key)}`;
+}
+
 export function bucketKey(prefix: string, b: LimitRequest): string {
-  return `${prefix}{${hashTag(prefix)}}:${enc(b.id)}:${enc(b.window)}:${b.scope}:${enc(b.key)}`;
+  return `${prefix}{${hashTag(prefix, b)}}:${enc(b.id)}:${enc(b.window)}`;
+}
+
+/** a key of the deployment's own (not a bucket): reset markers */
+export function storeKey(prefix: string, name: string): string {
+  return `${prefix}{${base(prefix)}:${name}}`;
 }
 
 export function checkPrefix(prefix: string): void {

@@ -1,20 +1,27 @@
-// The Redis limit store: one EVALSHA of the consume script per decision (EVAL when Redis
-// answers NOSCRIPT), keys hash-tagged by deployment (keys.ts) so it also runs on Cluster.
-// Never throws and never waits on a dead Redis: no offline queue, a command timeout, and
-// every failure becomes `unavailable` with a reason naming the unreachable store.
-import { Redis, type Cluster } from 'ioredis';
-import type { ConsumeOutcome, ConsumeRequest, LimitStore } from '../contracts.ts';
+// The Redis limit store, on one Redis or a Redis Cluster. Keys are hash-tagged by subject
+// (keys.ts). On one Redis a decision is ONE EVALSHA of the consume script over all its
+// buckets; on a Cluster the buckets are grouped by subject (one slot each), every group
+// runs the consume script at the same time, and when a group refuses, the groups that
+// consumed are refunded before the answer (never over-admitting; docs/limits.md "Redis
+// Cluster"). Never throws and never waits on a dead Redis: no offline queue, a command
+// timeout, and every failure becomes `unavailable` with a reason naming the store.
+import { randomBytes } from 'node:crypto';
+import type { BucketState, ConsumeOutcome, ConsumeRequest, LimitStore } from '../contracts.ts';
+import { connectRedis, describeRedis, isCluster, whenReady, type RedisClient } from '../redis/index.ts';
 import { counterExpiry } from './evaluate.ts';
-import { bucketKey, checkPrefix } from './keys.ts';
+import { bucketKey, checkPrefix, hashTag } from './keys.ts';
 import { DEFAULT_MAX_SESSION_LIFE_MS } from './memory-store.ts';
-import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA } from './redis-script.ts';
-import { planBuckets } from './window.ts';
+import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA, REFUND_SCRIPT, REFUND_SCRIPT_SHA } from './redis-script.ts';
+import { createResetDetector } from './reset-detector.ts';
+import { planBuckets, type BucketPlan } from './window.ts';
+
+export { describeRedis };
 
 export interface RedisLimitStoreOptions {
-  /** redis://[user:pass@]host:port[/db]; ignored when `client` is given */
+  /** redis://[user:pass@]host:port[/db] or redis+cluster://host:port,host:port,...; ignored when `client` is given */
   readonly url?: string;
-  /** an existing client (e.g. a Cluster); the store will not close it */
-  readonly client?: Redis | Cluster;
+  /** an existing client (from connectRedis); the store will not close it */
+  readonly client?: RedisClient;
   /** key prefix (default 'leash:'); must not contain braces */
   readonly prefix?: string;
   readonly maxSessionLifeMs?: number;
@@ -22,32 +29,43 @@ export interface RedisLimitStoreOptions {
   readonly commandTimeoutMs?: number;
   /** told once per change between reachable and unreachable */
   readonly onStateChange?: (state: 'up' | 'down', detail: string) => void;
+  /** told when a Redis node lost its data, i.e. every counter on it restarted from zero */
+  readonly onReset?: (node: string) => void;
+  /** how often to look for such a reset, besides every reconnect (default 10 s; 0: only on reconnect) */
+  readonly resetCheckMs?: number;
+}
+
+export interface RedisLimitStoreStats {
+  /** resets noticed (a node's data lost), by node */
+  readonly resets: Readonly<Record<string, number>>;
+  /** bucket keys given back in full / in part / not at all because the refund call failed */
+  readonly refunds: { readonly full: number; readonly partial: number; readonly failed: number };
 }
 
 export interface RedisLimitStore extends LimitStore {
   /** resolves true once connected, false if not within `timeoutMs` */
   ready(timeoutMs?: number): Promise<boolean>;
+  stats(): RedisLimitStoreStats;
+  /** looks for a reset now (it also runs on reconnects and periodically) */
+  checkReset(): Promise<void>;
 }
 
-/** host:port only: a URL may carry a password, which must never reach a reason or log */
-export function describeRedis(url: string): string {
-  try {
-    const u = new URL(url);
-    return `redis ${u.hostname}:${u.port || '6379'}`;
-  } catch {
-    return 'redis (unparseable URL)';
-  }
+/** kept for callers of the old name: a client for `url` with the store's options */
+export function createRedisClient(url: string, commandTimeoutMs = 500): RedisClient {
+  return connectRedis(url, { commandTimeoutMs });
 }
 
-export function createRedisClient(url: string, commandTimeoutMs = 500): Redis {
-  return new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: commandTimeoutMs,
-    connectTimeout: 1_000,
-    // keep trying in the background; requests meanwhile fail fast as unavailable
-    retryStrategy: (times) => Math.min(50 * times, 1_000),
-  });
+/** a success after a failure counts as recovery only this long after the last failure (no log flapping on a partial outage) */
+const UP_AFTER_QUIET_MS = 5_000;
+
+interface GroupReply {
+  readonly allowed: boolean;
+  readonly firstMiss: number;
+  readonly retryMs: number;
+  /** per bucket of the group: [remaining, resetMs, fullMs] as returned */
+  readonly states: readonly (readonly [number, number, number])[];
+  /** allowed groups only: per bucket, the states as if rejected, and its key's refund data */
+  readonly refund?: readonly { readonly rejected: readonly [number, number, number]; readonly args: readonly string[] }[];
 }
 
 export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLimitStore {
@@ -56,22 +74,82 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLim
   const maxSessionLifeMs = options.maxSessionLifeMs ?? DEFAULT_MAX_SESSION_LIFE_MS;
   const owned = !options.client;
   if (!options.client && !options.url) throw new Error('createRedisLimitStore needs a url or a client');
-  const client = options.client ?? createRedisClient(options.url!, options.commandTimeoutMs ?? 500);
-  const where = options.url ? describeRedis(options.url) : 'redis';
+  const client = options.client ?? connectRedis(options.url!, { commandTimeoutMs: options.commandTimeoutMs ?? 500 });
+  const cluster = isCluster(client);
+  const where = options.url ? describeRedis(options.url) : cluster ? 'redis cluster' : 'redis';
+  // names the life of the keys this process creates (redis-script.ts: gen)
+  const genTag = randomBytes(4).toString('hex');
+  let genSeq = 0;
   let state: 'up' | 'down' | 'unknown' = 'unknown';
+  let lastFailureMs = -Infinity;
+  const refunds = { full: 0, partial: 0, failed: 0 };
   const note = (next: 'up' | 'down', detail: string) => {
+    if (next === 'down') lastFailureMs = Date.now();
     if (state !== next) options.onStateChange?.(next, detail);
     state = next;
   };
+  const noteSuccess = () => {
+    if (state !== 'up' && Date.now() - lastFailureMs >= (cluster ? UP_AFTER_QUIET_MS : 0)) note('up', where);
+  };
   client.on('error', (err: Error) => note('down', err.message));
   client.on('ready', () => note('up', where));
+  const detector = createResetDetector(client, prefix, where, options.resetCheckMs ?? 10_000, (node) => options.onReset?.(node));
 
-  async function run(keys: string[], args: (string | number)[]): Promise<unknown> {
+  async function script(sha: string, body: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     try {
-      return await client.evalsha(CONSUME_SCRIPT_SHA, keys.length, ...keys, ...args);
+      return await client.evalsha(sha, keys.length, ...keys, ...args);
     } catch (err) {
+      // a restarted Redis (or a Cluster node) has lost the script cache
       if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      return await client.eval(CONSUME_SCRIPT, keys.length, ...keys, ...args);
+      return await client.eval(body, keys.length, ...keys, ...args);
+    }
+  }
+
+  async function consumeGroup(plans: readonly BucketPlan[], request: ConsumeRequest, counterExp: number, wantRefund: boolean): Promise<GroupReply> {
+    const keys = plans.map((p) => bucketKey(prefix, p.bucket));
+    const args: (string | number)[] = [request.nowMs, counterExp, `${genTag}${(genSeq++).toString(36)}`, wantRefund ? '1' : '0'];
+    for (const p of plans) {
+      const w = p.window;
+      args.push(w.kind === 'session' ? 's' : 'r', p.bucket.max, w.kind === 'session' ? 0 : w.windowMs, p.bucket.cost);
+    }
+    const reply = await script(CONSUME_SCRIPT_SHA, CONSUME_SCRIPT, keys, args);
+    const m = plans.length;
+    const withRefund = wantRefund && Array.isArray(reply) && Number(reply[0]) === 1;
+    if (!Array.isArray(reply) || reply.length !== (withRefund ? 3 + 11 * m : 3 + 3 * m)) throw new Error('unexpected script reply');
+    const n = reply.slice(0, 3 + 3 * m).map(Number);
+    const states = plans.map((_, i) => [n[3 + 3 * i]!, n[4 + 3 * i]!, n[5 + 3 * i]!] as const);
+    const allowed = n[0] === 1;
+    if (!withRefund) return { allowed, firstMiss: n[1]!, retryMs: n[2]!, states };
+    const refund = plans.map((p, i) => {
+      const o = 3 + 3 * m + 8 * i;
+      const r = reply.slice(o, o + 8).map(String);
+      return {
+        rejected: [Number(r[0]), Number(r[1]), Number(r[2])] as const,
+        // key, then REFUND's six: kind, amount, value written, refunded before, tmax written, gen
+        args: [keys[i]!, p.window.kind === 'session' ? 's' : 'r', r[4]!, r[3]!, r[5]!, r[6]!, r[7]!],
+      };
+    });
+    return { allowed, firstMiss: 0, retryMs: 0, states, refund };
+  }
+
+  /** gives back what an admitted group consumed; counted in stats, never throws */
+  async function refund(reply: GroupReply, nowMs: number): Promise<void> {
+    const byKey = new Map<string, readonly string[]>();
+    for (const r of reply.refund ?? []) byKey.set(r.args[0]!, r.args.slice(1));
+    const keys = [...byKey.keys()];
+    const args: string[] = [String(nowMs)];
+    for (const k of keys) args.push(...byKey.get(k)!);
+    try {
+      const given = await script(REFUND_SCRIPT_SHA, REFUND_SCRIPT, keys, args);
+      if (!Array.isArray(given) || given.length !== keys.length) throw new Error('unexpected refund reply');
+      keys.forEach((k, i) => {
+        const amount = Number(byKey.get(k)![1]);
+        if (Number(given[i]) >= amount - 1e-9) refunds.full++;
+        else refunds.partial++;
+      });
+    } catch {
+      // the units stay consumed: other decisions may be under-admitted, never over-admitted
+      refunds.failed += keys.length;
     }
   }
 
@@ -80,26 +158,46 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLim
     if (!planned.ok) return { kind: 'unavailable', reason: planned.reason, cause: 'bucket' };
     const { plans } = planned;
     if (plans.length === 0) return { kind: 'allowed', buckets: [] };
-    const keys = plans.map((p) => bucketKey(prefix, p.bucket));
-    const args: (string | number)[] = [request.nowMs, counterExpiry(request.nowMs, request.sessionExpiresAtMs, maxSessionLifeMs)];
-    for (const p of plans) {
-      const w = p.window;
-      args.push(w.kind === 'session' ? 's' : 'r', p.bucket.max, w.kind === 'session' ? 0 : w.windowMs, p.bucket.cost);
+    const counterExp = counterExpiry(request.nowMs, request.sessionExpiresAtMs, maxSessionLifeMs);
+    // one group on a single Redis (any keys may meet in one script there); by subject on a Cluster
+    const groups = new Map<string, number[]>();
+    for (let i = 0; i < plans.length; i++) {
+      const tag = cluster ? hashTag(prefix, plans[i]!.bucket) : '';
+      const g = groups.get(tag);
+      if (g) g.push(i);
+      else groups.set(tag, [i]);
     }
-    let reply: unknown;
-    try {
-      reply = await run(keys, args);
-    } catch (err) {
-      note('down', (err as Error).message);
-      return { kind: 'unavailable', reason: `limit store unreachable (${where}): ${(err as Error).message}` };
+    const members = [...groups.values()];
+    const wantRefund = members.length > 1;
+    const settled = await Promise.allSettled(members.map((idx) => consumeGroup(idx.map((i) => plans[i]!), request, counterExp, wantRefund)));
+    const failed = settled.find((s) => s.status === 'rejected');
+    const replies = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+    const refused = replies.some((r) => r && !r.allowed);
+    if (failed || refused) await Promise.all(replies.map((r) => (r?.allowed && r.refund ? refund(r, request.nowMs) : undefined)));
+    if (failed) {
+      const message = ((failed as PromiseRejectedResult).reason as Error)?.message ?? String((failed as PromiseRejectedResult).reason);
+      if (message.startsWith('unexpected')) return { kind: 'unavailable', reason: `limit store unavailable (${where}): ${message}` };
+      note('down', message);
+      return { kind: 'unavailable', reason: `limit store unreachable (${where}): ${message}` };
     }
-    if (!Array.isArray(reply) || reply.length !== 3 + 3 * plans.length) {
-      return { kind: 'unavailable', reason: `limit store unavailable (${where}): unexpected script reply` };
-    }
-    const n = reply.map(Number);
-    const buckets = plans.map((p, i) => ({ id: p.bucket.id, limit: p.bucket.max, remaining: n[3 + 3 * i]!, resetMs: n[4 + 3 * i]!, fullMs: n[5 + 3 * i]! }));
-    if (n[0] === 1) return { kind: 'allowed', buckets };
-    return { kind: 'limited', buckets, exceeded: plans[n[1]! - 1]!.bucket.id, retryAfterMs: n[2]! };
+    noteSuccess();
+    const buckets: BucketState[] = new Array(plans.length);
+    let firstMiss = Infinity;
+    let retryMs = 0;
+    members.forEach((idx, g) => {
+      const r = replies[g]!;
+      idx.forEach((global, local) => {
+        const s = refused && r.allowed && r.refund ? r.refund[local]!.rejected : r.states[local]!;
+        const p = plans[global]!;
+        buckets[global] = { id: p.bucket.id, limit: p.bucket.max, remaining: s[0], resetMs: s[1], fullMs: s[2] };
+      });
+      if (!r.allowed) {
+        firstMiss = Math.min(firstMiss, idx[r.firstMiss - 1]!);
+        retryMs = Math.max(retryMs, r.retryMs);
+      }
+    });
+    if (!refused) return { kind: 'allowed', buckets };
+    return { kind: 'limited', buckets, exceeded: plans[firstMiss]!.bucket.id, retryAfterMs: retryMs };
   }
 
   return {
@@ -110,20 +208,13 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLim
         return { kind: 'unavailable', reason: `limit store unreachable (${where}): ${(err as Error).message}` };
       }
     },
-    async ready(timeoutMs = 2_000) {
-      if ((client as Redis).status === 'ready') return true;
-      return await new Promise<boolean>((resolve) => {
-        const t = setTimeout(() => done(false), timeoutMs);
-        const onReady = () => done(true);
-        function done(ok: boolean) {
-          clearTimeout(t);
-          client.off('ready', onReady);
-          resolve(ok);
-        }
-        client.on('ready', onReady);
-      });
+    ready: (timeoutMs = 2_000) => whenReady(client, timeoutMs),
+    stats() {
+      return { resets: Object.fromEntries(detector.resets()), refunds: { ...refunds } };
     },
+    checkReset: () => detector.check(),
     async close() {
+      detector.stop();
       if (owned) client.disconnect();
     },
   };

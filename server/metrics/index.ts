@@ -15,11 +15,18 @@ export interface LeashMetrics {
 export function createMetrics(): LeashMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'leash_' });
-  const decisions = new Counter({
+  // Decisions are counted in a plain map and handed to prom-client when it collects (every
+  // scrape): its inc() hashes and validates the labels on every call, once per decision.
+  const pending = new Map<string, { labels: { result: string; rule: string; access: string; via: string }; n: number }>();
+  const decisions: Counter<'result' | 'rule' | 'access' | 'via'> = new Counter({
     name: 'leash_decisions_total',
     help: 'Decisions made, by final result, matched rule, access kind and endpoint',
     labelNames: ['result', 'rule', 'access', 'via'] as const,
     registers: [registry],
+    collect() {
+      for (const entry of pending.values()) if (entry.n > 0) decisions.inc(entry.labels, entry.n);
+      for (const entry of pending.values()) entry.n = 0;
+    },
   });
   const latency = new Histogram({
     name: 'leash_decision_duration_seconds',
@@ -33,6 +40,8 @@ export function createMetrics(): LeashMetrics {
     help: 'The serving bundle revision (value 1 on the serving revision label)',
     labelNames: ['revision'] as const,
     registers: [registry],
+    // one per revision across `--workers N` (summed, it would read N)
+    aggregator: 'max',
   });
   const reloads = new Counter({
     name: 'leash_bundle_reloads_total',
@@ -50,7 +59,12 @@ export function createMetrics(): LeashMetrics {
     registry,
     observeDecision(answer, request, seconds) {
       const result = resultOf(answer);
-      decisions.inc({ result, rule: answer.rule ?? 'none', access: answer.access, via: request.via });
+      const rule = answer.rule ?? 'none';
+      // result, access and via come from fixed sets without NUL and the rule is last: unambiguous
+      const key = `${result}\0${answer.access}\0${request.via}\0${rule}`;
+      const entry = pending.get(key);
+      if (entry) entry.n++;
+      else pending.set(key, { labels: { result, rule, access: answer.access, via: request.via }, n: 1 });
       latency.observe({ via: request.via }, seconds);
       if (answer.code === 'policy_error' || answer.code === 'store_unavailable') errors.inc({ kind: answer.code });
     },

@@ -9,6 +9,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.ts';
 import type { DecisionRequestDraft } from '../contracts.ts';
 import { headerValue } from '../decide/index.ts';
+import { lazyChildLogger } from './lazy-log.ts';
 import { parsePolicyBody } from '../proxy/body.ts';
 
 const headersSchema = {
@@ -25,6 +26,7 @@ const headersSchema = {
 const HOP_HEADERS = /^(host|connection|content-length|transfer-encoding|keep-alive|x-forwarded-method|x-forwarded-uri|x-original-method|x-original-uri)$/i;
 
 export const authzRoute: FastifyPluginAsync = async (app) => {
+  app.setChildLoggerFactory(lazyChildLogger); // a pino child per request only when one logs
   const certHeader = app.leash.config.identity.certThumbprintHeader;
   // Bodies arrive raw and are parsed in the handler (below).
   app.removeAllContentTypeParsers();

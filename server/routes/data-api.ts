@@ -6,6 +6,7 @@ import { HttpError } from '../errors.ts';
 import { headerValue } from '../decide/index.ts';
 import { parseGatewayInput } from './gateway-input.ts';
 import { publicAnswer } from './services.ts';
+import { lazyChildLogger } from './lazy-log.ts';
 
 const DOCUMENTS = ['leash/decision', 'leash/allow'] as const;
 
@@ -16,6 +17,7 @@ const bodySchema = {
 } as const;
 
 export const dataApiRoute: FastifyPluginAsync = async (app) => {
+  app.setChildLoggerFactory(lazyChildLogger); // a pino child per request only when one logs
   const certHeader = app.leash.config.identity.certThumbprintHeader;
   app.post<{ Body: { input: Record<string, unknown> }; Params: { '*': string } }>(
     '/v1/data/*',

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { DecisionRequestDraft } from '../contracts.ts';
 import { headerValue } from '../decide/index.ts';
 import { headerMapSchema, publicAnswer } from './services.ts';
+import { lazyChildLogger } from './lazy-log.ts';
 
 interface DecideBody {
   method: string;
@@ -32,6 +33,8 @@ const bodySchema = {
 } as const;
 
 export const decideRoute: FastifyPluginAsync = async (app) => {
+  // this plugin's requests only: a pino child per request is made when one logs
+  app.setChildLoggerFactory(lazyChildLogger);
   const certHeader = app.leash.config.identity.certThumbprintHeader;
   app.post<{ Body: DecideBody }>('/decide', { schema: { body: bodySchema } }, async (req) => {
     const b = req.body;

@@ -3,6 +3,7 @@
 // GET /ready (a policy bundle is loaded) and GET /metrics (Prometheus text format).
 import type { FastifyPluginAsync } from 'fastify';
 import { HttpError } from '../errors.ts';
+import { metricsSource } from '../metrics/cluster.ts';
 import { checkHealth, parseHealthQuery, type StatusRecorder } from '../status/index.ts';
 
 export interface HealthOptions {
@@ -24,8 +25,16 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, optio
     if (!current) throw new HttpError('not_ready', 'no policy bundle is loaded yet');
     return { status: 'ready', revision: current.revision };
   });
-  app.get('/metrics', { schema: {} }, async (_req, reply) => {
+  app.get('/metrics', { schema: {} }, async (req, reply) => {
     reply.type(app.leash.metrics.registry.contentType);
-    return app.leash.metrics.registry.metrics();
+    // a `--workers N` worker answers for all workers (aggregated by the primary)
+    const aggregated = metricsSource();
+    if (!aggregated) return app.leash.metrics.registry.metrics();
+    try {
+      return await aggregated();
+    } catch (err) {
+      req.log.warn({ reason: (err as Error).message }, 'aggregated metrics unavailable');
+      return reply.code(503).type('application/json').send({ code: 'metrics_unavailable', message: 'the metrics of all workers could not be gathered; try again' });
+    }
   });
 };

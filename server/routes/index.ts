@@ -3,5 +3,6 @@ export { decideRoute } from './decide.ts';
 export { dataApiRoute } from './data-api.ts';
 export { authzRoute } from './authz.ts';
 export { healthRoutes } from './health.ts';
+export { authzenRoutes } from './authzen.ts';
 export { publicAnswer, type LeashServices } from './services.ts';
 export { parseGatewayInput, type ParsedInput, type GatewayShape } from './gateway-input.ts';

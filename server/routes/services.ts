@@ -35,7 +35,7 @@ export function publicAnswer(answer: DecisionAnswer): Record<string, unknown> {
   };
   if (answer.code !== undefined) out['code'] = answer.code;
   if (answer.reason_code !== undefined) out['reason_code'] = answer.reason_code;
-  if (answer.agent) out['agent'] = { id: answer.agent.id, session: answer.agent.session, key: answer.agent.key, task: answer.agent.task };
+  if (answer.agent) out['agent'] = publicAgent(answer.agent);
   if (answer.revision !== undefined) out['revision'] = answer.revision;
   return out;
 }
@@ -45,3 +45,15 @@ export const headerMapSchema = {
   type: 'object',
   additionalProperties: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
 } as const;
+
+// One public view per agent object (the token cache hands out one per token); answers only read it.
+const publicAgents = new WeakMap<object, Readonly<Record<string, unknown>>>();
+
+function publicAgent(agent: NonNullable<DecisionAnswer['agent']>): Readonly<Record<string, unknown>> {
+  let view = publicAgents.get(agent);
+  if (view === undefined) {
+    view = { id: agent.id, session: agent.session, key: agent.key, task: agent.task };
+    publicAgents.set(agent, view);
+  }
+  return view;
+}

@@ -73,7 +73,7 @@ describe('leash check', () => {
     try {
       const ok = capture();
       expect(await runCheck([], { wasm: false }, ok.io)).toBe(0);
-      expect(ok.out).toEqual(['ok: 4 Rego modules compiled']);
+      expect(ok.out).toEqual(['ok: 5 Rego modules compiled']);
       const bad = capture();
       expect(await runCheck(['test/fixtures/dsl/unsupported.policy.ts'], {}, bad.io)).toBe(1);
       expect(bad.err[0]).toMatch(/^test\/fixtures\/dsl\/unsupported\.policy\.ts:21:58: leash_dsl_unsupported: /);

@@ -24,7 +24,7 @@ describe('leash inspect', () => {
     expect(json.code).toBe(0);
     const i = JSON.parse(json.out);
     expect(i).toMatchObject({ revision: bundle.manifest!.revision, roots: ['leash'], entrypoints: ['leash/decision'], signature: 'unsigned (no .signatures.json)', upstreams: ['stripe'] });
-    expect(i.policies.map((p: { name: string }) => p.name)).toEqual(['billing-agent', 'ops-agent', 'refund-agent', 'support-agent']);
+    expect(i.policies.map((p: { name: string }) => p.name)).toEqual(['billing-agent', 'mcp-billing-agent', 'ops-agent', 'refund-agent', 'support-agent']);
     const refunds = i.policies.find((p: { name: string }) => p.name === 'refund-agent').resources;
     expect(refunds).toContainEqual(expect.objectContaining({ route: 'refunds', template: '/customers/:customerId/refunds', reads: ['params', 'body'], rules: ['refunds.write', 'refunds.tooLarge', 'refunds.otherCustomer'] }));
     // the limits a granted request counts against, the route's before the policy's

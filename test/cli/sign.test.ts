@@ -50,7 +50,7 @@ describe('leash build --signing-key', () => {
     expect(readFileSync(path('a.tar.gz')).equals(readFileSync(path('b.tar.gz')))).toBe(true);
     const v = io();
     expect(await runVerify(path('a.tar.gz'), { verificationKey: path('rsa.pub.pem'), verificationKeyId: 'ci-1', scope: 'prod' }, v.io)).toBe(0);
-    expect(v.out).toEqual([`${path('a.tar.gz')}: verified (keyid ci-1, scope prod, 7 files, RS256)`]);
+    expect(v.out).toEqual([`${path('a.tar.gz')}: verified (keyid ci-1, scope prod, 8 files, RS256)`]);
   }, 60_000);
 
   it('fails fast on a bad key, before compiling, in one line', async () => {
@@ -76,7 +76,7 @@ describe('leash sign / verify', () => {
       expect(s.out).toEqual([`signed ${file} (keyid default, ${alg})`]);
       const v = io();
       expect(await runVerify(file, { verificationKey: path(pub), signingAlg: alg }, v.io)).toBe(0);
-      expect(v.out[0]).toMatch(/: verified \(keyid default, scope \(none\), 7 files, /);
+      expect(v.out[0]).toMatch(/: verified \(keyid default, scope \(none\), 8 files, /);
     }
   });
 
@@ -129,7 +129,7 @@ describe('leash inspect --verification-key', () => {
     expect(plain.out).toContain('signature:    signed (.signatures.json present; not verified by this command)');
     const ok = io();
     expect(await runInspect(signed, { verificationKey: path('rsa.pub.pem'), verificationKeyId: 'k7', scope: 'prod' }, ok.io)).toBe(0);
-    expect(ok.out).toContain('signature:    verified (keyid k7, scope prod, 7 files, RS256)');
+    expect(ok.out).toContain('signature:    verified (keyid k7, scope prod, 8 files, RS256)');
     const bad = io();
     expect(await runInspect(signed, { verificationKey: path('rsa.pub.pem'), verificationKeyId: 'k7', scope: 'dev', format: 'json' }, bad.io)).toBe(1);
     expect(JSON.parse(bad.out.join('\n')).signature).toBe('NOT VERIFIED: .signatures.json: scope mismatch: the signature has scope "prod", expected scope "dev"');

@@ -22,13 +22,15 @@ describe('leash test', () => {
   it('passes the examples\' tests (every rule of policies/ exercised)', async () => {
     const r = await run([]);
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/^31 passed, 0 failed \(4 test files\)$/m);
+    expect(r.out).toMatch(/^44 passed, 0 failed \(5 test files\)$/m);
     expect(r.code).toBe(0);
     // every rule of the example bundle decided at least one request
     const { results } = JSON.parse((await run([], { format: 'json' })).out) as { results: { rules: string[] }[] };
     // the Rego test_ rules of policies/support_agent_test.rego ran too
     expect(r.out).toContain('✓ data.support_agent_test.test_another_customer_is_a_scope_denial');
     expect([...new Set(results.flatMap((x) => x.rules))].sort()).toEqual([
+      'billing.listInvoices.args', 'billing.listInvoices.read', 'billing.lookupCustomer.args', 'billing.lookupCustomer.read',
+      'billing.refundPayment.args', 'billing.refundPayment.write',
       'customerRecords.read', 'dashboards.read', 'metricsQuery.read', 'ops-agent.bulkExport', 'serviceMetrics.read',
       'stripe.refunds.write', 'ticket.write', 'ticketComments.write',
     ]);
@@ -74,7 +76,7 @@ describe('leash test', () => {
   it('works as the real command with --format junit', () => {
     const r = spawnSync(process.execPath, ['bin/leash.mjs', 'test', '--format', 'junit'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('<testsuites name="leash test" tests="31" failures="0">');
+    expect(r.stdout).toContain('<testsuites name="leash test" tests="44" failures="0">');
   }, 60_000);
 
   it('reports mistakes in test files as coded diagnostics at file:line:col, before running anything', async () => {
@@ -111,7 +113,7 @@ describe('leash test', () => {
 
   it('lists what no case exercised with --coverage, and --fail-under fails a run under the threshold', async () => {
     const examples = JSON.parse((await run([], { format: 'json', failUnder: 100 })).out);
-    expect(examples.coverage).toMatchObject({ percent: 100, rules: { total: 8, missed: [] }, resources: { total: 7, missed: [] }, limits: { total: 8, missed: [] } });
+    expect(examples.coverage).toMatchObject({ percent: 100, rules: { total: 14, missed: [] }, resources: { total: 10, missed: [] }, limits: { total: 14, missed: [] } });
     const few = await run(WITH_POLICY, { run: 'small|three', coverage: true });
     expect(few.code).toBe(0);
     expect(few.out).toContain('  rules: 1/4, not exercised:\n    invoices.read\n    refunds.otherCustomer\n    refunds.tooLarge');

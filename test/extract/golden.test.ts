@@ -16,7 +16,7 @@ describe('golden Rego for policies/', () => {
     const r = await compile(['policies'], { root: ROOT, dumpAfter: 'print' });
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
     const names = r.files.map((f) => f.path).sort();
-    expect(names).toEqual(['data.json', 'leash/decision.rego', 'leash/policies/billing_agent.rego', 'leash/policies/ops_agent.rego', 'leash/policies/support_agent.rego']);
+    expect(names).toEqual(['data.json', 'leash/decision.rego', 'leash/policies/billing_agent.rego', 'leash/policies/mcp_billing_agent.rego', 'leash/policies/ops_agent.rego', 'leash/policies/support_agent.rego']);
     for (const f of r.files) {
       const golden = path.join(GOLDEN, f.path.replace(/\//g, '__'));
       if (UPDATE || !existsSync(golden)) {

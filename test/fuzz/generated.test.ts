@@ -4,13 +4,14 @@
 // headers and absent fields, limits with computed costs) and random inputs. The compiled wasm and the plain-JS reference must give the same decision,
 // field for field. On a failure fast-check prints the seed and shrinks to a minimal bundle;
 // the printed sources are the policies to paste into a file. LEASH_FUZZ_SEED=n replays a
-// seed; bench/fuzz-policies.ts runs longer.
+// seed; LEASH_FUZZ_RUNS=n sets the runs (45 here, about 130 policies, to keep `npm test` in
+// its time budget); bench/fuzz-policies.ts runs longer.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { agreementProperty, failureReport, type FuzzTally } from './differential.ts';
 
 const SEED = Number(process.env['LEASH_FUZZ_SEED'] ?? 20261206);
-const POLICIES = 200;
+const POLICIES = 120;
 const INPUTS = 200;
 
 describe('generated policies: wasm and the JS reference agree', () => {
@@ -18,7 +19,7 @@ describe('generated policies: wasm and the JS reference agree', () => {
     const tally: FuzzTally = { policies: 0, decisions: 0, allowed: 0 };
     await fc.assert(agreementProperty(INPUTS, tally), {
       seed: SEED,
-      numRuns: Number(process.env['LEASH_FUZZ_RUNS'] ?? 90),
+      numRuns: Number(process.env['LEASH_FUZZ_RUNS'] ?? 45),
       reporter: (details) => {
         if (details.failed) throw new Error(failureReport(details));
       },

@@ -88,18 +88,22 @@ describe('memory store bounds', () => {
 });
 
 describe('redis keys', () => {
-  it('puts every bucket of a decision, whatever its rule and scope, in one Cluster slot', () => {
-    const tag = (k: string) => k.slice(k.indexOf('{') + 1, k.indexOf('}'));
+  const tag = (k: string) => k.slice(k.indexOf('{') + 1, k.indexOf('}'));
+
+  it('tags every bucket by its subject, so subjects spread over Cluster slots while one subject stays in one', () => {
     const keys = [
       bucketKey('leash:', bucket({ id: 'customerRecords.read/session' })),
-      bucketKey('leash:', bucket({ id: 'support-agent.read/session/60s', scope: 'agent', key: 'bot', window: '60s' })),
+      bucketKey('leash:', bucket({ id: 'support-agent.read/session/60s', window: '60s' })),
+      bucketKey('leash:', bucket({ id: 'support-agent.read/agent/60s', scope: 'agent', key: 'bot', window: '60s' })),
       bucketKey('leash:', bucket({ id: 'stripe.write/upstream', scope: 'upstream', key: 'stripe' })),
       bucketKey('leash:', bucket({ id: 'x.read/key', scope: 'key', key: 'k{evil}' })),
     ];
-    expect(new Set(keys.map(tag))).toEqual(new Set(['leash']));
-    expect(keys[0]).toBe('leash:{leash}:customerRecords.read%2Fsession:session:session:s-1');
-    expect(keys[3]).not.toContain('{evil}');
+    expect(keys.map(tag)).toEqual(['leash:session:s-1', 'leash:session:s-1', 'leash:agent:bot', 'leash:upstream:stripe', 'leash:key:k%7Bevil%7D']);
+    expect(keys[0]).toBe('leash:{leash:session:s-1}:customerRecords.read%2Fsession:session');
+    expect(keys[4]).not.toContain('{evil}');
     // a bucket's name depends on the bucket alone
     expect(bucketKey('leash:', bucket({ id: 'customerRecords.read/session' }))).toBe(keys[0]);
+    // the same identity in two scopes is two subjects
+    expect(tag(bucketKey('leash:', bucket({ id: 'a', scope: 'agent', key: 'x' })))).not.toBe(tag(bucketKey('leash:', bucket({ id: 'a', scope: 'key', key: 'x' }))));
   });
 });

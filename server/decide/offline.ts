@@ -1,14 +1,14 @@
 // One decision the way the server makes it, without a server or a token: the request is
 // canonicalised (a refused spelling is the server's 400), the bundle decides, the server's
 // body and missing-field checks apply, and with a limit store the limits are consumed (429).
-// Used by `leash eval` and `leash test`.
-import type { Decision, PolicyInput } from '../compiler/index.ts';
-import type { DecisionRequestDraft, LimitStore } from '../server/contracts.ts';
-import { buildPolicyInput } from '../server/decide/input.ts';
-import { bodyUnavailable, reasonsWithMissing } from '../server/decide/data-checks.ts';
-import type { PolicyEvaluator } from '../server/engine/evaluator.ts';
-import { effectiveLimits, limitVerdict } from '../server/limits/index.ts';
-import { canonicalRequest } from '../server/request/index.ts';
+// Used by `leash eval`, `leash test` and the operator console's "why" view.
+import type { Decision, PolicyInput } from '../../compiler/index.ts';
+import type { DecisionRequestDraft, LimitStore } from '../contracts.ts';
+import { buildPolicyInput } from './input.ts';
+import { bodyUnavailable, reasonsWithMissing } from './data-checks.ts';
+import type { PolicyEvaluator } from '../engine/evaluator.ts';
+import { effectiveLimits, limitVerdict } from '../limits/index.ts';
+import { canonicalRequest } from '../request/index.ts';
 
 export interface OfflineRequest {
   readonly method: string;

@@ -1,0 +1,119 @@
+// Console sign-in: the operator presents the admin token once and gets a session cookie.
+// The cookie is stateless (an id and an expiry, signed with a key derived from the admin
+// token), so it is valid on every worker and every server that shares the token, and
+// rotating the token signs everyone out. Each cookie has its CSRF token (an HMAC of the
+// cookie's id) that every state-changing request must echo in a header. Failed sign-ins
+// are limited per client address.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const COOKIE_NAME = 'leash_console';
+export const CSRF_HEADER = 'x-leash-csrf';
+
+export interface ConsoleSession {
+  readonly id: string;
+  readonly expiresMs: number;
+  readonly csrf: string;
+}
+
+export type LoginOutcome =
+  | { readonly ok: true; readonly cookie: string; readonly session: ConsoleSession }
+  | { readonly ok: false; readonly reason: 'wrong_token' | 'missing_token' | 'rate_limited'; readonly retryAfterSeconds?: number };
+
+export interface ConsoleAuth {
+  login(presented: unknown, clientAddress: string, nowMs: number): LoginOutcome;
+  /** the session a cookie header carries, when its signature and expiry hold */
+  session(cookieHeader: string | undefined, nowMs: number): ConsoleSession | null;
+  csrfMatches(session: ConsoleSession, presented: unknown): boolean;
+  /** the bearer token itself (scripts call the console API with it, no cookie) */
+  tokenMatches(presented: string | undefined): boolean;
+  logout(session: ConsoleSession, nowMs: number): void;
+}
+
+export interface ConsoleAuthOptions {
+  readonly token: string;
+  /** default 8 hours */
+  readonly sessionMs?: number;
+  /** failed sign-ins per client address per minute before 429 (default 5) */
+  readonly maxFailuresPerMinute?: number;
+}
+
+const b64 = (b: Buffer) => b.toString('base64url');
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
+function equal(a: string, b: string): boolean {
+  return timingSafeEqual(sha256(a), sha256(b));
+}
+
+export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
+  const key = createHmac('sha256', options.token).update('leash console session v1').digest();
+  const mac = (s: string) => b64(createHmac('sha256', key).update(s).digest());
+  const sessionMs = options.sessionMs ?? 8 * 3_600_000;
+  const maxFailures = options.maxFailuresPerMinute ?? 5;
+  const failures = new Map<string, number[]>();
+  // ids signed out on this server before they expire (bounded: the oldest are forgotten)
+  const revoked = new Map<string, number>();
+
+  function limited(address: string, nowMs: number): number[] {
+    const recent = (failures.get(address) ?? []).filter((t) => t > nowMs - 60_000);
+    if (recent.length === 0) failures.delete(address);
+    else failures.set(address, recent);
+    return recent;
+  }
+
+  return {
+    login(presented, address, nowMs) {
+      const recent = limited(address, nowMs);
+      if (recent.length >= maxFailures) return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil((recent[0]! + 60_000 - nowMs) / 1000)) };
+      if (typeof presented !== 'string' || presented === '') {
+        failures.set(address, [...recent, nowMs]);
+        return { ok: false, reason: 'missing_token' };
+      }
+      if (!equal(presented, options.token)) {
+        failures.set(address, [...recent, nowMs]);
+        if (failures.size > 10_000) failures.delete(failures.keys().next().value!);
+        return { ok: false, reason: 'wrong_token' };
+      }
+      const id = b64(randomBytes(18));
+      const expiresMs = nowMs + sessionMs;
+      const payload = `${id}.${expiresMs}`;
+      return { ok: true, cookie: `v1.${payload}.${mac(payload)}`, session: { id, expiresMs, csrf: mac(`csrf:${id}`) } };
+    },
+    session(header, nowMs) {
+      if (!header) return null;
+      let value: string | undefined;
+      for (const part of header.split(';')) {
+        const eq = part.indexOf('=');
+        if (eq > 0 && part.slice(0, eq).trim() === COOKIE_NAME) value = part.slice(eq + 1).trim();
+      }
+      if (!value || value.length > 200) return null;
+      const m = /^v1\.([A-Za-z0-9_-]{24})\.(\d{1,15})\.([A-Za-z0-9_-]{43})$/.exec(value);
+      if (!m) return null;
+      const [, id, exp, sig] = m as unknown as [string, string, string, string];
+      if (!equal(sig, mac(`${id}.${exp}`))) return null;
+      const expiresMs = Number(exp);
+      if (!(expiresMs > nowMs) || revoked.has(id)) return null;
+      return { id, expiresMs, csrf: mac(`csrf:${id}`) };
+    },
+    csrfMatches(session, presented) {
+      return typeof presented === 'string' && equal(presented, session.csrf);
+    },
+    tokenMatches(presented) {
+      return typeof presented === 'string' && presented !== '' && equal(presented, options.token);
+    },
+    logout(session, nowMs) {
+      for (const [id, exp] of revoked) if (exp <= nowMs) revoked.delete(id);
+      revoked.set(session.id, session.expiresMs);
+      // bounded: past that, the oldest sign-outs are forgotten (their cookies expire anyway)
+      while (revoked.size > 10_000) revoked.delete(revoked.keys().next().value!);
+    },
+  };
+}
+
+/** Set-Cookie for a new session; `secure` when the console is reached over https */
+export function sessionCookie(cookie: string, maxAgeSeconds: number, secure: boolean): string {
+  return `${COOKIE_NAME}=${cookie}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`;
+}
+
+export function clearedCookie(secure: boolean): string {
+  return `${COOKIE_NAME}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`;
+}
