@@ -28,11 +28,7 @@ import { evaluatorBundle, proxyRoutes, withBundleData } from './proxy/index.ts';
 import { createMemoryKillSwitch, createRedisKillSwitch, type KillSwitchStore } from './alerts/index.ts';
 import { createConsole, createInspectionLog, explain, policyView, withConsoleTap, type OperatorConsole } from './console/index.ts';
 import { connectRedis, type RedisClient } from './redis/index.ts';
-import { mcpGateway, parseServerUrls } from './mcp/index.ts';
-import { loadCredentials } from './proxy/credentials.ts';
-import { Agent as UndiciAgent } from 'undici';
-import type { TokenVerifier } from './identity/index.ts';
-import type { DecisionService } from './contracts.ts';
+import { mcpRoutes } from './mcp/index.ts';
 
 export interface AppDeps {
   /** the limit store (default: in-process memory) */
@@ -243,30 +239,12 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     }));
     // The MCP gateway, POST|GET|DELETE /mcp/{server} (docs/mcp.md): tokens for each server's resource URI.
     if (config.mcp.resourceBase) {
-      const { urls, errors } = parseServerUrls(config.mcp.serverUrls);
-      if (errors.length > 0) throw new Error(errors.join('; '));
-      const perResource = new Map<string, { decisions: DecisionService; verifier: TokenVerifier }>();
-      const dispatcher = new UndiciAgent({ connect: { timeout: 5_000 } });
-      // destroy, not close: a server-to-agent event stream never ends by itself
-      app.addHook('preClose', async () => dispatcher.destroy());
-      const gateway = {
-        resourceBase: config.mcp.resourceBase,
-        decisionsFor: (resource: string) => {
-          let hit = perResource.get(resource);
-          if (!hit) {
-            const v = createVerifier({ ...verifierOptions, audience: [resource] });
-            hit = { verifier: v, decisions: createDecisionService({ ...decisionOptions, verifier: v }) };
-            perResource.set(resource, hit);
-          }
-          return hit;
-        },
-        bundle: () => { const e = engine.current(); return e ? { evaluator: e } : undefined; },
-        observer, killSwitch,
-        credentials: loadCredentials({ env: deps.env ?? process.env, ...(config.proxy.secretsFile ? { secretsFile: config.proxy.secretsFile } : {}) }),
-        serverUrls: urls, allowedOrigins: config.mcp.allowedOrigins, timeoutMs: config.mcp.timeoutMs,
-        authorizationServers: identity.issuer ?? [], dispatcher, maxBodyBytes: config.server.bodyLimitBytes,
-      };
-      await app.register(async (scope) => mcpGateway(scope, gateway));
+      await app.register(mcpRoutes({
+        settings: { ...config.mcp, resourceBase: config.mcp.resourceBase },
+        verifier: verifierOptions, decisions: decisionOptions, evaluator: () => engine.current(), observer, killSwitch,
+        env: deps.env ?? process.env, ...(config.proxy.secretsFile ? { secretsFile: config.proxy.secretsFile } : {}),
+        issuers: identity.issuer ?? [], maxBodyBytes: config.server.bodyLimitBytes,
+      }));
     }
     // the console on the admin listener when there is one (docs/console.md)
     if (operatorConsole) await operatorConsole.register(admin ?? app);
