@@ -13,7 +13,7 @@ import type { Policy } from '../../compiler/dsl/index.ts';
 import { resolveInputs } from '../../compiler/pipeline.ts';
 import { createWasmEvaluator } from '../../server/engine/evaluator.ts';
 import { hostBuiltins } from '../../compiler/wasm/index.ts';
-import { decideOffline, offlineInput, refusalAnswer } from '../../server/decide/offline.ts';
+import { decideOffline, explanation, offlineInput, refusalAnswer, requestOf } from '../../server/decide/offline.ts';
 import { guarded, type CommandIo } from './build.ts';
 
 export interface EvalOptions {
@@ -63,13 +63,7 @@ function inputFrom(opts: EvalOptions): { input: PolicyInput } | { refusal: { cod
   const { claims, method, path } = spec;
   if (!isRecord(claims)) throw new UsageError('give the token claims: --claims \'{"role":"support",...}\' (or "claims" in --input)');
   if (typeof method !== 'string' || typeof path !== 'string') throw new UsageError('give the request: --method GET --path /customers/C-771/records/42 (or "method" and "path" in --input)');
-  return offlineInput(claims, {
-    method, path,
-    ...(isRecord(spec['query']) ? { query: spec['query'] as Record<string, string> } : {}),
-    ...(isRecord(spec['headers']) ? { headers: spec['headers'] as Record<string, string> } : {}),
-    ...(spec['body'] !== undefined ? { body: spec['body'] } : {}),
-    ...(typeof spec['upstream'] === 'string' ? { upstream: spec['upstream'] } : {}),
-  });
+  return offlineInput(claims, requestOf(spec, method, path));
 }
 
 /** The policies' values for the JS reference, or why they could not be loaded. */
@@ -140,13 +134,7 @@ export async function runEval(paths: readonly string[], opts: EvalOptions, io: C
     }
   }
   if (opts.explain || code !== 0) {
-    const resources = (bundle.data as { leash?: { resources?: Record<string, { reads?: string[]; template?: string }> } }).leash?.resources ?? {};
-    io.err(`decided by: ${d.rule ?? 'no rule (nothing matched)'}${d.allow ? '' : `, class ${d.class}`}`);
-    io.err(`access: ${d.access}, priority: ${d.priority}`);
-    if (d.resources.length === 0) io.err('matched resources: none');
-    for (const r of d.resources) io.err(`matched resource: ${r} ${resources[r]?.template ?? ''} (reads ${(resources[r]?.reads ?? []).join(', ') || 'nothing'})`);
-    for (const reason of d.reasons) io.err(`reason: ${reason}`);
-    for (const l of d.limits) io.err(`limit to consume: ${l.id} (${l.scope} ${l.key}, ${l.cost} of ${l.max} per ${l.window})`);
+    for (const line of explanation(d, bundle.data)) io.err(line);
     io.err(`engines: ${agreement}`);
   }
   return code;

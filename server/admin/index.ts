@@ -46,6 +46,11 @@ export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** the token after `Bearer ` (any case) in an Authorization header, or undefined */
+export function presentedBearer(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+}
+
 /** constant-time: both sides are hashed to equal length before comparing */
 export function tokenMatches(presented: string | undefined, expected: string): boolean {
   if (typeof presented !== 'string') return false;
@@ -73,8 +78,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (app: Fastify
   app.addHook('preClose', async () => auditor?.close());
 
   app.addHook('onRequest', async (req, reply) => {
-    const header = req.headers.authorization;
-    const presented = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+    const presented = presentedBearer(req.headers.authorization);
     if (tokenMatches(presented, options.token)) {
       authenticated.add(req);
     } else {

@@ -4,7 +4,8 @@
 // rotating the token signs everyone out. Each cookie has its CSRF token (an HMAC of the
 // cookie's id) that every state-changing request must echo in a header. Failed sign-ins
 // are limited per client address.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { tokenMatches as equal } from '../admin/index.ts';
 
 export const COOKIE_NAME = 'leash_console';
 export const CSRF_HEADER = 'x-leash-csrf';
@@ -38,11 +39,6 @@ export interface ConsoleAuthOptions {
 }
 
 const b64 = (b: Buffer) => b.toString('base64url');
-const sha256 = (s: string) => createHash('sha256').update(s).digest();
-
-function equal(a: string, b: string): boolean {
-  return timingSafeEqual(sha256(a), sha256(b));
-}
 
 export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
   const key = createHmac('sha256', options.token).update('leash console session v1').digest();

@@ -9,7 +9,7 @@ import type { PolicyInput } from '../../compiler/index.ts';
 import type { BundleLoader } from '../engine/engine.ts';
 import type { PolicyEvaluator } from '../engine/evaluator.ts';
 import type { StatusRecorder } from '../status/recorder.ts';
-import { decideOffline, offlineInput } from '../decide/offline.ts';
+import { decideOffline, explanation, offlineInput, requestOf } from '../decide/offline.ts';
 
 export interface InspectionLog {
   /** the inspection of a loaded revision (the newest few are kept) */
@@ -86,25 +86,12 @@ export async function explain(serving: PolicyEvaluator | undefined, pasted: unkn
     const { claims, method, path } = pasted;
     if (!isRecord(claims)) throw new ExplainError('"claims" must be the token\'s claims as an object');
     if (typeof method !== 'string' || typeof path !== 'string') throw new ExplainError('"method" and "path" must be strings');
-    const built = offlineInput(claims, {
-      method, path,
-      ...(isRecord(pasted['query']) ? { query: pasted['query'] as Record<string, string> } : {}),
-      ...(isRecord(pasted['headers']) ? { headers: pasted['headers'] as Record<string, string> } : {}),
-      ...(pasted['body'] !== undefined ? { body: pasted['body'] } : {}),
-      ...(typeof pasted['upstream'] === 'string' ? { upstream: pasted['upstream'] } : {}),
-    }, {}, nowMs);
+    const built = offlineInput(claims, requestOf(pasted, method, path), {}, nowMs);
     if ('refusal' in built) return { revision: evaluator.revision, answer: { allow: false, status: 400, code: built.refusal.code, reasons: [built.refusal.reason] }, explain: [`refused before the policy: ${built.refusal.reason}`] };
     input = built.input;
   }
   const answer = await decideOffline(evaluator, input, undefined, nowMs);
   if ('problem' in answer) throw new ExplainError(`policy error: ${answer.problem}`);
-  const resources = (isRecord(evaluator.data) && isRecord(evaluator.data['leash']) && isRecord(evaluator.data['leash']['resources']) ? evaluator.data['leash']['resources'] : {}) as Record<string, { template?: string; reads?: string[] }>;
-  const lines = [
-    `decided by: ${answer.rule ?? 'no rule (nothing matched: denied by default)'}${answer.allow ? '' : `, class ${answer.class}`}`,
-    `access: ${answer.access}, priority: ${answer.priority}`,
-    ...(answer.resources.length === 0 ? ['matched resources: none'] : answer.resources.map((r) => `matched resource: ${r} ${resources[r]?.template ?? ''} (reads ${(resources[r]?.reads ?? []).join(', ') || 'nothing'})`)),
-    ...answer.reasons.map((r) => `reason: ${r}`),
-    ...answer.limits.map((l) => `limit to consume: ${l.id} (${l.scope} ${l.key}, ${l.cost} of ${l.max} per ${l.window})`),
-  ];
+  const lines = explanation(answer, evaluator.data);
   return { revision: evaluator.revision, answer, explain: lines };
 }

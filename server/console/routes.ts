@@ -6,6 +6,7 @@
 // admin API's, and nothing the console answers carries a token or a secret.
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminAuditor } from '../admin/audit.ts';
+import { presentedBearer } from '../admin/index.ts';
 import type { AlertDelivery, KillSwitchKind, KillSwitchStore, QuarantineEntry, QuarantineStore } from '../alerts/index.ts';
 import { clearedCookie, CSRF_HEADER, sessionCookie, type ConsoleAuth, type ConsoleSession } from './auth.ts';
 import type { ChartSampler } from './charts.ts';
@@ -102,8 +103,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app
   // everything else under /console/api needs a signed-in operator
   app.register(async (api) => {
     api.addHook('onRequest', async (req, reply) => {
-      const header = req.headers.authorization;
-      const bearer = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+      const bearer = presentedBearer(req.headers.authorization);
       if (bearer !== undefined) {
         if (o.auth.tokenMatches(bearer)) return void consoleSessions.set(req, 'bearer');
       } else {

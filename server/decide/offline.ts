@@ -29,6 +29,17 @@ export type Answer = Omit<Decision, 'reasons'> & {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The request of a description `{ method, path, query?, headers?, body?, upstream? }` (a request file, a pasted request); other fields are ignored. */
+export function requestOf(spec: Readonly<Record<string, unknown>>, method: string, path: string): OfflineRequest {
+  return {
+    method, path,
+    ...(isRecord(spec['query']) ? { query: spec['query'] as Record<string, string> } : {}),
+    ...(isRecord(spec['headers']) ? { headers: spec['headers'] as Record<string, string> } : {}),
+    ...(spec['body'] !== undefined ? { body: spec['body'] } : {}),
+    ...(typeof spec['upstream'] === 'string' ? { upstream: spec['upstream'] } : {}),
+  };
+}
+
 /** The policy input the server would build, or the refusal it would answer. */
 export function offlineInput(claims: Record<string, unknown>, request: OfflineRequest, identity: { agent?: string; session?: string } = {}, nowMs = Date.now()):
   { readonly input: PolicyInput } | { readonly refusal: { readonly code: string; readonly reason: string } } {
@@ -69,4 +80,17 @@ export async function decideOffline(evaluator: PolicyEvaluator, input: PolicyInp
   if (verdict.kind === 'admit') return { ...d, limits: buckets, status: 200 };
   const limit = consumed.kind === 'limited' ? { limit: consumed.exceeded } : {};
   return { ...d, allow: false, status: verdict.status, code: verdict.code, class: verdict.code === 'rate_limited' ? 'limit' : 'system', reasons: [...d.reasons, verdict.reason], limits: buckets, ...limit };
+}
+
+/** What decided, in lines (`leash eval --explain` and the console's "why"): the rule, the matched resources with what they read, the reasons, the limits to consume. */
+export function explanation(d: Pick<Decision, 'allow' | 'rule' | 'class' | 'access' | 'priority' | 'resources' | 'limits'> & { readonly reasons: readonly string[] }, data: unknown): string[] {
+  const leash = isRecord(data) && isRecord(data['leash']) ? data['leash'] : {};
+  const resources = (isRecord(leash['resources']) ? leash['resources'] : {}) as Record<string, { reads?: string[]; template?: string }>;
+  return [
+    `decided by: ${d.rule ?? 'no rule (nothing matched)'}${d.allow ? '' : `, class ${d.class}`}`,
+    `access: ${d.access}, priority: ${d.priority}`,
+    ...(d.resources.length === 0 ? ['matched resources: none'] : d.resources.map((r) => `matched resource: ${r} ${resources[r]?.template ?? ''} (reads ${(resources[r]?.reads ?? []).join(', ') || 'nothing'})`)),
+    ...d.reasons.map((reason) => `reason: ${reason}`),
+    ...d.limits.map((l) => `limit to consume: ${l.id} (${l.scope} ${l.key}, ${l.cost} of ${l.max} per ${l.window})`),
+  ];
 }

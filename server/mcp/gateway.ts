@@ -201,18 +201,7 @@ export async function mcpGateway(app: FastifyInstance, o: McpGatewayOptions): Pr
     // nothing to forward: the gateway answers alone
     if (forward.length === 0) return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(batch ? answered : answered[0]));
 
-    const headers: Record<string, string> = {};
-    for (const h of FORWARD_HEADERS) {
-      const v = req.headers[h];
-      if (typeof v === 'string') headers[h] = v;
-    }
-    headers['content-type'] = 'application/json';
-    headers['accept'] ??= 'application/json, text/event-stream';
-    const target = new URL(server.url);
-    if (secret) {
-      const query = injectCredential(server.inject, secret, headers, target.search.replace(/^\?/, ''));
-      target.search = query;
-    }
+    const { target, headers } = upstreamTarget(req.headers, server, secret, { 'content-type': 'application/json', accept: req.headers.accept ?? 'application/json, text/event-stream' });
     let upstream: Dispatcher.ResponseData;
     try {
       upstream = await undiciRequest(target, {
@@ -226,17 +215,14 @@ export async function mcpGateway(app: FastifyInstance, o: McpGatewayOptions): Pr
       return reply.code(502).header('content-type', 'application/json').send(JSON.stringify(batch ? all : all[0] ?? errorResponse(null, JSONRPC_INTERNAL_ERROR, `MCP server ${server.name} could not be reached`)));
     }
 
-    const scrub = (text: string) => (secret ? scrubSecret(text, secret) : text);
+    const scrub = scrubber(secret);
     const rewrite = (message: unknown): unknown => {
       if (isObj(message) && 'result' in message && (typeof message['id'] === 'string' || typeof message['id'] === 'number') && listIds.has(message['id'])) {
         return { ...message, result: visibleTools(message['result'], server, agent) };
       }
       return message;
     };
-    for (const h of RETURN_HEADERS) {
-      const v = upstream.headers[h];
-      if (typeof v === 'string') reply.header(h, v);
-    }
+    reply.headers(pickHeaders(upstream.headers, RETURN_HEADERS));
     const type = String(upstream.headers['content-type'] ?? '');
 
     if (type.startsWith('text/event-stream')) {
@@ -254,7 +240,7 @@ export async function mcpGateway(app: FastifyInstance, o: McpGatewayOptions): Pr
         } catch {
           // not JSON: passed on as it is (scrubbed)
         }
-        res.write(sseEvent(scrub(data), { ...(e.id !== undefined ? { id: e.id } : {}), ...(e.event !== undefined ? { event: e.event } : {}) }));
+        res.write(sameEvent(e, scrub(data)));
       }, (problem) => {
         req.log.warn({ mcp_server: server.name, problem }, 'MCP server stream unreadable; closed');
         res.end();
@@ -287,13 +273,7 @@ export async function mcpGateway(app: FastifyInstance, o: McpGatewayOptions): Pr
         const admitted = await admit(req, reply);
         if (!admitted) return reply;
         const { server, secret } = admitted;
-        const headers: Record<string, string> = {};
-        for (const h of FORWARD_HEADERS) {
-          const v = req.headers[h];
-          if (typeof v === 'string') headers[h] = v;
-        }
-        const target = new URL(server.url);
-        if (secret) target.search = injectCredential(server.inject, secret, headers, target.search.replace(/^\?/, ''));
+        const { target, headers } = upstreamTarget(req.headers, server, secret);
         let upstream: Dispatcher.ResponseData;
         try {
           upstream = await undiciRequest(target, { method, headers, dispatcher: o.dispatcher, headersTimeout: o.timeoutMs, bodyTimeout: 0 });
@@ -304,9 +284,9 @@ export async function mcpGateway(app: FastifyInstance, o: McpGatewayOptions): Pr
         const res = reply.raw;
         track(res);
         res.writeHead(upstream.statusCode, pickHeaders(upstream.headers, RETURN_HEADERS));
-        const scrub = (text: string) => (secret ? scrubSecret(text, secret) : text);
+        const scrub = scrubber(secret);
         if (String(upstream.headers['content-type'] ?? '').startsWith('text/event-stream')) {
-          const reader = sseReader((e) => res.write(sseEvent(scrub(e.data), { ...(e.id !== undefined ? { id: e.id } : {}), ...(e.event !== undefined ? { event: e.event } : {}) })), () => res.end());
+          const reader = sseReader((e) => res.write(sameEvent(e, scrub(e.data))), () => res.end());
           pipeEvents(upstream.body, reader, res);
         } else {
           res.write(scrub(await upstream.body.text()));
@@ -336,7 +316,21 @@ function pipeEvents(body: Dispatcher.ResponseData['body'], reader: { feed(chunk:
   res.on('close', () => body.destroy());
 }
 
-function pickHeaders(headers: Dispatcher.ResponseData['headers'], names: readonly string[]): Record<string, string> {
+/** The server's URL and the headers sent to it: the agent's MCP headers (never its Authorization), `extra`, and the server's credential. */
+function upstreamTarget(agentHeaders: Readonly<Record<string, string | string[] | undefined>>, server: McpServer, secret: Secret | undefined, extra: Record<string, string> = {}) {
+  const headers = { ...pickHeaders(agentHeaders, FORWARD_HEADERS), ...extra };
+  const target = new URL(server.url);
+  if (secret) target.search = injectCredential(server.inject, secret, headers, target.search.replace(/^\?/, ''));
+  return { target, headers };
+}
+
+/** an event of the server's, with its id and type, carrying `data` */
+const sameEvent = (e: { id?: string | undefined; event?: string | undefined }, data: string): string =>
+  sseEvent(data, { ...(e.id !== undefined ? { id: e.id } : {}), ...(e.event !== undefined ? { event: e.event } : {}) });
+
+const scrubber = (secret: Secret | undefined) => (text: string): string => (secret ? scrubSecret(text, secret) : text);
+
+function pickHeaders(headers: Readonly<Record<string, string | string[] | undefined>>, names: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const n of names) {
     const v = headers[n];

@@ -1,6 +1,7 @@
 // The MCP servers of the serving bundle (data.json `leash.mcp.<name>`, written by the DSL
 // compiler from mcpServer(...)), with per-environment URL overrides (`mcp.serverUrls`).
 // Cached per data object: a bundle reload brings a new one.
+import { readCredential, readInjection } from '../proxy/metadata.ts';
 import type { CredentialRef, Injection } from '../proxy/types.ts';
 
 export interface McpServer {
@@ -15,24 +16,6 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const cache = new WeakMap<object, Map<string, McpServer>>();
 
-function injection(raw: unknown): Injection | null {
-  if (!isObj(raw)) return null;
-  switch (raw['type']) {
-    case 'bearer': return { kind: 'bearer' };
-    case 'basic': return typeof raw['username'] === 'string' ? { kind: 'basic', username: raw['username'] } : { kind: 'basic' };
-    case 'header': return typeof raw['name'] === 'string' ? { kind: 'header', name: raw['name'].toLowerCase(), ...(typeof raw['prefix'] === 'string' ? { prefix: raw['prefix'] } : {}) } : null;
-    case 'query': return typeof raw['name'] === 'string' ? { kind: 'query', name: raw['name'] } : null;
-    default: return null;
-  }
-}
-
-function credential(raw: unknown): CredentialRef | null | undefined {
-  if (raw === null) return null;
-  if (isObj(raw) && typeof raw['env'] === 'string') return { kind: 'env', name: raw['env'] };
-  if (isObj(raw) && typeof raw['secret'] === 'string') return { kind: 'secret', name: raw['secret'] };
-  return undefined;
-}
-
 /** The servers a bundle declares; a malformed entry is left out (the compiler never writes one). */
 export function readMcpServers(data: unknown, urls: Readonly<Record<string, string>>): ReadonlyMap<string, McpServer> {
   if (!isObj(data)) return new Map();
@@ -43,9 +26,10 @@ export function readMcpServers(data: unknown, urls: Readonly<Record<string, stri
   const mcp = isObj(leash) ? leash['mcp'] : undefined;
   for (const [name, raw] of Object.entries(isObj(mcp) ? mcp : {})) {
     if (!isObj(raw) || typeof raw['url'] !== 'string') continue;
-    const cred = credential(raw['credential']);
-    const inject = injection(raw['inject']);
-    if (cred === undefined || inject === null) continue;
+    // the credential proxy's readers: the same references and injections, checked the same way
+    const cred = raw['credential'] === null ? null : readCredential(raw['credential'], `leash.mcp.${name}.credential`);
+    const inject = readInjection(raw['inject'], `leash.mcp.${name}.inject`);
+    if (typeof cred === 'string' || typeof inject === 'string') continue;
     const tools = Array.isArray(raw['tools']) ? raw['tools'].filter((t): t is string => typeof t === 'string') : [];
     out.set(name, { name, url: urls[name] ?? raw['url'], credential: cred, inject, tools });
   }

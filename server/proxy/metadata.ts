@@ -46,7 +46,8 @@ export function readDeclaration(name: string, raw: unknown, where: string): Upst
   return { name, baseUrl, credential, inject, sensitive, streamRoutes };
 }
 
-function readCredential(raw: unknown, where: string): CredentialRef | string {
+/** A credential reference, or the problem (also read for the MCP gateway's servers). */
+export function readCredential(raw: unknown, where: string): CredentialRef | string {
   if (!isObj(raw)) return `${where} must be { env: NAME } or { secret: NAME }`;
   if (typeof raw['env'] === 'string' && raw['env'] !== '') return { kind: 'env', name: raw['env'] };
   if (typeof raw['secret'] === 'string' && raw['secret'] !== '') return { kind: 'secret', name: raw['secret'] };
@@ -55,7 +56,8 @@ function readCredential(raw: unknown, where: string): CredentialRef | string {
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-function readInjection(raw: unknown, where: string): Injection | string {
+/** How a credential is put on a request, or the problem (also read for the MCP gateway's servers). */
+export function readInjection(raw: unknown, where: string): Injection | string {
   if (!isObj(raw)) return `${where} must be an object with a type`;
   const type = raw['type'] ?? raw['kind'];
   switch (type) {

@@ -5,9 +5,9 @@
 // taken on the caller's word, its token travels in `subject.properties.token` and is
 // verified; a subject id that is not the token's subject is denied.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { DecisionAnswer, DecisionRequestDraft } from '../contracts.ts';
+import { presentedBearer, tokenMatches } from '../admin/index.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -110,15 +110,8 @@ export interface AuthzenOptions {
   readonly token?: string;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 export const authzenRoutes: FastifyPluginAsync<AuthzenOptions> = async (app, options) => {
-  const pepAuthorized = (req: FastifyRequest): boolean => {
-    if (!options.token) return true;
-    const h = req.headers.authorization;
-    const presented = typeof h === 'string' && /^bearer /i.test(h) ? h.slice(7).trim() : '';
-    return timingSafeEqual(digest(presented), digest(options.token));
-  };
+  const pepAuthorized = (req: FastifyRequest): boolean => !options.token || tokenMatches(presentedBearer(req.headers.authorization), options.token);
   // AuthZEN: the PDP echoes the caller's X-Request-ID
   app.addHook('onSend', async (req, reply, payload) => {
     const id = req.headers['x-request-id'];
