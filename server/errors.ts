@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   unknown_data_path: { status: 404, meaning: 'the data API path names no Leash document' },
   not_found: { status: 404, meaning: 'no route for this method and path' },
   not_ready: { status: 503, meaning: 'no policy bundle is loaded yet' },
+  metrics_unavailable: { status: 503, meaning: 'with --workers, the metrics of every worker could not be gathered for /metrics' },
   internal_error: { status: 500, meaning: 'an unexpected server error (logged, never detailed in the answer)' },
 } as const;
 

@@ -8,13 +8,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 const TICK_MS = 10;
 
 export function processCpuMs(pid: number): number | null {
+  const split = processCpuSplitMs(pid);
+  return split === null ? null : split.userMs + split.systemMs;
+}
+
+/** User and system (kernel) CPU time apart: the kernel's share is the loopback TCP work. */
+export function processCpuSplitMs(pid: number): { readonly userMs: number; readonly systemMs: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // the command name may contain spaces and parentheses: the fields start after the last ')'
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
-    return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) * TICK_MS : null;
+    return Number.isFinite(utime) && Number.isFinite(stime) ? { userMs: utime * TICK_MS, systemMs: stime * TICK_MS } : null;
   } catch {
     return null;
   }

@@ -11,8 +11,16 @@ import type { LimitRequest } from '../../compiler/index.ts';
 /** encodeURIComponent also escapes '{', '}' and ':', so no part can move the hash tag */
 const enc = encodeURIComponent;
 
+const bases = new Map<string, string>();
+
+/** the prefix without its trailing ':' (a deployment has one prefix; asked once per bucket) */
 function base(prefix: string): string {
-  return prefix.replace(/:+$/, '') || 'leash';
+  let b = bases.get(prefix);
+  if (b === undefined) {
+    b = prefix.replace(/:+$/, '') || 'leash';
+    if (bases.size < 64) bases.set(prefix, b);
+  }
+  return b;
 }
 
 /** the Cluster hash tag of a bucket: its subject (scope and identity), within the deployment's prefix */

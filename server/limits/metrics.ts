@@ -18,6 +18,9 @@ export function registerLimitStoreMetrics(registry: Registry, store: LimitStore)
     help: 'Times a Redis node of the limit store was found to have lost its data (every counter on it restarted from zero)',
     labelNames: ['node'] as const,
     registers: [registry],
+    // every `--workers N` worker watches the same markers and sees the same reset: summed,
+    // one reset would read N
+    aggregator: 'max',
     collect() {
       this.reset();
       for (const [node, n] of Object.entries(store.stats().resets)) this.inc({ node }, n);

@@ -17,7 +17,23 @@ const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 export const MAX_WINDOW_MS = 366 * UNIT_MS.d;
 const SCOPES: ReadonlySet<LimitScope> = new Set(['session', 'agent', 'key', 'task', 'upstream']);
 
-export function parseWindow(text: string): WindowPlan | { readonly kind: 'invalid'; readonly reason: string } {
+type ParsedWindow = WindowPlan | { readonly kind: 'invalid'; readonly reason: string };
+
+// A policy names a handful of windows, and every decision parses its buckets' windows again:
+// remember the answers (bounded, in case the windows come from data).
+const parsedWindows = new Map<string, ParsedWindow>();
+const MAX_REMEMBERED_WINDOWS = 1_024;
+
+export function parseWindow(text: string): ParsedWindow {
+  let parsed = parsedWindows.get(text);
+  if (parsed === undefined) {
+    parsed = parseWindowText(text);
+    if (typeof text === 'string' && parsedWindows.size < MAX_REMEMBERED_WINDOWS) parsedWindows.set(text, parsed);
+  }
+  return parsed;
+}
+
+function parseWindowText(text: string): ParsedWindow {
   if (text === 'session') return { kind: 'session' };
   const m = /^([1-9][0-9]{0,8})(s|m|h|d)$/.exec(text);
   if (!m) return { kind: 'invalid', reason: `window '${text}' is neither 'session' nor a duration like '30s', '10m', '1h', '1d'` };

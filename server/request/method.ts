@@ -27,6 +27,7 @@ export function canonicalMethod(method: string, hints: OverrideHints, options: R
   }
   if (hints.queryMethod !== undefined) named.push(['query parameter _method', hints.queryMethod]);
   if (hints.bodyMethod !== undefined) named.push(['body field _method', hints.bodyMethod]);
+  if (named.length === 0) return { ok: true, method };
   const wanted = new Set(named.map(([, v]) => v.trim().toUpperCase()));
   wanted.delete(method);
   if (wanted.size === 0) return { ok: true, method };

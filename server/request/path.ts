@@ -30,21 +30,29 @@ export function canonicalPath(raw: string, options: RequestOptions): PathResult 
   const segments: string[] = [];
   for (let i = 0; i < rawSegments.length; i++) {
     const seg = rawSegments[i]!;
-    const at = `segment ${i + 1}`;
     if (seg === '') {
       // A trailing slash is one empty last segment (routes never match it: params are non-empty).
       if (i === rawSegments.length - 1 || options.allowEmptySegments) { segments.push(''); continue; }
-      return bad(`${at} is empty (//): some upstreams merge slashes, others read a host or a different route`);
+      return bad(`segment ${i + 1} is empty (//): some upstreams merge slashes, others read a host or a different route`);
     }
-    const decoded = decodeSegment(seg, at, options);
+    const decoded = decodeSegment(seg, i + 1, options);
     if (typeof decoded !== 'string') return decoded;
     segments.push(decoded);
   }
   return { ok: true, path: `/${segments.join('/')}`, segments };
 }
 
-function decodeSegment(seg: string, at: string, options: RequestOptions): string | { readonly ok: false; readonly refusal: Refusal } {
+function decodeSegment(seg: string, index: number, options: RequestOptions): string | { readonly ok: false; readonly refusal: Refusal } {
+  const at = `segment ${index}`;
   if (!options.allowPathParams && seg.includes(';')) return bad(`${at} has a ; path parameter, which some upstreams strip before routing`);
+  // Without an escape the segment is printable ASCII (RAW_PATH_CHARS), which decodes to
+  // itself, holds no escape, separator or control character and is its own NFKC form: only
+  // the dot-segment check below can refuse it. Most paths take this way.
+  if (!seg.includes('%')) {
+    const bare = options.allowPathParams ? seg.split(';')[0] : seg;
+    if (bare === '.' || bare === '..') return bad(`${at} is a dot segment (${seg}), which an upstream resolves to another path`);
+    return seg;
+  }
   const bytes: number[] = [];
   for (let j = 0; j < seg.length; j++) {
     const ch = seg.charCodeAt(j);

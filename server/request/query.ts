@@ -35,6 +35,8 @@ function decodePart(part: string): string | undefined {
 
 /** Merges the raw query string and an already-parsed query object (e.g. /decide's `query`). */
 export function canonicalQuery(rawQuery: string, parsed: Readonly<Record<string, string | readonly string[]>> | undefined, options: RequestOptions): QueryResult {
+  // most requests have no query at all
+  if (rawQuery === '' && (parsed === undefined || isEmpty(parsed))) return { ok: true, query: {} };
   const all = new Map<string, string[]>();
   const add = (k: string, v: string): void => {
     const list = all.get(k);
@@ -65,4 +67,9 @@ export function canonicalQuery(rawQuery: string, parsed: Readonly<Record<string,
     else return refuse('ambiguous_query', `query parameter ${JSON.stringify(k.slice(0, 64))} is given ${values.length} times; upstreams disagree on which one counts`);
   }
   return { ok: true, query };
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }

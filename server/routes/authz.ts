@@ -11,6 +11,7 @@ import type { DecisionRequestDraft } from '../contracts.ts';
 import { headerValue } from '../decide/index.ts';
 import { lazyChildLogger } from './lazy-log.ts';
 import { parsePolicyBody } from '../proxy/body.ts';
+import { endOfTurn } from './end-of-turn.ts';
 
 const headersSchema = {
   type: 'object',
@@ -72,6 +73,7 @@ export const authzRoute: FastifyPluginAsync = async (app) => {
       }
     }
     const answer = await app.leash.decisions.decide(request);
+    await endOfTurn();
     reply.code(answer.status).headers(answer.headers);
     // absent fields stay undefined: JSON leaves them out
     return { decision_id: answer.decision_id, allow: answer.allow, reasons: answer.reasons, code: answer.code, reason_code: answer.reason_code };

@@ -8,6 +8,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { DecisionAnswer, DecisionRequestDraft } from '../contracts.ts';
 import { presentedBearer, tokenMatches } from '../admin/index.ts';
+import { endOfTurn } from './end-of-turn.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -129,7 +130,9 @@ export const authzenRoutes: FastifyPluginAsync<AuthzenOptions> = async (app, opt
     if ('problem' in request) return denied(request.problem);
     const mismatch = subjectMismatch(e, request.token!);
     if (mismatch) return denied(mismatch);
-    return toAuthzenResponse(await app.leash.decisions.decide(request));
+    const answer = await app.leash.decisions.decide(request);
+    await endOfTurn();
+    return toAuthzenResponse(answer);
   };
 
   app.get('/.well-known/authzen-configuration', async (req) => {

@@ -7,6 +7,7 @@ import { headerValue } from '../decide/index.ts';
 import { parseGatewayInput } from './gateway-input.ts';
 import { publicAnswer } from './services.ts';
 import { lazyChildLogger } from './lazy-log.ts';
+import { endOfTurn } from './end-of-turn.ts';
 
 const DOCUMENTS = ['leash/decision', 'leash/allow'] as const;
 
@@ -36,6 +37,7 @@ export const dataApiRoute: FastifyPluginAsync = async (app) => {
       const thumb = certHeader ? headerValue(request.headers, certHeader) : undefined;
       if (thumb) request.certThumbprint = thumb;
       const answer = await app.leash.decisions.decide(request);
+      await endOfTurn();
       if (doc === 'leash/allow') return { decision_id: answer.decision_id, result: answer.allow };
       const message = answer.allow ? 'allowed' : (answer.reasons[0] ?? 'denied');
       return {

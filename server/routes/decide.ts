@@ -6,6 +6,7 @@ import type { DecisionRequestDraft } from '../contracts.ts';
 import { headerValue } from '../decide/index.ts';
 import { headerMapSchema, publicAnswer } from './services.ts';
 import { lazyChildLogger } from './lazy-log.ts';
+import { endOfTurn } from './end-of-turn.ts';
 
 interface DecideBody {
   method: string;
@@ -47,6 +48,8 @@ export const decideRoute: FastifyPluginAsync = async (app) => {
     if (b.upstream !== undefined) request.upstream = b.upstream;
     if (b.token) request.token = b.token;
     if (thumb) request.certThumbprint = thumb;
-    return publicAnswer(await app.leash.decisions.decide(request));
+    const answer = await app.leash.decisions.decide(request);
+    await endOfTurn();
+    return publicAnswer(answer);
   });
 };

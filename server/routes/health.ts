@@ -34,7 +34,9 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, optio
       return await aggregated();
     } catch (err) {
       req.log.warn({ reason: (err as Error).message }, 'aggregated metrics unavailable');
-      return reply.code(503).type('application/json').send({ code: 'metrics_unavailable', message: 'the metrics of all workers could not be gathered; try again' });
+      // the error handler answers in the one error shape (and as JSON, not the metrics type)
+      reply.type('application/json; charset=utf-8');
+      throw new HttpError('metrics_unavailable', 'the metrics of all workers could not be gathered; try again');
     }
   });
 };

@@ -4,7 +4,7 @@
 // from zero, and the store notices on reconnect: it logs the reset and counts it in
 // leash_limit_store_resets_total.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Registry } from 'prom-client';
+import { AggregatorRegistry, Registry } from 'prom-client';
 import type { LeashConfig } from '../../server/config/index.ts';
 import type { LimitStore } from '../../server/contracts.ts';
 import { createLimitStoreFromConfig, createRedisLimitStore, registerLimitStoreMetrics, type RedisLimitStore } from '../../server/limits/index.ts';
@@ -70,17 +70,27 @@ describe('a Redis restart', () => {
     const registry = new Registry();
     const store = (await createLimitStoreFromConfig(config, log, undefined, registry)) as RedisLimitStore;
     stores.push(store);
+    // a second worker of the same server (`--workers 2`): its own store and registry
+    const workerRegistry = new Registry();
+    const worker = (await createLimitStoreFromConfig(config, { warn() {}, error() {} }, undefined, workerRegistry)) as RedisLimitStore;
+    stores.push(worker);
     await store.checkReset();
+    await worker.checkReset();
     await consumeThree(store);
     await crashAndRestart(redis, store);
     // noticed on the reconnect, without any decision asking
     await until(() => Object.keys(store.stats().resets).length > 0);
+    await worker.checkReset();
+    await until(() => Object.keys(worker.stats().resets).length > 0);
     const node = `redis 127.0.0.1:${redis.port}`;
     expect(store.stats().resets).toEqual({ [node]: 1 });
     const reset = lines.find((l) => l.msg.startsWith('limit store reset'));
     expect(reset?.obj).toMatchObject({ store: node, node });
     expect(JSON.stringify(lines)).not.toContain('pa55word');
     expect(await registry.getSingleMetricAsString('leash_limit_store_resets_total')).toContain(`leash_limit_store_resets_total{node="${node}"} 1`);
+    // both workers saw the one reset; the primary's aggregated /metrics still reads 1
+    const aggregated = AggregatorRegistry.aggregate([await registry.getMetricsAsJSON(), await workerRegistry.getMetricsAsJSON()]);
+    expect(await aggregated.getSingleMetricAsString('leash_limit_store_resets_total')).toContain(`leash_limit_store_resets_total{node="${node}"} 1`);
     const after = await store.consume(at(T0 + 20, [lifetime, rolling]));
     expect(after).toMatchObject({ kind: 'allowed', buckets: [{ remaining: 4 }, { remaining: 9 }] });
   });
