@@ -1,9 +1,10 @@
 // Prometheus metrics for one app (its own registry, so several apps can live in one process):
 // decisions by result, rule, access kind and endpoint; decision latency; the serving bundle
 // revision; reloads; and errors by kind.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DecisionAnswer, DecisionRequest } from '../contracts.ts';
 import type { ReloadOutcome } from '../engine/index.ts';
+import { createFastHistogram } from './histogram.ts';
 
 export interface LeashMetrics {
   readonly registry: Registry;
@@ -28,10 +29,12 @@ export function createMetrics(): LeashMetrics {
       for (const entry of pending.values()) entry.n = 0;
     },
   });
-  const latency = new Histogram({
+  // Likewise the latency: bucket counts per endpoint in typed arrays, read by the registry in
+  // prom-client's own Histogram shape (server/metrics/histogram.ts).
+  const latency = createFastHistogram({
     name: 'leash_decision_duration_seconds',
     help: 'Time to decide, from request to answer (token check, evaluation, limits)',
-    labelNames: ['via'] as const,
+    labelName: 'via',
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
     registers: [registry],
   });
@@ -65,7 +68,7 @@ export function createMetrics(): LeashMetrics {
       const entry = pending.get(key);
       if (entry) entry.n++;
       else pending.set(key, { labels: { result, rule, access: answer.access, via: request.via }, n: 1 });
-      latency.observe({ via: request.via }, seconds);
+      latency.observe(request.via, seconds);
       if (answer.code === 'policy_error' || answer.code === 'store_unavailable') errors.inc({ kind: answer.code });
     },
     observeReload(outcome) {
