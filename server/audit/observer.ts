@@ -6,7 +6,7 @@ import type { DecisionObserver, DecisionRecord } from '../contracts.ts';
 import { classifyDecision, type Notifier, type NotifierStats, type QuarantineStore } from '../alerts/index.ts';
 import { DEFAULT_MAX_SESSION_LIFE_MS } from '../limits/index.ts';
 import type { AuditLog } from './audit-log.ts';
-import { buildAuditEvent } from './event.ts';
+import { createEventBuilder } from './event.ts';
 import type { RedactOptions } from './redact.ts';
 import type { SinkStats } from './runner.ts';
 import { stderrLogger, type AuditLogger } from './sink.ts';
@@ -95,6 +95,8 @@ export function createDecisionObserver(options: ObserverOptions): LeashObserver 
   // interleaving each with the HTTP work around it.
   let backlog: { readonly record: DecisionRecord; readonly alerts: readonly string[] }[] = [];
   let drainScheduled = false;
+  // the labels object and its JSON, made once for every event of this observer
+  const buildEvent = createEventBuilder({ labels: options.labels, maxBodyBytes: options.maxBodyBytes });
 
   function drain(): void {
     drainScheduled = false;
@@ -102,7 +104,7 @@ export function createDecisionObserver(options: ObserverOptions): LeashObserver 
     backlog = [];
     for (const { record, alerts } of batch) {
       try {
-        options.audit.write(buildAuditEvent(record, { labels: options.labels, alerts, maxBodyBytes: options.maxBodyBytes }));
+        options.audit.write(buildEvent(record, alerts));
       } catch (err) {
         log.error({ decision_id: record.answer.decision_id, error: (err as Error).message }, 'audit event could not be built');
       }

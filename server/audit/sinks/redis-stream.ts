@@ -3,6 +3,7 @@
 // `priority` and `decision_id` so consumers can filter without parsing. On a Redis Cluster
 // the stream is one key, so a batch's pipeline goes to the one node that holds it.
 import { connectRedis, type RedisClient } from '../../redis/index.ts';
+import { auditLine } from '../event.ts';
 import type { AuditSink } from '../sink.ts';
 
 export interface RedisStreamSinkOptions {
@@ -25,7 +26,7 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): AuditSin
     name: `redis-stream:${stream}`,
     async write(events) {
       const pipe = client.pipeline();
-      for (const e of events) pipe.xadd(stream, 'MAXLEN', '~', maxLen, '*', 'event', JSON.stringify(e), 'priority', e.priority, 'decision_id', e.decision_id);
+      for (const e of events) pipe.xadd(stream, 'MAXLEN', '~', maxLen, '*', 'event', auditLine(e), 'priority', e.priority, 'decision_id', e.decision_id);
       const results = (await pipe.exec()) ?? [];
       const err = results.find(([e]) => e)?.[0];
       if (err) throw err;

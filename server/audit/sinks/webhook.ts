@@ -2,6 +2,7 @@
 // events) and retry with backoff are the runner's; this sink sends one request per batch
 // and throws on a network error or a non-2xx answer so the runner retries.
 import { request } from 'undici';
+import { auditLine } from '../event.ts';
 import type { AuditSink } from '../sink.ts';
 
 export interface WebhookSinkOptions {
@@ -33,10 +34,19 @@ export async function postJson(
   payload: unknown,
   options: { readonly headers?: Readonly<Record<string, string>>; readonly timeoutMs: number },
 ): Promise<void> {
+  await postJsonText(url, JSON.stringify(payload), options);
+}
+
+/** `postJson` with the payload already as JSON text */
+async function postJsonText(
+  url: string,
+  body: string,
+  options: { readonly headers?: Readonly<Record<string, string>>; readonly timeoutMs: number },
+): Promise<void> {
   const res = await request(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(options.headers ?? {}) },
-    body: JSON.stringify(payload),
+    body,
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
@@ -48,7 +58,8 @@ export function createWebhookSink(options: WebhookSinkOptions): AuditSink {
   const post = { timeoutMs: options.timeoutMs ?? 5_000, ...(options.headers ? { headers: options.headers } : {}) };
   return {
     name: `webhook:${describeUrl(options.url)}`,
-    write: (events) => postJson(options.url, events, post),
+    // JSON.stringify(events), from each event's line (made once per event, event.ts)
+    write: async (events) => postJsonText(options.url, `[${events.map(auditLine).join(',')}]`, post),
     async close() {},
   };
 }
