@@ -2,7 +2,7 @@
 // parameters, whether the bundle is activated and every plugin is OK: docs/status.md),
 // GET /ready (a policy bundle is loaded) and GET /metrics (Prometheus text format).
 import type { FastifyPluginAsync } from 'fastify';
-import { HttpError } from '../errors.ts';
+import { ERROR_CODES, HttpError } from '../errors.ts';
 import { metricsSource } from '../metrics/cluster.ts';
 import { checkHealth, parseHealthQuery, type StatusRecorder } from '../status/index.ts';
 
@@ -34,9 +34,8 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, optio
       return await aggregated();
     } catch (err) {
       req.log.warn({ reason: (err as Error).message }, 'aggregated metrics unavailable');
-      // the error handler answers in the one error shape (and as JSON, not the metrics type)
-      reply.type('application/json; charset=utf-8');
-      throw new HttpError('metrics_unavailable', 'the metrics of all workers could not be gathered; try again');
+      // answered here, not thrown: the warning above is the one log line, with the reason
+      return reply.code(ERROR_CODES.metrics_unavailable.status).type('application/json').send({ code: 'metrics_unavailable', message: 'the metrics of all workers could not be gathered; try again' });
     }
   });
 };
