@@ -1,7 +1,8 @@
 // Prometheus metrics of a Redis limit store, read from its stats when scraped:
 // leash_limit_store_resets_total{node} (a node lost its data: counters restarted from
 // zero; docs/limits.md "Durability") and leash_limit_refunds_total{result} (Cluster
-// decisions refused by one subject group and given back in the others).
+// decisions refused by one subject group and given back in the others) and
+// leash_limit_ordered_retries_total (such decisions retried group by group).
 import { Counter, type Registry } from 'prom-client';
 import type { LimitStore } from '../contracts.ts';
 import type { RedisLimitStore } from './redis-store.ts';
@@ -37,6 +38,15 @@ export function registerLimitStoreMetrics(registry: Registry, store: LimitStore)
       this.inc({ result: 'full' }, r.full);
       this.inc({ result: 'partial' }, r.partial);
       this.inc({ result: 'failed' }, r.failed);
+    },
+  });
+  new Counter({
+    name: 'leash_limit_ordered_retries_total',
+    help: 'Redis Cluster decisions refused by some subject groups and admitted by others, retried once group by group in the global order',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(store.stats().orderedRetries);
     },
   });
 }

@@ -2,8 +2,9 @@
 // (keys.ts). On one Redis a decision is ONE EVALSHA of the consume script over all its
 // buckets; on a Cluster the buckets are grouped by subject (one slot each), every group
 // runs the consume script at the same time, and when a group refuses, the groups that
-// consumed are refunded before the answer (never over-admitting; docs/limits.md "Redis
-// Cluster"). Never throws and never waits on a dead Redis: no offline queue, a command
+// consumed are refunded before the answer (never over-admitting). A split refusal is
+// retried once group by group in one global order, so a burst cannot starve (docs/limits.md
+// "Redis Cluster"). Never throws and never waits on a dead Redis: no offline queue, a command
 // timeout, and every failure becomes `unavailable` with a reason naming the store.
 import { randomBytes } from 'node:crypto';
 import type { BucketState, ConsumeOutcome, ConsumeRequest, LimitStore } from '../contracts.ts';
@@ -40,6 +41,8 @@ export interface RedisLimitStoreStats {
   readonly resets: Readonly<Record<string, number>>;
   /** bucket keys given back in full / in part / not at all because the refund call failed */
   readonly refunds: { readonly full: number; readonly partial: number; readonly failed: number };
+  /** Cluster decisions refused by some groups and admitted by others, retried group by group in the global order */
+  readonly orderedRetries: number;
 }
 
 export interface RedisLimitStore extends LimitStore {
@@ -57,6 +60,14 @@ export function createRedisClient(url: string, commandTimeoutMs = 500): RedisCli
 
 /** a success after a failure counts as recovery only this long after the last failure (no log flapping on a partial outage) */
 const UP_AFTER_QUIET_MS = 5_000;
+
+/** the global order of the ordered retry: the narrowest subjects first (a session refuses most often, so a retry usually stops at its first call), then by hash tag */
+const SCOPE_RANK: Readonly<Record<string, number>> = { session: 0, task: 1, agent: 2, key: 3, upstream: 4 };
+
+function compareGroups(a: BucketPlan, aTag: string, b: BucketPlan, bTag: string): number {
+  const d = (SCOPE_RANK[a.bucket.scope] ?? 5) - (SCOPE_RANK[b.bucket.scope] ?? 5);
+  return d !== 0 ? d : aTag < bTag ? -1 : aTag > bTag ? 1 : 0;
+}
 
 interface GroupReply {
   readonly allowed: boolean;
@@ -83,6 +94,7 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLim
   let state: 'up' | 'down' | 'unknown' = 'unknown';
   let lastFailureMs = -Infinity;
   const refunds = { full: 0, partial: 0, failed: 0 };
+  let retries = 0;
   const note = (next: 'up' | 'down', detail: string) => {
     if (next === 'down') lastFailureMs = Date.now();
     if (state !== next) options.onStateChange?.(next, detail);
@@ -153,6 +165,45 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLim
     }
   }
 
+  function unreachable(err: unknown): ConsumeOutcome {
+    const message = (err as Error)?.message ?? String(err);
+    if (message.startsWith('unexpected')) return { kind: 'unavailable', reason: `limit store unavailable (${where}): ${message}` };
+    note('down', message);
+    return { kind: 'unavailable', reason: `limit store unreachable (${where}): ${message}` };
+  }
+
+  /** gives back every admitted group of `replies` (a decision that will not be kept) */
+  async function refundAll(replies: readonly (GroupReply | undefined)[], nowMs: number): Promise<void> {
+    await Promise.all(replies.map((r) => (r?.allowed && r.refund ? refund(r, nowMs) : undefined)));
+  }
+
+  /**
+   * Runs the groups one at a time in `order`, stopping at the first refusal (and refunding
+   * the groups before it). Every decision retried this way takes the same global order, so
+   * the last group's admission is final and a burst cannot refuse everything while room is
+   * left (the parallel pass can: two masters may serve the same decisions in opposite
+   * orders). Returns the replies by group index; groups not reached stay undefined.
+   */
+  async function consumeInOrder(order: readonly number[], members: readonly number[][], plans: readonly BucketPlan[], request: ConsumeRequest, counterExp: number): Promise<(GroupReply | undefined)[]> {
+    const replies: (GroupReply | undefined)[] = new Array(members.length);
+    for (let k = 0; k < order.length; k++) {
+      const g = order[k]!;
+      let reply: GroupReply;
+      try {
+        reply = await consumeGroup(members[g]!.map((i) => plans[i]!), request, counterExp, k < order.length - 1);
+      } catch (err) {
+        await refundAll(replies, request.nowMs);
+        throw err;
+      }
+      replies[g] = reply;
+      if (!reply.allowed) {
+        await refundAll(replies, request.nowMs);
+        break;
+      }
+    }
+    return replies;
+  }
+
   async function consume(request: ConsumeRequest): Promise<ConsumeOutcome> {
     const planned = planBuckets(request.buckets);
     if (!planned.ok) return { kind: 'unavailable', reason: planned.reason, cause: 'bucket' };
@@ -167,20 +218,38 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLim
       if (g) g.push(i);
       else groups.set(tag, [i]);
     }
+    const tags = [...groups.keys()];
     const members = [...groups.values()];
     const wantRefund = members.length > 1;
+    // the optimistic pass: every group at once, one round trip when admitted
     const settled = await Promise.allSettled(members.map((idx) => consumeGroup(idx.map((i) => plans[i]!), request, counterExp, wantRefund)));
-    const failed = settled.find((s) => s.status === 'rejected');
-    const replies = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    let replies = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
     const refused = replies.some((r) => r && !r.allowed);
-    if (failed || refused) await Promise.all(replies.map((r) => (r?.allowed && r.refund ? refund(r, request.nowMs) : undefined)));
-    if (failed) {
-      const message = ((failed as PromiseRejectedResult).reason as Error)?.message ?? String((failed as PromiseRejectedResult).reason);
-      if (message.startsWith('unexpected')) return { kind: 'unavailable', reason: `limit store unavailable (${where}): ${message}` };
-      note('down', message);
-      return { kind: 'unavailable', reason: `limit store unreachable (${where}): ${message}` };
-    }
+    if (failed || refused) await refundAll(replies, request.nowMs);
+    if (failed) return unreachable(failed.reason);
     noteSuccess();
+    if (!refused) return outcome(plans, members, replies, false);
+    // a split (some groups admitted, some refused) may be contention rather than a full
+    // bucket: the tentative units of other decisions. Retry once, group by group in the
+    // global order, so that a burst admits up to its tightest limit (docs/limits.md)
+    if (!replies.some((r) => r?.allowed)) return outcome(plans, members, replies, true);
+    retries++;
+    const order = members.map((_, g) => g).sort((x, y) => compareGroups(plans[members[x]![0]!]!, tags[x]!, plans[members[y]![0]!]!, tags[y]!));
+    let ordered: (GroupReply | undefined)[];
+    try {
+      ordered = await consumeInOrder(order, members, plans, request, counterExp);
+    } catch (err) {
+      return unreachable(err);
+    }
+    const refusedAgain = ordered.some((r) => r && !r.allowed);
+    // groups the retry did not reach answer with what the first pass saw
+    replies = members.map((_, g) => ordered[g] ?? replies[g]);
+    return outcome(plans, members, replies, refusedAgain);
+  }
+
+  /** the answer from one reply per group; when refused, admitted groups show their state as if rejected (they were refunded) */
+  function outcome(plans: readonly BucketPlan[], members: readonly number[][], replies: readonly (GroupReply | undefined)[], refused: boolean): ConsumeOutcome {
     const buckets: BucketState[] = new Array(plans.length);
     let firstMiss = Infinity;
     let retryMs = 0;
@@ -210,7 +279,7 @@ export function createRedisLimitStore(options: RedisLimitStoreOptions): RedisLim
     },
     ready: (timeoutMs = 2_000) => whenReady(client, timeoutMs),
     stats() {
-      return { resets: Object.fromEntries(detector.resets()), refunds: { ...refunds } };
+      return { resets: Object.fromEntries(detector.resets()), refunds: { ...refunds }, orderedRetries: retries };
     },
     checkReset: () => detector.check(),
     async close() {
