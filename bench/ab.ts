@@ -5,7 +5,8 @@
 // (user and system apart, from /proc) and requests/s ÷ the bare route of the same round.
 // On a shared machine the paired ratio and CPU per request move far less than requests/s.
 //
-// Usage: node --import ./bin/register.mjs bench/ab.ts [--rounds 3] [--duration 6] TARGET...
+// Usage: node --import ./bin/register.mjs bench/ab.ts [--rounds 3] [--duration 6] [--profile DIR] TARGET...
+//   --profile DIR: every Leash server writes a V8 CPU profile (--cpu-prof) into DIR when it stops
 //   TARGET: `bare`, `decide:<tree>` or `authz:<tree>` (<tree>: a checkout with node_modules)
 //   e.g.    bench/ab.ts bare decide:/tmp/before decide:.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,11 +23,11 @@ import { startBare } from './http/servers.ts';
 import { loadSpecFor, type Target } from './http/targets.ts';
 import { BENCH_AUDIENCE, BENCH_ISSUER, createMinter } from './http/tokens.ts';
 
-const { values, positionals } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '6' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '6' }, profile: { type: 'string' } }, allowPositionals: true });
 const rounds = Number(values.rounds);
 const durationS = Number(values.duration);
 if (!Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(durationS) || durationS < 1 || positionals.length === 0) {
-  process.stderr.write('usage: bench/ab.ts [--rounds N] [--duration SECONDS] bare|decide:<tree>|authz:<tree> ...\n');
+  process.stderr.write('usage: bench/ab.ts [--rounds N] [--duration SECONDS] [--profile DIR] bare|decide:<tree>|authz:<tree> ...\n');
   process.exit(2);
 }
 const SESSIONS = 4_000;
@@ -67,7 +68,7 @@ try {
     const base = `http://127.0.0.1:${port}`;
     entry.server = entry.tree === null
       ? await startBare(port)
-      : await startServer(process.execPath, [join(entry.tree, 'bin/leash.mjs'), 'serve', '--bundle', built.out, '--port', String(port), '--host', '127.0.0.1',
+      : await startServer(process.execPath, [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] : []), join(entry.tree, 'bin/leash.mjs'), 'serve', '--bundle', built.out, '--port', String(port), '--host', '127.0.0.1',
         '--jwks', minter.jwksPath, '--issuer', BENCH_ISSUER, '--audience', BENCH_AUDIENCE, '--workers', '1'], {
         cwd: work, env: { ...process.env, NODE_ENV: 'production', LEASH_LOG_LEVEL: 'warn' }, baseUrl: base, readyUrl: `${base}/ready`, startTimeoutMs: 90_000,
       });
