@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import type { LeashConfig } from '../config/index.ts';
 
-export { startCluster, DRAIN_TIMEOUT_MS, type StartedCluster } from './primary.ts';
+export { configForWorkers, startCluster, DRAIN_TIMEOUT_MS, type StartedCluster } from './primary.ts';
 export { perWorkerFile, workerPaths } from './paths.ts';
 
 export interface WorkerCount {

@@ -7,6 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { AggregatorRegistry } from 'prom-client';
 import type { LeashConfig } from '../config/index.ts';
+import { randomSessionSecret } from '../mcp/session-binding.ts';
 import { StartError } from '../server.ts';
 import { isMessage, type ToPrimary, type ToWorker } from './messages.ts';
 import { createPrimaryLog, type PrimaryLog } from './log.ts';
@@ -36,6 +37,16 @@ interface Slot {
   restartTimer?: NodeJS.Timeout;
 }
 
+/**
+ * The configuration every worker gets. Each worker seals MCP session ids, and all must use
+ * one secret, or a session opened through one worker would be refused by the next
+ * (docs/mcp.md "Sessions"): without a configured one the primary makes it.
+ */
+export function configForWorkers(config: LeashConfig): LeashConfig {
+  if (config.mcp.resourceBase === undefined || config.mcp.sessionSecret !== undefined) return config;
+  return { ...config, mcp: { ...config.mcp, sessionSecret: randomSessionSecret() } };
+}
+
 export async function startCluster(config: LeashConfig, workers: number, log: PrimaryLog = createPrimaryLog(config.server.logLevel)): Promise<StartedCluster> {
   // The primary's registry asks each worker for its own (server/cluster/worker.ts installs the answer).
   const aggregator = new AggregatorRegistry();
@@ -55,6 +66,7 @@ export async function startCluster(config: LeashConfig, workers: number, log: Pr
     resolveStart = resolve;
     rejectStart = reject;
   });
+  const workerConfig = configForWorkers(config);
   let listening = 0;
   let firstUrl: { url: string; adminUrl?: string } | undefined;
 
@@ -66,7 +78,7 @@ export async function startCluster(config: LeashConfig, workers: number, log: Pr
       if (!isMessage<ToPrimary>(message)) return;
       switch (message.type) {
         case 'leash:hello':
-          sendTo(worker, { type: 'leash:start', config, slot: s.slot, workers });
+          sendTo(worker, { type: 'leash:start', config: workerConfig, slot: s.slot, workers });
           return;
         case 'leash:listening':
           s.startedAt = Date.now();

@@ -141,6 +141,8 @@ export const CONFIG_SPECS = {
     allowedOrigins: { type: 'list', default: [], env: 'LEASH_MCP_ALLOWED_ORIGINS' },
     /** how long to wait for an MCP server's answer to start */
     timeoutMs: { type: 'int', default: 30_000, env: 'LEASH_MCP_TIMEOUT_MS', min: 100, max: 600_000 },
+    /** seals the MCP servers' session ids to agent sessions (docs/mcp.md "Sessions"); the same on every Leash process behind one address; unset: random per process group */
+    sessionSecret: { type: 'string', env: 'LEASH_MCP_SESSION_SECRET', secret: true },
   },
   authzen: {
     /** when set, AuthZEN callers (PEPs) must send Authorization: Bearer <token> to /access/v1/* (docs/authzen.md) */

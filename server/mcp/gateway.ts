@@ -23,6 +23,7 @@ import {
 } from './jsonrpc.ts';
 import { sseEvent, sseReader } from './sse.ts';
 import { readMcpServers, type McpServer } from './servers.ts';
+import type { SessionBinder, SessionOwner } from './session-binding.ts';
 
 export interface McpGatewayOptions {
   /** the gateway's public base URL; a server's resource URI is `<resourceBase>/mcp/<name>` */
@@ -41,14 +42,17 @@ export interface McpGatewayOptions {
   readonly authorizationServers: readonly string[];
   readonly dispatcher: Dispatcher;
   readonly maxBodyBytes: number;
+  /** seals the servers' Mcp-Session-Id to the agent session that opened it (session-binding.ts) */
+  readonly sessions: SessionBinder;
 }
 
 /** methods the gateway forwards as they are (tools/call is decided, tools/list filtered) */
 const PASS_METHODS = new Set(['initialize', 'ping']);
 /** request headers of the agent's that reach the MCP server */
 const FORWARD_HEADERS = ['accept', 'content-type', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
-/** response headers of the MCP server's that reach the agent */
+/** response headers of the MCP server's that reach the agent (its Mcp-Session-Id sealed) */
 const RETURN_HEADERS = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'cache-control'];
+const SESSION_HEADER = 'mcp-session-id';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -77,6 +81,13 @@ export async function mcpGateway(app: FastifyInstance, o: McpGatewayOptions): Pr
   const track = (res: import('node:http').ServerResponse) => {
     open.add(res);
     res.once('close', () => open.delete(res));
+  };
+  /** the server's headers for the agent, its session id sealed to this agent session */
+  const returnedHeaders = (headers: Readonly<Record<string, string | string[] | undefined>>, names: readonly string[], owner: SessionOwner) => {
+    const picked = pickHeaders(headers, names);
+    const id = picked[SESSION_HEADER];
+    if (id !== undefined) picked[SESSION_HEADER] = o.sessions.seal(id, owner);
+    return picked;
   };
 
   // JSON-RPC bodies are read as text here: the batch shape and exact bytes matter
@@ -125,13 +136,23 @@ export async function mcpGateway(app: FastifyInstance, o: McpGatewayOptions): Pr
       await reply.code(403).send({ code: killed ? 'kill_switch' : 'quarantined', message: killed ? `${killed.kind} ${killed.id} is stopped by the kill switch` : `session ${agent.session} is quarantined` });
       return undefined;
     }
+    // a session id is forwarded only to the agent session it was sealed for; anything else is
+    // answered as MCP answers an unknown session (404: the client starts a new one)
+    const owner: SessionOwner = { server: server.name, agent: agent.id, session: agent.session };
+    const presented = req.headers[SESSION_HEADER];
+    const session = typeof presented === 'string' ? o.sessions.open(presented, owner) : undefined;
+    if (presented !== undefined && session === undefined) {
+      req.log.warn({ mcp_server: server.name, agent_id: agent.id, session: agent.session }, 'MCP session id refused: not sealed for this agent session');
+      await reply.code(404).send({ code: 'unknown_mcp_session', message: 'this Mcp-Session-Id was not opened by this agent session through the gateway; start a new MCP session (initialize)' });
+      return undefined;
+    }
     const secret = server.credential ? o.credentials.resolve(server.credential) : undefined;
     if (secret && 'missing' in secret) {
       req.log.warn({ mcp_server: server.name }, 'MCP call refused: server credential missing');
       await reply.code(503).send({ code: 'credential_missing', message: `MCP server ${server.name} has no credential: ${secret.missing}` });
       return undefined;
     }
-    return { server, decisions, token: token!, agent, secret: secret && 'secret' in secret ? secret.secret : undefined };
+    return { server, decisions, token: token!, agent, owner, session, secret: secret && 'secret' in secret ? secret.secret : undefined };
   }
 
   /** the tools of a tools/list result this agent's policy declares for this server */
@@ -153,7 +174,7 @@ export async function mcpGateway(app: FastifyInstance, o: McpGatewayOptions): Pr
   app.post<{ Params: { server: string }; Body: string | undefined }>('/mcp/:server', async (req, reply) => {
     const admitted = await admit(req, reply);
     if (!admitted) return reply;
-    const { server, decisions, token, agent, secret } = admitted;
+    const { server, decisions, token, agent, owner, session, secret } = admitted;
     let parsed: unknown;
     try {
       parsed = JSON.parse(req.body ?? '');
@@ -201,7 +222,7 @@ export async function mcpGateway(app: FastifyInstance, o: McpGatewayOptions): Pr
     // nothing to forward: the gateway answers alone
     if (forward.length === 0) return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(batch ? answered : answered[0]));
 
-    const { target, headers } = upstreamTarget(req.headers, server, secret, { 'content-type': 'application/json', accept: req.headers.accept ?? 'application/json, text/event-stream' });
+    const { target, headers } = upstreamTarget(req.headers, server, secret, session, { 'content-type': 'application/json', accept: req.headers.accept ?? 'application/json, text/event-stream' });
     let upstream: Dispatcher.ResponseData;
     try {
       upstream = await undiciRequest(target, {
@@ -222,14 +243,14 @@ export async function mcpGateway(app: FastifyInstance, o: McpGatewayOptions): Pr
       }
       return message;
     };
-    reply.headers(pickHeaders(upstream.headers, RETURN_HEADERS));
+    reply.headers(returnedHeaders(upstream.headers, RETURN_HEADERS, owner));
     const type = String(upstream.headers['content-type'] ?? '');
 
     if (type.startsWith('text/event-stream')) {
       reply.hijack();
       const res = reply.raw;
       track(res);
-      res.writeHead(upstream.statusCode, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', ...pickHeaders(upstream.headers, ['mcp-session-id', 'mcp-protocol-version']) });
+      res.writeHead(upstream.statusCode, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', ...returnedHeaders(upstream.headers, [SESSION_HEADER, 'mcp-protocol-version'], owner) });
       // the gateway's own answers (denials) first, then the server's events as they come
       for (const a of answered) res.write(sseEvent(JSON.stringify(a), { event: 'message' }));
       const reader = sseReader((e) => {
@@ -272,8 +293,8 @@ export async function mcpGateway(app: FastifyInstance, o: McpGatewayOptions): Pr
       handler: async (req, reply) => {
         const admitted = await admit(req, reply);
         if (!admitted) return reply;
-        const { server, secret } = admitted;
-        const { target, headers } = upstreamTarget(req.headers, server, secret);
+        const { server, secret, owner, session } = admitted;
+        const { target, headers } = upstreamTarget(req.headers, server, secret, session);
         let upstream: Dispatcher.ResponseData;
         try {
           upstream = await undiciRequest(target, { method, headers, dispatcher: o.dispatcher, headersTimeout: o.timeoutMs, bodyTimeout: 0 });
@@ -283,7 +304,7 @@ export async function mcpGateway(app: FastifyInstance, o: McpGatewayOptions): Pr
         reply.hijack();
         const res = reply.raw;
         track(res);
-        res.writeHead(upstream.statusCode, pickHeaders(upstream.headers, RETURN_HEADERS));
+        res.writeHead(upstream.statusCode, returnedHeaders(upstream.headers, RETURN_HEADERS, owner));
         const scrub = scrubber(secret);
         if (String(upstream.headers['content-type'] ?? '').startsWith('text/event-stream')) {
           const reader = sseReader((e) => res.write(sameEvent(e, scrub(e.data))), () => res.end());
@@ -316,9 +337,11 @@ function pipeEvents(body: Dispatcher.ResponseData['body'], reader: { feed(chunk:
   res.on('close', () => body.destroy());
 }
 
-/** The server's URL and the headers sent to it: the agent's MCP headers (never its Authorization), `extra`, and the server's credential. */
-function upstreamTarget(agentHeaders: Readonly<Record<string, string | string[] | undefined>>, server: McpServer, secret: Secret | undefined, extra: Record<string, string> = {}) {
-  const headers = { ...pickHeaders(agentHeaders, FORWARD_HEADERS), ...extra };
+/** The server's URL and the headers sent to it: the agent's MCP headers (never its Authorization) with the server's own session id, `extra`, and the server's credential. */
+function upstreamTarget(agentHeaders: Readonly<Record<string, string | string[] | undefined>>, server: McpServer, secret: Secret | undefined, session: string | undefined, extra: Record<string, string> = {}) {
+  const headers: Record<string, string> = { ...pickHeaders(agentHeaders, FORWARD_HEADERS), ...extra };
+  if (session === undefined) delete headers[SESSION_HEADER];
+  else headers[SESSION_HEADER] = session;
   const target = new URL(server.url);
   if (secret) target.search = injectCredential(server.inject, secret, headers, target.search.replace(/^\?/, ''));
   return { target, headers };

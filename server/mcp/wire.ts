@@ -12,9 +12,10 @@ import type { PolicyEvaluator } from '../engine/evaluator.ts';
 import { loadCredentials } from '../proxy/credentials.ts';
 import { mcpGateway } from './gateway.ts';
 import { parseServerUrls } from './servers.ts';
+import { createSessionBinder, randomSessionSecret } from './session-binding.ts';
 
 export interface McpWiring {
-  readonly settings: { readonly resourceBase: string; readonly serverUrls: readonly string[]; readonly allowedOrigins: readonly string[]; readonly timeoutMs: number };
+  readonly settings: { readonly resourceBase: string; readonly serverUrls: readonly string[]; readonly allowedOrigins: readonly string[]; readonly timeoutMs: number; readonly sessionSecret?: string | undefined };
   /** the server's verifier options; the audience is replaced per MCP server */
   readonly verifier: VerifierOptions;
   /** the server's decision service options, but for the verifier */
@@ -32,6 +33,8 @@ export interface McpWiring {
 export function mcpRoutes(w: McpWiring): (app: FastifyInstance) => Promise<void> {
   const { urls, errors } = parseServerUrls(w.settings.serverUrls);
   if (errors.length > 0) throw new Error(errors.join('; '));
+  // unset: this process's own (`--workers` get one from their primary: server/cluster/primary.ts)
+  const sessions = createSessionBinder(w.settings.sessionSecret ?? randomSessionSecret());
   return async (app) => {
     const perResource = new Map<string, { decisions: DecisionService; verifier: TokenVerifier }>();
     const dispatcher = new Agent({ connect: { timeout: 5_000 } });
@@ -61,6 +64,7 @@ export function mcpRoutes(w: McpWiring): (app: FastifyInstance) => Promise<void>
       authorizationServers: w.issuers,
       dispatcher,
       maxBodyBytes: w.maxBodyBytes,
+      sessions,
     });
   };
 }

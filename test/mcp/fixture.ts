@@ -1,6 +1,7 @@
 // A small billing MCP server built with the official @modelcontextprotocol/sdk, on loopback:
 // four tools, stateful sessions, answering with JSON or with server-sent events. It records
-// every tool call it receives and the Authorization header each request carried.
+// every tool call it receives, the Authorization and Mcp-Session-Id header each request
+// carried, and the session ids it made.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,10 @@ export interface BillingMcp {
   readonly calls: { name: string; args: unknown }[];
   /** the Authorization header of every HTTP request */
   readonly authorizations: (string | undefined)[];
+  /** the Mcp-Session-Id header of every HTTP request */
+  readonly sessionHeaders: (string | undefined)[];
+  /** the session ids this server made, in order */
+  readonly opened: string[];
   close(): Promise<void>;
 }
 
@@ -51,11 +56,14 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 export async function startBillingMcp(options: { json: boolean }): Promise<BillingMcp> {
   const calls: BillingMcp['calls'] = [];
   const authorizations: (string | undefined)[] = [];
+  const sessionHeaders: (string | undefined)[] = [];
+  const opened: string[] = [];
   const transports = new Map<string, StreamableHTTPServerTransport>();
   let last: string | undefined;
   const http: Server = createServer((req, res) => {
     void (async () => {
       authorizations.push(req.headers.authorization);
+      sessionHeaders.push(typeof req.headers['mcp-session-id'] === 'string' ? req.headers['mcp-session-id'] : undefined);
       last = req.headers.authorization;
       const body = req.method === 'POST' ? await readJson(req) : undefined;
       const sid = req.headers['mcp-session-id'];
@@ -66,7 +74,10 @@ export async function startBillingMcp(options: { json: boolean }): Promise<Billi
           res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'no session' } }));
           return;
         }
-        const t = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), enableJsonResponse: options.json, onsessioninitialized: (id) => void transports.set(id, t) });
+        const t = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), enableJsonResponse: options.json, onsessioninitialized: (id) => {
+          opened.push(id);
+          transports.set(id, t);
+        } });
         transport = t;
         await billingServer(calls, () => last).connect(t);
       }
@@ -81,6 +92,8 @@ export async function startBillingMcp(options: { json: boolean }): Promise<Billi
     url: `http://127.0.0.1:${port}/mcp`,
     calls,
     authorizations,
+    sessionHeaders,
+    opened,
     async close() {
       for (const t of transports.values()) await t.close().catch(() => undefined);
       http.closeAllConnections();

@@ -4,8 +4,9 @@
 // server answering in JSON, then in server-sent events). Allowed calls are forwarded with the
 // server's credential; denied ones are JSON-RPC errors that never reach the server;
 // arguments are checked; the 4th refund in a session is refused; tools/list is filtered;
-// the credential never reaches the agent; batches mix forwarded and refused calls; tokens
-// for another audience are refused as MCP requires.
+// the credential never reaches the agent; batches mix forwarded and refused calls; the
+// server's session is bound to the agent session that opened it; tokens for another audience
+// are refused as MCP requires.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,6 +104,53 @@ for (const mode of ['json', 'sse'] as const) {
       expect(text(result)).not.toContain(UPSTREAM_SECRET);
       expect(text(result)).toContain('[redacted by leash]');
       await client.close();
+    });
+
+    it('binds the server\'s session to the agent session that opened it: another session, the raw id or a forged seal reach nothing', async () => {
+      const mine = claims({ jti: 'a' });
+      const [tokenA, tokenA2, tokenB, tokenOther] = await Promise.all([
+        keys.sign(mine, { aud: BILLING }),
+        keys.sign({ ...mine, jti: 'b' }, { aud: BILLING }), // a new token of the same agent session
+        keys.sign(claims(), { aud: BILLING }), // the same agent, another session
+        keys.sign({ ...mine, sub: 'mcp-billing-bot-2' }, { aud: BILLING }), // another agent, the same session id
+      ]);
+      const post = (token: string, message: unknown, sessionId?: string) => fetch(`${leash.url}/mcp/billing`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}`, 'mcp-protocol-version': '2025-03-26', ...(sessionId ? { 'mcp-session-id': sessionId } : {}) },
+        body: JSON.stringify(message),
+      });
+      const init = await post(tokenA, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+      expect(init.status).toBe(200);
+      await init.text();
+      const upstreamId = mcp.opened.at(-1)!;
+      const sealed = init.headers.get('mcp-session-id')!;
+      expect(sealed).toMatch(/^leash1\.[A-Za-z0-9_-]{43}\./);
+      expect(sealed).not.toBe(upstreamId);
+      expect((await post(tokenA, { jsonrpc: '2.0', method: 'notifications/initialized' }, sealed)).status).toBe(202);
+      // the agent session, on a fresh token: forwarded with the server's own id
+      const list = await post(tokenA2, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, sealed);
+      expect(list.status).toBe(200);
+      expect(await list.text()).toContain('lookup_customer');
+      expect(mcp.sessionHeaders.at(-1)).toBe(upstreamId);
+
+      const seen = mcp.sessionHeaders.length;
+      const forged = sealed.slice(0, 10) + (sealed[10] === 'A' ? 'B' : 'A') + sealed.slice(11);
+      for (const [token, id] of [[tokenB, sealed], [tokenOther, sealed], [tokenA, upstreamId], [tokenA, forged], [tokenA, `${sealed}x`], [tokenA, 'leash1.']] as const) {
+        const res = await post(token, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'lookup_customer', arguments: { customerId: 'C-771' } } }, id);
+        expect(res.status).toBe(404);
+        expect(await res.json()).toMatchObject({ code: 'unknown_mcp_session' });
+      }
+      for (const method of ['GET', 'DELETE']) {
+        const res = await fetch(`${leash.url}/mcp/billing`, { method, headers: { authorization: `Bearer ${tokenB}`, accept: 'text/event-stream', 'mcp-session-id': sealed } });
+        expect(res.status).toBe(404);
+      }
+      expect(mcp.sessionHeaders.length).toBe(seen); // none of them reached the server
+      expect(leash.logs.text).toContain('MCP session id refused');
+      expect(leash.logs.text).not.toContain(sealed);
+      // the owner ends its session: passed through with the server's id
+      const end = await fetch(`${leash.url}/mcp/billing`, { method: 'DELETE', headers: { authorization: `Bearer ${tokenA}`, 'mcp-session-id': sealed, 'mcp-protocol-version': '2025-03-26' } });
+      expect(end.status).toBe(200);
+      expect(mcp.sessionHeaders.at(-1)).toBe(upstreamId);
     });
 
     it('refuses a denied call with a JSON-RPC error that names the reason; the server never sees it', async () => {

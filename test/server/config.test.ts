@@ -39,6 +39,12 @@ describe('loadConfig', () => {
     expect(problems(() => loadConfig({ flags: { ...required, identity: { ...required.identity, algorithms: ['EdDSA', 'none'] } } }))[0]).toMatch(/^identity\.algorithms: has unsupported none/);
   });
 
+  it('needs an MCP session secret of 32 characters or more, and never prints it', () => {
+    const short = problems(() => loadConfig({ env: { LEASH_MCP_SESSION_SECRET: 'too-short-mcp-secret' }, flags: required }));
+    expect(short).toEqual(['mcp.sessionSecret: must be at least 32 characters (LEASH_MCP_SESSION_SECRET)']);
+    expect(loadConfig({ env: { LEASH_MCP_SESSION_SECRET: 'x'.repeat(32) }, flags: required }).mcp.sessionSecret).toBe('x'.repeat(32));
+  });
+
   it('rejects unknown settings in a file', () => {
     const file = join(dir, 'typo.json');
     writeFileSync(file, JSON.stringify({ ...required, server: { prot: 1 } }));

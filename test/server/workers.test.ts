@@ -16,7 +16,7 @@ import { AUDIENCE, ISSUER, compileRego, makeKeys, supportClaims, writeRegoBundle
 import { READS_PER_SESSION, writeSupportBundle } from '../limits/fixtures/support-rego.ts';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../limits/redis-helpers.ts';
 import { loadConfig, type ConfigInput } from '../../server/config/index.ts';
-import { perWorkerFile, workerCount, workerPaths } from '../../server/cluster/index.ts';
+import { configForWorkers, perWorkerFile, workerCount, workerPaths } from '../../server/cluster/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/leash.mjs', import.meta.url));
 // a primary and two workers, each node + tsx from cold, on a busy 2-core machine
@@ -214,6 +214,18 @@ describe('how many workers a start gets', () => {
   it('refuses more than one worker without Redis in the configuration check too (file, env or flag)', () => {
     expect(() => loadConfig({ env: { LEASH_WORKERS: '2' }, flags: { bundle: { path: 'b' }, identity: { jwks: 'j', issuer: [ISSUER], audience: [AUDIENCE] } } }))
       .toThrow(/server\.workers: 2 workers need limits\.redis/);
+  });
+
+  it('gives every worker one MCP session secret: the configured one, else one the primary makes', () => {
+    const on = config({ limits: { redis: REDIS_URL }, mcp: { resourceBase: 'https://leash.test' } });
+    const shared = configForWorkers(on).mcp.sessionSecret!;
+    expect(shared.length).toBeGreaterThanOrEqual(32);
+    // made once per start, sent to every worker; a second start makes another
+    expect(configForWorkers(on).mcp.sessionSecret).not.toBe(shared);
+    const set = config({ limits: { redis: REDIS_URL }, mcp: { resourceBase: 'https://leash.test', sessionSecret: 's'.repeat(40) } });
+    expect(configForWorkers(set)).toBe(set);
+    const off = config({ limits: { redis: REDIS_URL } });
+    expect(configForWorkers(off)).toBe(off);
   });
 
   it('gives each worker its own audit file, spool and persisted bundle, and leaves one worker as it is', () => {
