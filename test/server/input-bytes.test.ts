@@ -1,7 +1,8 @@
 // The policy input goes to the SDK as JSON bytes Leash writes itself, with the agent's JSON
 // made once per agent object: the policy must still see exactly the input, every field,
-// any text, and never one agent's JSON under another agent's decision.
+// any text, any size, and never one agent's JSON under another agent's decision.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { PolicyInput } from '../../compiler/index.ts';
 import { createWasmEvaluator } from '../../server/engine/index.ts';
 import { inputBytes } from '../../server/engine/evaluator.ts';
@@ -20,6 +21,15 @@ describe('inputBytes', () => {
   it('is the input as JSON, whole, for each of several decisions of the same and other agents', () => {
     const cases = [input(agentA, '/t/1'), input(agentA, '/t/2', { note: 'line\n"quoted"' }), input(agentB, '/ü/✓'), input(agentA, '/t/3')];
     for (const c of cases) expect(decode(inputBytes(c))).toEqual(c);
+  });
+
+  it('is exact for generated bodies of any size, after larger and smaller ones (a reused buffer leaves nothing behind)', () => {
+    fc.assert(fc.property(fc.jsonValue(), fc.nat({ max: 40_000 }), fc.string({ unit: 'grapheme', maxLength: 40 }), (body, pad, text) => {
+      const c = input(agentA, '/t/1', { body, pad: 'x'.repeat(pad), text });
+      const bytes = inputBytes(c);
+      expect(bytes.byteLength).toBe(Buffer.byteLength(JSON.stringify(c)));
+      expect(decode(bytes)).toEqual(JSON.parse(JSON.stringify(c)));
+    }), { numRuns: 150 });
   });
 
   it('gives an ArrayBuffer of exactly the encoded size (the SDK copies all of it)', () => {
