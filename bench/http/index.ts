@@ -15,6 +15,7 @@ import { renderHttp } from './render.ts';
 import { startBare, startLeash, type LeashServerOptions } from './servers.ts';
 import { loadSpecFor, TARGETS, type Target } from './targets.ts';
 import { createMinter, type TokenMinter } from './tokens.ts';
+import { startLocalCluster, type LocalCluster } from '../../test/limits/cluster-helpers.ts';
 
 export { leashServeArgs } from './servers.ts';
 export { TARGETS, describeTarget } from './targets.ts';
@@ -99,12 +100,25 @@ async function sanityCheck(target: Target, baseUrl: string, token: string): Prom
   }
 }
 
+/** The Redis Cluster of the `cluster` targets: three masters on loopback, started by runHttp when one is measured. */
+let localCluster: LocalCluster | undefined;
+
+/** the Redis URL of a target's store, and the redis-server ports whose CPU its decisions cost */
+function storeOf(target: Target, options: HttpOptions): { url: string; ports: number[] } | null {
+  if (!('store' in target) || target.store === 'memory') return null;
+  if (target.store === 'cluster') {
+    if (!localCluster) throw new Error('the local Redis Cluster is not running');
+    return { url: localCluster.url, ports: localCluster.nodes.map((n) => n.port) };
+  }
+  return { url: options.redisUrl, ports: [Number(new URL(options.redisUrl).port || 6379)] };
+}
+
 async function startTarget(target: Target, options: HttpOptions, minter: TokenMinter, profileDir: string | null): Promise<RunningServer> {
   const port = await freePort();
   if (target.kind === 'bare') return startBare(port, profileDir, target.workers ?? 1);
   if ('missing' in options.bundle) throw new Error(options.bundle.missing);
   const serverOptions: LeashServerOptions = {
-    bundle: options.bundle.path, jwksPath: minter.jwksPath, store: target.store, redisUrl: options.redisUrl, workDir: options.workDir,
+    bundle: options.bundle.path, jwksPath: minter.jwksPath, store: target.store, redisUrl: storeOf(target, options)?.url ?? options.redisUrl, workDir: options.workDir,
     workers: target.workers ?? 1,
   };
   return startLeash(port, serverOptions, profileDir);
@@ -122,12 +136,17 @@ async function measureTarget(target: Target, options: HttpOptions, minter: Token
     await runLoad(options, target, server, tokens, options.durationS, sessions);
     const measuredAfterMs = performance.now() - server.spawnedAt;
     // the whole process tree: a --workers N primary and its workers
-    const redisPid = 'store' in target && target.store === 'redis' ? redisServerPid(Number(new URL(options.redisUrl).port || 6379)) : null;
-    const redisBefore = redisPid === null ? null : processCpuMs(redisPid);
+    // every redis-server the store uses (one, or each master of the Cluster)
+    const redisPids = (storeOf(target, options)?.ports ?? []).map(redisServerPid);
+    const redisCpu = () => (redisPids.length === 0 || redisPids.includes(null) ? null : redisPids.reduce<number | null>((sum, pid) => {
+      const ms = processCpuMs(pid!);
+      return sum === null || ms === null ? null : sum + ms;
+    }, 0));
+    const redisBefore = redisCpu();
     const cpuBefore = processTreeCpuMs(server.pid);
     const result = await runLoad(options, target, server, tokens, options.durationS);
     const cpuAfter = processTreeCpuMs(server.pid);
-    const redisAfter = redisPid === null ? null : processCpuMs(redisPid);
+    const redisAfter = redisCpu();
     const redisCpuUsPerRequest = redisBefore === null || redisAfter === null || result.total === 0 ? null : ((redisAfter - redisBefore) * 1000) / result.total;
     const cpuUsPerRequest = cpuBefore === null || cpuAfter === null || result.total === 0 ? null : ((cpuAfter - cpuBefore) * 1000) / result.total;
     const paced = await runLoad(options, target, server, tokens, options.pacedDurationS, undefined, options.pacedRate);
@@ -152,6 +171,14 @@ export async function runHttp(options: HttpOptions): Promise<HttpResults> {
       : target.kind === 'decide' && target.store === 'redis' && !redisUp ? 'Redis does not answer on 127.0.0.1:6379'
       : null,
   }));
+  const clusterTargets = results.filter((e) => !e.unavailable && 'store' in e.target && e.target.store === 'cluster');
+  if (clusterTargets.length > 0) {
+    try {
+      localCluster = await startLocalCluster(3);
+    } catch (err) {
+      for (const e of clusterTargets) e.unavailable = `not available — a local Redis Cluster could not start: ${(err as Error).message.slice(0, 300)}`;
+    }
+  }
   // one server per target, all started at once and kept across runs (start-up takes seconds;
   // every run still mints fresh sessions and warms up again)
   const servers = new Map<string, RunningServer>();
@@ -181,6 +208,8 @@ export async function runHttp(options: HttpOptions): Promise<HttpResults> {
     }
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()));
+    await localCluster?.stop();
+    localCluster = undefined;
   }
   const profile = await maybeProfile(options, results, minter);
   return { targets: results, profile, markdown: renderHttp(options, results, profile, redisUp) };

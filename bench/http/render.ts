@@ -111,8 +111,8 @@ export function renderHttp(options: HttpOptions, results: readonly TargetResults
 }
 
 /**
- * Requests/s with 1 and 2 workers on this machine. Two Leash workers need Redis (the memory
- * store is refused), so both Leash rows use it; ratios are paired run by run.
+ * Requests/s with 1 and 2 workers on this machine, and with a Redis Cluster. Two Leash workers
+ * need Redis (the memory store is refused), so the Leash rows use it; ratios are paired run by run.
  */
 function renderScaling(results: readonly TargetResults[]): string[] {
   const byId = new Map(results.map((r) => [r.target.id, r]));
@@ -133,14 +133,14 @@ function renderScaling(results: readonly TargetResults[]): string[] {
       redisCell(entry),
     ];
   });
-  rows.push(['Leash `POST /decide`, Redis Cluster limits (3 masters)', 'placeholder: the Redis Cluster part of issue 17 fills this row', '', '', '', '', '']);
   return [
     '### Scaling with workers',
     '',
     'The same load against 1 and 2 node:cluster workers sharing the port (`leash serve --workers N`; the bare route forks the same way). ' +
-    'Both Leash rows use Redis on 127.0.0.1:6379, because `--workers 2` refuses the in-memory store. This machine has 2 cores, ' +
+    'The one-Redis Leash rows use Redis on 127.0.0.1:6379, because `--workers 2` refuses the in-memory store. This machine has 2 cores, ' +
     'shared by the workers, Redis and the load generator (one autocannon process), so the second worker competes with them for the second core. ' +
-    '"÷ 1 worker" pairs each row with its own 1-worker row of the same run; CPU is the whole process tree (primary and workers). ' +
+    '"÷ 1 worker" pairs each row with its own 1-worker row of the same run (for the Redis Cluster row: the one-Redis row); CPU is the whole process tree (primary and workers). ' +
+    'The Redis Cluster row is one worker against three masters (`--cluster-replicas 0`) started for the run on this same machine, so they share its 2 cores too; its Redis CPU is the sum over the three. ' +
     '"Redis CPU µs/decision" is redis-server\'s own CPU time during the measured load divided by the decisions (docs/capacity.md uses it to estimate how many Leash processes one Redis node serves).',
     '',
     table(['target', 'requests/s', '÷ 1 worker', 'rps ÷ bare (1 process)', 'p99 ms', 'server CPU µs/request', 'Redis CPU µs/decision'], rows),

@@ -1,6 +1,6 @@
 // Starting the servers under test as child processes on loopback: the bare Fastify
 // baseline, and `leash serve` (the real CLI) with the example bundle, the bench JWKS and
-// either the in-memory or the Redis limit store. Optional --cpu-prof for profiling runs.
+// the in-memory, the Redis or a Redis Cluster limit store. Optional --cpu-prof for profiling runs.
 import { fileURLToPath } from 'node:url';
 import { LEASH_BIN, REPO_ROOT } from '../lib/bundle.ts';
 import { startServer, type RunningServer } from '../lib/child.ts';
@@ -8,7 +8,7 @@ import { BENCH_AUDIENCE, BENCH_ISSUER } from './tokens.ts';
 
 const BARE_SERVER = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
 
-export type LimitStoreKind = 'memory' | 'redis';
+export type LimitStoreKind = 'memory' | 'redis' | 'cluster';
 
 export interface LeashServerOptions {
   readonly bundle: string;
@@ -41,7 +41,7 @@ export function leashServeArgs(port: number, options: LeashServerOptions): strin
     '--jwks', options.jwksPath,
     '--issuer', BENCH_ISSUER,
     '--audience', BENCH_AUDIENCE,
-    ...(options.store === 'redis' ? ['--redis', options.redisUrl] : []),
+    ...(options.store === 'memory' ? [] : ['--redis', options.redisUrl]),
     '--workers', String(options.workers ?? 1),
   ];
 }

@@ -1,13 +1,13 @@
 // The HTTP targets measured in one run, in order, and what each sends: the bare baseline,
 // /decide with in-memory limits, /decide with Redis limits, and /authz forward auth; then the
 // scaling rows: the bare route and /decide (Redis: memory limits are refused for several
-// workers) with 2 node:cluster workers.
+// workers) with 2 node:cluster workers, and /decide on a local three-master Redis Cluster.
 import type { LimitStoreKind } from './servers.ts';
 import type { LoadSpec, RequestVariant } from './load-spec.ts';
 
 export type Target =
   | { readonly kind: 'bare'; readonly id: 'bare' | 'bare-2w'; readonly workers?: number }
-  | { readonly kind: 'decide'; readonly id: 'decide-memory' | 'decide-redis' | 'decide-redis-2w'; readonly store: LimitStoreKind; readonly workers?: number }
+  | { readonly kind: 'decide'; readonly id: 'decide-memory' | 'decide-redis' | 'decide-redis-2w' | 'decide-cluster'; readonly store: LimitStoreKind; readonly workers?: number }
   | { readonly kind: 'authz'; readonly id: 'authz-memory'; readonly store: LimitStoreKind; readonly workers?: number };
 
 export const TARGETS: readonly Target[] = [
@@ -17,17 +17,22 @@ export const TARGETS: readonly Target[] = [
   { kind: 'authz', id: 'authz-memory', store: 'memory' },
   { kind: 'bare', id: 'bare-2w', workers: 2 },
   { kind: 'decide', id: 'decide-redis-2w', store: 'redis', workers: 2 },
+  { kind: 'decide', id: 'decide-cluster', store: 'cluster' },
 ];
 
-/** The rows of the scaling table, in order (the Redis Cluster row is another part of issue 17). */
-export const SCALING_IDS = ['bare', 'bare-2w', 'decide-redis', 'decide-redis-2w'] as const;
+/** The rows of the scaling table, in order. */
+export const SCALING_IDS = ['bare', 'bare-2w', 'decide-redis', 'decide-redis-2w', 'decide-cluster'] as const;
 
 export function describeTarget(t: Target): string {
   switch (t.kind) {
     case 'bare': return `bare Fastify \`POST /decide\` (constant decision)${workersNote(t)}`;
-    case 'decide': return `Leash \`POST /decide\`, ${t.store === 'memory' ? 'in-memory' : 'Redis'} limits${workersNote(t)}`;
-    case 'authz': return `Leash \`GET /authz\` (forward auth), ${t.store === 'memory' ? 'in-memory' : 'Redis'} limits`;
+    case 'decide': return `Leash \`POST /decide\`, ${storeNote(t.store)} limits${workersNote(t)}`;
+    case 'authz': return `Leash \`GET /authz\` (forward auth), ${storeNote(t.store)} limits`;
   }
+}
+
+function storeNote(store: LimitStoreKind): string {
+  return store === 'memory' ? 'in-memory' : store === 'redis' ? 'Redis' : 'Redis Cluster (3 local masters)';
 }
 
 function workersNote(t: Target): string {
