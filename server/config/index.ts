@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { CONFIG_SPECS, type ConfigInput, type LeashConfig } from './schema.ts';
 import { ConfigError, checkField, type FieldSpec, type RawValue } from './fields.ts';
 import { parseRedisUrl } from '../redis/connect.ts';
+import { MIN_SESSION_SECRET_CHARS } from '../mcp/session-binding.ts';
 
 export { CONFIG_SPECS, ALL_ALGORITHMS, type LeashConfig, type ConfigInput } from './schema.ts';
 export { ConfigError } from './fields.ts';
@@ -114,7 +115,7 @@ function crossCheck(c: LeashConfig): string[] {
   if (dl.minDelayMs > dl.maxDelayMs) problems.push(`decisionLogs.maxDelayMs: must be at least decisionLogs.minDelayMs (${dl.minDelayMs})`);
   for (const pointer of dl.mask) if (!/^\/(input|result)(\/|$)/.test(pointer)) problems.push(`decisionLogs.mask: ${JSON.stringify(pointer)} must be a JSON pointer under /input or /result`);
   if (c.admin.token !== undefined && c.admin.token.length < 16) problems.push('admin.token: must be at least 16 characters (LEASH_ADMIN_TOKEN)');
-  if (c.mcp.sessionSecret !== undefined && c.mcp.sessionSecret.length < 32) problems.push('mcp.sessionSecret: must be at least 32 characters (LEASH_MCP_SESSION_SECRET)');
+  if (c.mcp.sessionSecret !== undefined && c.mcp.sessionSecret.length < MIN_SESSION_SECRET_CHARS) problems.push(`mcp.sessionSecret: must be at least ${MIN_SESSION_SECRET_CHARS} characters (LEASH_MCP_SESSION_SECRET)`);
   if (c.server.adminHost !== undefined && c.server.adminPort === undefined) problems.push('server.adminHost: needs server.adminPort (--admin-port or LEASH_ADMIN_PORT)');
   if (c.server.adminPort !== undefined && c.server.adminPort !== 0 && c.server.adminPort === c.server.port && (c.server.adminHost ?? '127.0.0.1') === c.server.host) problems.push('server.adminPort: must differ from server.port');
   if (c.server.adminPort !== undefined && c.admin.token === undefined) problems.push('server.adminPort: needs admin.token (LEASH_ADMIN_TOKEN): without it there are no admin routes to serve');

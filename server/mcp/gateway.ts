@@ -48,8 +48,8 @@ export interface McpGatewayOptions {
 
 /** methods the gateway forwards as they are (tools/call is decided, tools/list filtered) */
 const PASS_METHODS = new Set(['initialize', 'ping']);
-/** request headers of the agent's that reach the MCP server */
-const FORWARD_HEADERS = ['accept', 'content-type', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
+/** request headers of the agent's that reach the MCP server (its Mcp-Session-Id only once opened: admit) */
+const FORWARD_HEADERS = ['accept', 'content-type', 'mcp-protocol-version', 'last-event-id'];
 /** response headers of the MCP server's that reach the agent (its Mcp-Session-Id sealed) */
 const RETURN_HEADERS = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'cache-control'];
 const SESSION_HEADER = 'mcp-session-id';
@@ -340,8 +340,7 @@ function pipeEvents(body: Dispatcher.ResponseData['body'], reader: { feed(chunk:
 /** The server's URL and the headers sent to it: the agent's MCP headers (never its Authorization) with the server's own session id, `extra`, and the server's credential. */
 function upstreamTarget(agentHeaders: Readonly<Record<string, string | string[] | undefined>>, server: McpServer, secret: Secret | undefined, session: string | undefined, extra: Record<string, string> = {}) {
   const headers: Record<string, string> = { ...pickHeaders(agentHeaders, FORWARD_HEADERS), ...extra };
-  if (session === undefined) delete headers[SESSION_HEADER];
-  else headers[SESSION_HEADER] = session;
+  if (session !== undefined) headers[SESSION_HEADER] = session;
   const target = new URL(server.url);
   if (secret) target.search = injectCredential(server.inject, secret, headers, target.search.replace(/^\?/, ''));
   return { target, headers };
