@@ -7,13 +7,14 @@
 //
 // Usage: node --import ./bin/register.mjs bench/ab.ts [--rounds 3] [--duration 6] [--profile DIR] TARGET...
 //   --profile DIR: every Leash server writes a V8 CPU profile (--cpu-prof) into DIR when it stops
-//   TARGET: `bare`, `decide:<tree>` or `authz:<tree>` (<tree>: a checkout with node_modules)
+//   TARGET: `bare`, `decide:<tree>` or `authz:<tree>` (<tree>: a checkout with node_modules;
+//           it serves the example bundle its own `leash build` makes, so compiler changes count)
 //   e.g.    bench/ab.ts bare decide:/tmp/before decide:.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildExampleBundle, REPO_ROOT } from './lib/bundle.ts';
+import { REPO_ROOT } from './lib/bundle.ts';
 import { lastJsonLine, runChild, startServer, stopAllChildren, type RunningServer } from './lib/child.ts';
 import { freePort } from './lib/net.ts';
 import { processCpuSplitMs } from './lib/proc-cpu.ts';
@@ -47,6 +48,13 @@ function parseTarget(text: string): Entry {
 }
 
 const entries = positionals.map(parseTarget);
+
+/** The example bundle as `tree` builds it (its compiler, its policies/). */
+async function buildWith(tree: string, out: string): Promise<string> {
+  const built = await runChild(process.execPath, [join(tree, 'bin/leash.mjs'), 'build', join(tree, 'policies'), '-o', out], { cwd: tree, timeoutMs: 180_000 });
+  if (built.code !== 0) throw new Error(`leash build in ${tree} failed: ${(built.stderr || built.stdout).slice(-400)}`);
+  return out;
+}
 const work = mkdtempSync(join(tmpdir(), 'leash-ab-'));
 let n = 0;
 
@@ -61,14 +69,14 @@ async function load(entry: Entry, tokens: readonly string[], amount?: number): P
 
 try {
   const minter = await createMinter(join(work, 'jwks.json'));
-  const built = await buildExampleBundle(join(work, 'bundle.tar.gz'));
-  if (!built.ok) throw new Error(built.problem);
+  const bundles = new Map<string, string>();
+  for (const tree of new Set(entries.flatMap((e) => (e.tree === null ? [] : [e.tree])))) bundles.set(tree, await buildWith(tree, join(work, `bundle-${bundles.size}.tar.gz`)));
   for (const entry of entries) {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     entry.server = entry.tree === null
       ? await startBare(port)
-      : await startServer(process.execPath, [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] : []), join(entry.tree, 'bin/leash.mjs'), 'serve', '--bundle', built.out, '--port', String(port), '--host', '127.0.0.1',
+      : await startServer(process.execPath, [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] : []), join(entry.tree, 'bin/leash.mjs'), 'serve', '--bundle', bundles.get(entry.tree)!, '--port', String(port), '--host', '127.0.0.1',
         '--jwks', minter.jwksPath, '--issuer', BENCH_ISSUER, '--audience', BENCH_AUDIENCE, '--workers', '1'], {
         cwd: work, env: { ...process.env, NODE_ENV: 'production', LEASH_LOG_LEVEL: 'warn' }, baseUrl: base, readyUrl: `${base}/ready`, startTimeoutMs: 90_000,
       });
