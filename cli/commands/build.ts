@@ -1,7 +1,8 @@
 // `leash build [paths...] [-o bundle.tar.gz]`: compile .policy.ts and .rego files (or folders
 // of them; default policies/) into a reproducible OPA bundle. `--dump-after STAGE` prints
 // that stage's output instead; diagnostics print as file:line:col: CODE: message.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { compile, CompileError, formatDiagnostic, formatDiagnostics, hasErrors, readBundle, STAGES, type StageName } from '../../compiler/index.ts';
 import { SignatureError, signBundle, type SignOptions } from '../../compiler/bundle/index.ts';
@@ -58,9 +59,11 @@ export async function runBuild(paths: readonly string[], opts: BuildOptions, io:
   const out = opts.output ?? 'bundle.tar.gz';
   const bytes = signing ? await signBundle(result.bundle, signing) : result.bundle;
   try {
+    // `-o dist/bundle.tar.gz` in a fresh checkout: the folder is made, as a build tool would
+    mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, bytes);
   } catch (e) {
-    io.err(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    io.err(`leash build: cannot write ${out}: ${writeProblem(e as NodeJS.ErrnoException)}`);
     return 1;
   }
   const bundle = await readBundle(bytes);
@@ -90,7 +93,7 @@ export function registerBuildCommand(program: Command): void {
     .command('build')
     .description('compile .policy.ts / .rego files or folders (default policies/) into an OPA bundle')
     .argument('[paths...]', '.policy.ts files, .rego files or folders of them (default: policies/)')
-    .option('-o, --output <file>', 'where to write the bundle', 'bundle.tar.gz')
+    .option('-o, --output <file>', 'where to write the bundle (a missing folder is made)', 'bundle.tar.gz')
     .option('--no-wasm', 'skip the wasm stages (the bundle then holds Rego only)')
     .addOption(new Option('-t, --target <target>', 'rego (default) or wasm: compile hand-written Rego for the -e entrypoints').choices(['rego', 'wasm']))
     .option('-e, --entrypoint <path>', 'a wasm entrypoint as pkg/rule (or data.pkg.rule), like opa build -t wasm -e; repeatable',
@@ -104,4 +107,14 @@ export function registerBuildCommand(program: Command): void {
     .action(async (paths: string[], opts: BuildOptions) => {
       process.exitCode = await guarded('build', () => runBuild(paths, opts, { out: (t) => console.log(t), err: (t) => console.error(t) }));
     });
+}
+
+function writeProblem(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'it is a directory';
+    case 'ENOTDIR': case 'EEXIST': return 'a file is in the way of its folder';
+    case 'ENOSPC': return 'no space left on the device';
+    default: return e.code ?? e.message;
+  }
 }

@@ -2,7 +2,7 @@
 // bytes (wasm included); a misspelt claim fails `leash check` with file:line:col and exit 1
 // from the real command; bad paths and --dump-after behave.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,25 @@ describe('leash build', () => {
       expect(bundle.modules.map((m) => m.path)).toContain('leash/policies/support_agent.rego');
       expect(bundle.data).toMatchObject({ leash: { upstreams: { stripe: { baseUrl: 'https://api.stripe.com', credential: { env: 'STRIPE_API_KEY' }, inject: { type: 'bearer' } } } } });
       expect(a.out[0]).toMatch(/^wrote .*a\.tar\.gz \(\d+ bytes, revision [0-9a-f]{12}\)$/);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('makes the output folder when it is missing, and says plainly when a file is in its way', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'leash-build-'));
+    const cwd = process.cwd();
+    process.chdir(ROOT);
+    try {
+      const made = capture();
+      const out = path.join(dir, 'dist', 'nested', 'bundle.tar.gz');
+      expect(await runBuild(['policies/support-agent.policy.ts'], { output: out, wasm: false }, made.io)).toBe(0);
+      expect(existsSync(out)).toBe(true);
+      writeFileSync(path.join(dir, 'file'), 'not a folder');
+      const blocked = capture();
+      const under = path.join(dir, 'file', 'bundle.tar.gz');
+      expect(await runBuild(['policies/support-agent.policy.ts'], { output: under, wasm: false }, blocked.io)).toBe(1);
+      expect(blocked.err).toEqual([`leash build: cannot write ${under}: a file is in the way of its folder`]);
     } finally {
       process.chdir(cwd);
     }
