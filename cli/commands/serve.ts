@@ -69,7 +69,7 @@ function mergeFlags(...sets: ConfigInput[]): ConfigInput {
 
 export async function runServe(opts: ServeOptions): Promise<number> {
   // Loaded here, not at the top: every other `leash` command starts without the server.
-  const { loadConfig } = await import('../../server/config/index.ts');
+  const { configNotices, loadConfig } = await import('../../server/config/index.ts');
   const { startServer } = await import('../../server/server.ts');
   const { devCurl, prepareDev } = await import('../../server/dev.ts');
   const { startCluster, workerCount } = await import('../../server/cluster/index.ts');
@@ -80,6 +80,7 @@ export async function runServe(opts: ServeOptions): Promise<number> {
     let config = load(dev ? mergeFlags(dev.flags, user) : user);
     // --dev turns the console on; without an admin token of the user's, it signs in with the dev one
     if (dev && config.admin.token === undefined) config = load(mergeFlags(dev.flags, { admin: { token: dev.adminToken } }, user));
+    for (const notice of configNotices(config, process.env)) process.stderr.write(`leash serve: warning: ${notice}\n`);
     const { workers, note } = workerCount(config);
     if (note) process.stderr.write(`leash serve: ${note}\n`);
     // one worker is the single process as it always was; more fork node:cluster workers

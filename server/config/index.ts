@@ -47,6 +47,29 @@ export function loadConfig(options: LoadConfigOptions = {}): LeashConfig {
   return config;
 }
 
+/**
+ * What a valid configuration may still be wrong about, as sentences for the operator at
+ * start (`leash serve` prints them as warnings): a secret variable set to the empty string
+ * (an empty setting counts as unset, which for a secret is rarely what was meant), and an
+ * MCP gateway whose session seal is this process's own.
+ */
+export function configNotices(config: LeashConfig, env: Readonly<Record<string, string | undefined>> = {}): string[] {
+  const notices: string[] = [];
+  const specs = CONFIG_SPECS as unknown as Record<string, Record<string, FieldSpec>>;
+  const settings = config as unknown as Record<string, Record<string, unknown>>;
+  for (const [section, fields] of Object.entries(specs)) {
+    for (const [name, spec] of Object.entries(fields)) {
+      if (spec.type !== 'string' || !spec.secret || !spec.env || env[spec.env] !== '') continue;
+      if (settings[section]?.[name] === undefined) notices.push(`${spec.env} is set but empty, so ${section}.${name} is unset`);
+    }
+  }
+  if (config.mcp.resourceBase !== undefined && config.mcp.sessionSecret === undefined) {
+    notices.push('mcp.sessionSecret is unset: MCP session ids are sealed with a secret made at start, so a restart ends every MCP session and ' +
+      `other Leash processes answer them 404 unknown_mcp_session; give every replica the same LEASH_MCP_SESSION_SECRET (at least ${MIN_SESSION_SECRET_CHARS} characters)`);
+  }
+  return notices;
+}
+
 function pickRaw(
   section: string,
   name: string,

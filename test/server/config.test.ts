@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../server/config/index.ts';
+import { ConfigError, configNotices, loadConfig } from '../../server/config/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'leash-cfg-'));
 const required = { bundle: { path: 'b.tar.gz' }, identity: { jwks: 'j.json', issuer: ['i'], audience: ['a'] } };
@@ -43,6 +43,23 @@ describe('loadConfig', () => {
     const short = problems(() => loadConfig({ env: { LEASH_MCP_SESSION_SECRET: 'too-short-mcp-secret' }, flags: required }));
     expect(short).toEqual(['mcp.sessionSecret: must be at least 32 characters (LEASH_MCP_SESSION_SECRET)']);
     expect(loadConfig({ env: { LEASH_MCP_SESSION_SECRET: 'x'.repeat(32) }, flags: required }).mcp.sessionSecret).toBe('x'.repeat(32));
+  });
+
+  it('warns of a secret variable set to the empty string and of an MCP gateway without a shared session secret', () => {
+    const mcp = { ...required, mcp: { resourceBase: 'https://leash.example/mcp' } };
+    const env = { LEASH_MCP_SESSION_SECRET: '', LEASH_ADMIN_TOKEN: '' };
+    const notices = configNotices(loadConfig({ env, flags: mcp }), env);
+    expect(notices).toEqual([
+      'LEASH_ADMIN_TOKEN is set but empty, so admin.token is unset',
+      'LEASH_MCP_SESSION_SECRET is set but empty, so mcp.sessionSecret is unset',
+      expect.stringMatching(/^mcp\.sessionSecret is unset: MCP session ids are sealed with a secret made at start, .* same LEASH_MCP_SESSION_SECRET \(at least 32 characters\)$/),
+    ]);
+    const shared = { LEASH_MCP_SESSION_SECRET: 's'.repeat(40) };
+    expect(configNotices(loadConfig({ env: shared, flags: mcp }), shared)).toEqual([]);
+    // a secret given another way is not unset, whatever the variable says
+    expect(configNotices(loadConfig({ env, flags: { ...mcp, admin: { token: 't'.repeat(40) }, mcp: { ...mcp.mcp, sessionSecret: 'u'.repeat(40) } } }), env)).toEqual([]);
+    // no warning names a secret's value
+    expect(configNotices(loadConfig({ env: shared, flags: required }), shared).join(' ')).not.toContain('s'.repeat(40));
   });
 
   it('rejects unknown settings in a file', () => {
