@@ -6,6 +6,7 @@
 // that time. An unreachable Redis keeps the last list it read (a switch is never dropped
 // because a read failed).
 import type { Redis, Cluster } from 'ioredis';
+import { mirrorEvery } from '../redis/index.ts';
 
 export type KillSwitchKind = 'agent' | 'key';
 
@@ -101,9 +102,7 @@ export function createRedisKillSwitch(options: RedisKillSwitchOptions): KillSwit
       options.onError?.(err as Error);
     }
   }
-  const first = refresh();
-  const timer = setInterval(() => void refresh(), options.refreshMs ?? 500);
-  timer.unref();
+  const mirror = mirrorEvery(refresh, options.refreshMs ?? 500);
 
   return {
     killed: local.killed,
@@ -120,11 +119,11 @@ export function createRedisKillSwitch(options: RedisKillSwitchOptions): KillSwit
       await refresh();
       return [...local.entries.values()];
     },
-    ready: () => first,
+    ready: () => mirror.first,
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(timer);
+      mirror.stop();
       if (options.owned) client.disconnect();
     },
   };

@@ -2,10 +2,12 @@
 // The cookie is stateless (an id and an expiry, signed with a key derived from the admin
 // token), so it is valid on every worker and every server that shares the token, and
 // rotating the token signs everyone out. Each cookie has its CSRF token (an HMAC of the
-// cookie's id) that every state-changing request must echo in a header. Failed sign-ins
-// are limited per client address.
+// cookie's id) that every state-changing request must echo in a header. A sign-out holds on
+// every server that shares the sign-outs (sign-outs.ts: Redis when there is one). Failed
+// sign-ins are limited per client address.
 import { createHmac, randomBytes } from 'node:crypto';
 import { tokenMatches as equal } from '../admin/index.ts';
+import { createMemorySignOuts, type SignOuts } from './sign-outs.ts';
 
 export const COOKIE_NAME = 'leash_console';
 export const CSRF_HEADER = 'x-leash-csrf';
@@ -27,7 +29,8 @@ export interface ConsoleAuth {
   csrfMatches(session: ConsoleSession, presented: unknown): boolean;
   /** the bearer token itself (scripts call the console API with it, no cookie) */
   tokenMatches(presented: string | undefined): boolean;
-  logout(session: ConsoleSession, nowMs: number): void;
+  /** rejects when the sign-out holds on this server only (the shared store was unreachable) */
+  logout(session: ConsoleSession, nowMs: number): Promise<void>;
 }
 
 export interface ConsoleAuthOptions {
@@ -36,6 +39,8 @@ export interface ConsoleAuthOptions {
   readonly sessionMs?: number;
   /** failed sign-ins per client address per minute before 429 (default 5) */
   readonly maxFailuresPerMinute?: number;
+  /** where sign-outs are kept (default: this process) */
+  readonly signOuts?: SignOuts;
 }
 
 const b64 = (b: Buffer) => b.toString('base64url');
@@ -46,8 +51,7 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
   const sessionMs = options.sessionMs ?? 8 * 3_600_000;
   const maxFailures = options.maxFailuresPerMinute ?? 5;
   const failures = new Map<string, number[]>();
-  // ids signed out on this server before they expire (bounded: the oldest are forgotten)
-  const revoked = new Map<string, number>();
+  const signOuts = options.signOuts ?? createMemorySignOuts();
 
   function limited(address: string, nowMs: number): number[] {
     const recent = (failures.get(address) ?? []).filter((t) => t > nowMs - 60_000);
@@ -87,7 +91,7 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
       const [, id, exp, sig] = m as unknown as [string, string, string, string];
       if (!equal(sig, mac(`${id}.${exp}`))) return null;
       const expiresMs = Number(exp);
-      if (!(expiresMs > nowMs) || revoked.has(id)) return null;
+      if (!(expiresMs > nowMs) || signOuts.has(id, nowMs)) return null;
       return { id, expiresMs, csrf: mac(`csrf:${id}`) };
     },
     csrfMatches(session, presented) {
@@ -96,12 +100,7 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
     tokenMatches(presented) {
       return typeof presented === 'string' && presented !== '' && equal(presented, options.token);
     },
-    logout(session, nowMs) {
-      for (const [id, exp] of revoked) if (exp <= nowMs) revoked.delete(id);
-      revoked.set(session.id, session.expiresMs);
-      // bounded: past that, the oldest sign-outs are forgotten (their cookies expire anyway)
-      while (revoked.size > 10_000) revoked.delete(revoked.keys().next().value!);
-    },
+    logout: (session, nowMs) => signOuts.add(session.id, session.expiresMs, nowMs),
   };
 }
 

@@ -14,6 +14,7 @@ import { createConsoleAuth } from './auth.ts';
 import { createChartSampler } from './charts.ts';
 import { consoleRoutes } from './routes.ts';
 import { createMemoryConsoleStore, createRedisConsoleStore, type ConsoleStore } from './store.ts';
+import { createMemorySignOuts, createRedisSignOuts, type SignOuts } from './sign-outs.ts';
 import { summarize, type DecisionSummary } from './summary.ts';
 
 export { createInspectionLog, policyView, explain, type InspectionLog } from './policy-view.ts';
@@ -61,6 +62,15 @@ export function createConsole(options: ConsoleOptions): OperatorConsole {
     options.log.warn({ error: err.message }, 'console: shared store unreachable; showing this server only');
   };
   const store: ConsoleStore = options.redis ? createRedisConsoleStore({ client: options.redis.client, prefix: options.redis.prefix, onError }) : createMemoryConsoleStore();
+  // a sign-out on one worker or server holds on all of them (sign-outs.ts)
+  let lastSignOutWarn = -Infinity;
+  const signOuts: SignOuts = options.redis
+    ? createRedisSignOuts({ client: options.redis.client, prefix: options.redis.prefix, now, onError: (err) => {
+      if (now() - lastSignOutWarn < 10_000) return;
+      lastSignOutWarn = now();
+      options.log.warn({ error: err.message }, 'console: sign-outs could not be read from Redis; using the ones last read');
+    } })
+    : createMemorySignOuts();
   const charts = createChartSampler(options.registry, { now });
   let pending: DecisionSummary[] = [];
   let dropped = 0;
@@ -91,8 +101,10 @@ export function createConsole(options: ConsoleOptions): OperatorConsole {
       pending.push(summarize(record, server));
     },
     async register(app) {
+      // a cookie signed out elsewhere is refused from the first request on
+      await signOuts.ready();
       await app.register(consoleRoutes, {
-        auth: createConsoleAuth({ token: options.token, sessionMs: options.sessionHours * 3_600_000 }),
+        auth: createConsoleAuth({ token: options.token, sessionMs: options.sessionHours * 3_600_000, signOuts }),
         store, quarantine: options.quarantine, killSwitch: options.killSwitch, charts,
         alerts: options.alerts, policy: options.policy, explain: options.explain,
         ...(auditor ? { auditor } : {}), now,
@@ -103,6 +115,7 @@ export function createConsole(options: ConsoleOptions): OperatorConsole {
       charts.close();
       await flush();
       auditor?.close();
+      await signOuts.close();
       await store.close();
     },
   };

@@ -136,9 +136,18 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app
 
     api.post('/console/api/logout', async (req, reply) => {
       const s = consoleSessions.get(req);
-      if (s && s !== 'bearer') o.auth.logout(s, now());
-      audited(req, 'console.logout', null, 200);
       reply.header('set-cookie', clearedCookie(req.protocol === 'https'));
+      if (s && s !== 'bearer') {
+        try {
+          await o.auth.logout(s, now());
+        } catch (err) {
+          // signed out here, but other servers would still take the cookie: say so
+          req.log.warn({ error: (err as Error).message }, 'console: a sign-out could not be shared; it holds on this server only');
+          audited(req, 'console.logout', null, 503);
+          return refuse(reply, 503, 'sign_out_not_shared', 'signed out on this server only: the shared store could not be reached; sign out again, or rotate the admin token to sign out everywhere');
+        }
+      }
+      audited(req, 'console.logout', null, 200);
       return { signedOut: true };
     });
 

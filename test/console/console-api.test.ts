@@ -1,8 +1,8 @@
 // The console's HTTP API without a browser, against real servers: off unless enabled (and
 // refused without an admin token), sign-in and its limits, the cookie and CSRF rules a
 // browser's requests must meet, the bearer token for scripts, the live stream's auth and
-// shape, the admin listener, and two servers sharing one Redis (sessions, decisions and the
-// kill switch of the fleet in one console).
+// shape, the admin listener, and two servers sharing one Redis (sessions, decisions, the
+// kill switch and sign-outs of the fleet in one console).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -264,6 +264,19 @@ describe('two servers sharing one Redis', () => {
     await expect.poll(async () => (await b.decide(supportClaims({ sub: 'fleet-bot' }), 'GET', '/customers/C-771/records/1')).body.code, { timeout: 3_000 }).toBe('kill_switch');
     await fetch(`${b.url}/console/api/kill-switches/release`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'agent', id: 'fleet-bot' }) });
     await expect.poll(async () => (await a.decide(supportClaims({ sub: 'fleet-bot' }), 'GET', '/customers/C-771/records/1')).body.allow, { timeout: 3_000 }).toBe(true);
+  });
+
+  it('a sign-out on one server signs the cookie out on the other', async () => {
+    const l = await login(a.url);
+    const me = (url: string) => fetch(`${url}/console/api/me`, { headers: { cookie: l.cookie } }).then((r) => r.status);
+    expect(await me(b.url)).toBe(200);
+    const out = await fetch(`${a.url}/console/api/logout`, { method: 'POST', headers: { cookie: l.cookie, 'x-leash-csrf': l.body['csrf']!, origin: a.url, 'content-type': 'application/json' }, body: '{}' });
+    expect(out.status).toBe(200);
+    expect(await me(a.url)).toBe(401);
+    await expect.poll(() => me(b.url), { timeout: 3_000 }).toBe(401);
+    // a later sign-in works on both
+    const again = await login(b.url);
+    expect((await fetch(`${a.url}/console/api/me`, { headers: { cookie: again.cookie } })).status).toBe(200);
   });
 
   it('a quarantine from the console of one server holds on the other', async () => {

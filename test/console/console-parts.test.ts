@@ -11,6 +11,7 @@ import { createChartSampler } from '../../server/console/charts.ts';
 import { createMemoryConsoleStore } from '../../server/console/store.ts';
 import { summarize, type DecisionSummary } from '../../server/console/summary.ts';
 import { createConsoleAuth } from '../../server/console/auth.ts';
+import { createRedisSignOuts } from '../../server/console/sign-outs.ts';
 import { createMemoryKillSwitch, createNotifier, createRedisKillSwitch } from '../../server/alerts/index.ts';
 import { makeRecord, quietLog, SECRET_TOKEN, startReceiver } from '../alerts/fixtures.ts';
 
@@ -159,7 +160,7 @@ describe('kill switch stores', () => {
 });
 
 describe('console sign-in cookies', () => {
-  it('expire, are revoked by sign-out, and die with the admin token', () => {
+  it('expire, are revoked by sign-out, and die with the admin token', async () => {
     const auth = createConsoleAuth({ token: 'the-first-admin-token-123', sessionMs: 60_000 });
     const l = auth.login('the-first-admin-token-123', '127.0.0.1', 1_000);
     if (!l.ok) throw new Error('login failed');
@@ -168,7 +169,54 @@ describe('console sign-in cookies', () => {
     expect(auth.session(header, 61_001)).toBeNull();
     const rotated = createConsoleAuth({ token: 'the-second-admin-token-456' });
     expect(rotated.session(header, 2_000)).toBeNull();
-    auth.logout(l.session, 2_000);
+    await auth.logout(l.session, 2_000);
     expect(auth.session(header, 2_000)).toBeNull();
+  });
+});
+
+describe('console sign-outs in Redis', () => {
+  const prefix = `leash-signout-test-${randomBytes(4).toString('hex')}:`;
+  const clients: Redis[] = [];
+  afterAll(async () => {
+    const r = new Redis('redis://127.0.0.1:6379');
+    const keys = await r.keys(`${prefix}*`);
+    if (keys.length > 0) await r.del(...keys);
+    r.disconnect();
+    for (const c of clients) c.disconnect();
+  });
+
+  it('a sign-out on one server refuses the cookie on another within the refresh, and outlives an unreachable Redis', async () => {
+    const c1 = new Redis('redis://127.0.0.1:6379');
+    const c2 = new Redis('redis://127.0.0.1:6379', { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    clients.push(c1, c2);
+    let t = 1_000;
+    const errors: string[] = [];
+    const one = createRedisSignOuts({ client: c1, prefix, refreshMs: 50, now: () => t });
+    const two = createRedisSignOuts({ client: c2, prefix, refreshMs: 50, now: () => t, onError: (e) => errors.push(e.message) });
+    await Promise.all([one.ready(), two.ready()]);
+    const token = 'the-shared-admin-token-789';
+    const authOne = createConsoleAuth({ token, sessionMs: 60_000, signOuts: one });
+    const authTwo = createConsoleAuth({ token, sessionMs: 60_000, signOuts: two });
+    const l = authOne.login(token, '127.0.0.1', t);
+    const other = authOne.login(token, '127.0.0.1', t);
+    if (!l.ok || !other.ok) throw new Error('login failed');
+    const header = `leash_console=${l.cookie}`;
+    expect(authTwo.session(header, t)?.id).toBe(l.session.id);
+    await authOne.logout(l.session, t);
+    expect(authOne.session(header, t)).toBeNull(); // at once where it was signed out
+    await expect.poll(() => authTwo.session(header, t), { timeout: 2_000 }).toBeNull();
+    // another cookie of the same token is untouched
+    expect(authTwo.session(`leash_console=${other.cookie}`, t)?.id).toBe(other.session.id);
+    // Redis gone: the second server keeps refusing the signed-out cookie
+    c2.disconnect();
+    await expect.poll(() => errors.length, { timeout: 2_000 }).toBeGreaterThan(0);
+    expect(authTwo.session(header, t)).toBeNull();
+    // past the cookie's own expiry the entry is pruned from Redis by the next refresh
+    t += 61_000;
+    await expect.poll(async () => c1.hlen(`${prefix}console:signed-out`), { timeout: 2_000 }).toBe(0);
+    // and a sign-out that cannot be written says so (the route answers 503 sign_out_not_shared)
+    await expect(createConsoleAuth({ token, signOuts: two }).logout(other.session, t - 61_000)).rejects.toThrow();
+    await one.close();
+    await two.close();
   });
 });

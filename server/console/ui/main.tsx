@@ -24,9 +24,9 @@ const viewFromHash = (): ViewId => {
   return (VIEWS.find((v) => v.id === id)?.id ?? 'decisions') as ViewId;
 };
 
-function Login({ onSignedIn }: { onSignedIn: () => void }) {
+function Login({ onSignedIn, notice }: { onSignedIn: () => void; notice: string }) {
   const [token, setToken] = useState('');
-  const [error, setError] = useState('');
+  const [error, setError] = useState(notice);
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -59,6 +59,8 @@ function Login({ onSignedIn }: { onSignedIn: () => void }) {
 
 function App() {
   const [phase, setPhase] = useState<'loading' | 'signed-out' | 'in'>('loading');
+  // why the last sign-out did not hold everywhere, shown on the sign-in page
+  const [signOutNotice, setSignOutNotice] = useState('');
   const [view, setView] = useState<ViewId>(viewFromHash());
 
   useEffect(() => {
@@ -79,10 +81,13 @@ function App() {
   }, []);
 
   if (phase === 'loading') return <p class="loading">Loading…</p>;
-  if (phase === 'signed-out') return <Login onSignedIn={() => setPhase('in')} />;
+  if (phase === 'signed-out') return <Login onSignedIn={() => { setSignOutNotice(''); setPhase('in'); }} notice={signOutNotice} />;
   const current = VIEWS.find((v) => v.id === view)!;
   const signOut = async () => {
-    await api('/logout', { method: 'POST' }).catch(() => undefined);
+    // the cookie is cleared either way; a sign-out other servers did not get is said, not hidden
+    await api('/logout', { method: 'POST' }).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 'sign_out_not_shared') setSignOutNotice(err.message);
+    });
     setPhase('signed-out');
   };
   return (
