@@ -180,3 +180,24 @@ describe('compiled to wasm, no rule of a policy fires outside its agents and rou
     expect(evaluate(on, 'leash/decision')).toMatchObject({ allow: false, rule: 'refunds.tooLarge' });
   });
 });
+
+describe('the decision reads a policy\'s sets only when the policy applies', () => {
+  // A hand-written module may add to a generated policy's package. Its rules are not proven
+  // (scope-check leaves hand-written Rego alone), so the decision's own guard is what keeps
+  // an unconditional grant there to that policy's agents.
+  let decide: (role: string, path: string) => Record<string, unknown>;
+  beforeAll(async () => {
+    const r = await compile([FIXTURES, 'test/fixtures/scoping-hand-grant'], { root: ROOT });
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
+    const bundle = await readBundle(r.bundle!);
+    const policy = await loadPolicy(bundle.wasm!, undefined, hostBuiltins as never);
+    policy.setData(bundle.data);
+    decide = (role, path) => policy.evaluate({ agent: { id: 'a', session: 's-1', key: 'k', claims: { role, client_id: 'c', task: { customerId: 'C-1' } }, task: { customerId: 'C-1' } }, request: { method: 'GET', path, query: { dryRun: '0' }, headers: {}, body: null }, upstream: null, now: 0 }, 'leash/decision')[0]?.result as Record<string, unknown>;
+  }, 120_000);
+
+  it('grants the policy\'s own agents, and nobody else', () => {
+    expect(decide('refunder', '/open')).toMatchObject({ allow: true, rule: 'invoices.read' });
+    expect(decide('helper', '/open')).toMatchObject({ allow: false, rule: null });
+    expect(decide('nobody', '/open')).toMatchObject({ allow: false, rule: null, reasons: ['no policy applies to agent a'] });
+  });
+});
