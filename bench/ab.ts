@@ -8,7 +8,8 @@
 // Usage: node --import ./bin/register.mjs bench/ab.ts [--rounds 3] [--duration 6] [--profile DIR] TARGET...
 //   --profile DIR: every Leash server writes a V8 CPU profile (--cpu-prof) into DIR when it stops
 //   TARGET: `bare`, `decide:<tree>` or `authz:<tree>` (<tree>: a checkout with node_modules;
-//           it serves the example bundle its own `leash build` makes, so compiler changes count)
+//           it serves the example bundle its own `leash build` makes, so compiler changes count),
+//           optionally `@--node-flag,--another` for that server's Node (e.g. GC settings)
 //   e.g.    bench/ab.ts bare decide:/tmp/before decide:.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,17 +35,21 @@ if (!Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(durationS) || d
 const SESSIONS = 4_000;
 const LOAD_CHILD = join(REPO_ROOT, 'bench/http/load.ts');
 
-interface Entry { readonly label: string; readonly target: Target; readonly tree: string | null; server?: RunningServer }
+interface Entry { readonly label: string; readonly target: Target; readonly tree: string | null; readonly nodeFlags: readonly string[]; server?: RunningServer }
 
 function parseTarget(text: string): Entry {
-  if (text === 'bare') return { label: 'bare', target: { kind: 'bare', id: 'bare' }, tree: null };
-  const [kind, tree] = [text.slice(0, text.indexOf(':')), text.slice(text.indexOf(':') + 1)];
+  if (text === 'bare') return { label: 'bare', target: { kind: 'bare', id: 'bare' }, tree: null, nodeFlags: [] };
+  // `decide:<tree>@--flag,--other`: the same tree with Node flags for its server
+  const at = text.indexOf('@');
+  const nodeFlags = at < 0 ? [] : text.slice(at + 1).split(',').filter(Boolean);
+  const spec = at < 0 ? text : text.slice(0, at);
+  const [kind, tree] = [spec.slice(0, spec.indexOf(':')), spec.slice(spec.indexOf(':') + 1)];
   if ((kind !== 'decide' && kind !== 'authz') || !tree) {
     process.stderr.write(`bench/ab.ts: unknown target "${text}" (bare, decide:<tree> or authz:<tree>)\n`);
     process.exit(2);
   }
   const target: Target = kind === 'decide' ? { kind, id: 'decide-memory', store: 'memory' } : { kind, id: 'authz-memory', store: 'memory' };
-  return { label: text, target, tree: resolve(tree) };
+  return { label: text, target, tree: resolve(tree), nodeFlags };
 }
 
 const entries = positionals.map(parseTarget);
@@ -76,7 +81,7 @@ try {
     const base = `http://127.0.0.1:${port}`;
     entry.server = entry.tree === null
       ? await startBare(port)
-      : await startServer(process.execPath, [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] : []), join(entry.tree, 'bin/leash.mjs'), 'serve', '--bundle', bundles.get(entry.tree)!, '--port', String(port), '--host', '127.0.0.1',
+      : await startServer(process.execPath, [...entry.nodeFlags, ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] : []), join(entry.tree, 'bin/leash.mjs'), 'serve', '--bundle', bundles.get(entry.tree)!, '--port', String(port), '--host', '127.0.0.1',
         '--jwks', minter.jwksPath, '--issuer', BENCH_ISSUER, '--audience', BENCH_AUDIENCE, '--workers', '1'], {
         cwd: work, env: { ...process.env, NODE_ENV: 'production', LEASH_LOG_LEVEL: 'warn' }, baseUrl: base, readyUrl: `${base}/ready`, startTimeoutMs: 90_000,
       });
