@@ -3,7 +3,9 @@
 // SDK (median, p99) next to the SDK floor (a module returning a constant decision, same
 // inputs, same run). Writes the `wasm` section of bench/RESULTS.md.
 // Usage: node --import tsx bench/wasm.ts [--quick]
-import { cpus, totalmem, platform, release, arch, loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, platform, release, arch, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { compile } from '../compiler/pipeline.ts';
 import { parseModule } from '../compiler/rego/index.ts';
@@ -109,6 +111,36 @@ floorTimes.sort((a, b) => a - b);
 const pMed = quantile(policyTimes, 0.5), pP99 = quantile(policyTimes, 0.99);
 const fMed = quantile(floorTimes, 0.5), fP99 = quantile(floorTimes, 0.99);
 
+// 4. evaluation against the number of policies in the bundle, only one of which applies to the
+// agent: copies of the support-agent policy for other roles. The decision should cost the
+// agent's own policy plus a small step per other policy, not every policy's rules.
+const POLICY_COUNTS = [1, 4, 16, 64] as const;
+const supportSource = readFileSync('policies/support-agent.policy.ts', 'utf8');
+/** the support-agent policy renamed for role `support-<i>`; copy 0 is the original */
+const policyCopy = (i: number): string => i === 0 ? supportSource
+  : supportSource.replace("name: 'support-agent'", `name: 'support-agent-${i}'`).replaceAll("role: 'support'", `role: 'support-${i}'`).replace(/^(\s+)(\w+): resource\(/gm, `$1$2${i}: resource(`);
+const byCount: { count: number; median: number; p99: number }[] = [];
+for (const count of POLICY_COUNTS) {
+  const dir = mkdtempSync(join(tmpdir(), 'leash-bench-policies-'));
+  try {
+    for (let i = 0; i < count; i++) writeFileSync(join(dir, `copy-${i}.policy.ts`), policyCopy(i));
+    const built = await compile([dir], { root: dir });
+    const w = built.files.find((f) => f.path === 'policy.wasm')?.content;
+    const d = built.files.find((f) => f.path === 'data.json')?.content;
+    if (!(w instanceof Uint8Array) || typeof d !== 'string') throw new Error(`${count} policy copies did not compile: ${built.diagnostics.map((x) => x.message).join('; ')}`);
+    const loaded = await loadPolicy(w, undefined, hostBuiltins);
+    loaded.setData(JSON.parse(d) as object);
+    timeEvals(loaded, reqs); // warm up
+    const times: number[] = [];
+    for (let done = 0; done < EVALS / 2; done += reqs.length) times.push(...timeEvals(loaded, reqs));
+    times.sort((a, b) => a - b);
+    byCount.push({ count, median: quantile(times, 0.5), p99: quantile(times, 0.99) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const oneMedian = byCount[0]!.median;
+
 const ms = (n: number): string => `${n.toFixed(0)} ms`;
 const us = (n: number): string => `${n.toFixed(1)} µs`;
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
@@ -127,6 +159,13 @@ const markdown = [
   `| decision, support-agent policy: median / p99 | ${us(pMed)} / ${us(pP99)} |`,
   `| SDK floor (constant decision): median / p99 | ${us(fMed)} / ${us(fP99)} |`,
   `| policy ÷ floor: median / p99 | ${(pMed / fMed).toFixed(2)}× / ${(pP99 / fP99).toFixed(2)}× |`,
+  '',
+  '',
+  `Evaluation against the number of policies in the bundle: copies of the support-agent policy for other roles, so one applies to the agent; the same inputs, ${(EVALS / 2).toLocaleString('en-US')} decisions per bundle.`,
+  '',
+  '| policies in the bundle | median | p99 | median ÷ one policy |',
+  '|---|---|---|---|',
+  ...byCount.map((r) => `| ${r.count} | ${us(r.median)} | ${us(r.p99)} | ${(r.median / oneMedian).toFixed(2)}× |`),
   '',
   `Goals: a decision within 2× of the floor (${pMed / fMed <= 2 ? 'met' : 'missed'}: ${(pMed / fMed).toFixed(2)}×); the example bundle compiles in under 2 s (${quantile(laterCompiles, 0.5) < 2000 ? 'met' : 'missed'} for a warm in-process build).`,
 ].join('\n');
