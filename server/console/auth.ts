@@ -4,10 +4,11 @@
 // rotating the token signs everyone out. Each cookie has its CSRF token (an HMAC of the
 // cookie's id) that every state-changing request must echo in a header. A sign-out holds on
 // every server that shares the sign-outs (sign-outs.ts: Redis when there is one). Failed
-// sign-ins are limited per client address.
+// sign-ins are limited per client address, across servers with Redis (sign-in-limit.ts).
 import { createHmac, randomBytes } from 'node:crypto';
 import { tokenMatches as equal } from '../admin/index.ts';
 import { createMemorySignOuts, type SignOuts } from './sign-outs.ts';
+import { createMemorySignInLimiter, type SignInLimiter } from './sign-in-limit.ts';
 
 export const COOKIE_NAME = 'leash_console';
 export const CSRF_HEADER = 'x-leash-csrf';
@@ -23,7 +24,7 @@ export type LoginOutcome =
   | { readonly ok: false; readonly reason: 'wrong_token' | 'missing_token' | 'rate_limited'; readonly retryAfterSeconds?: number };
 
 export interface ConsoleAuth {
-  login(presented: unknown, clientAddress: string, nowMs: number): LoginOutcome;
+  login(presented: unknown, clientAddress: string, nowMs: number): Promise<LoginOutcome>;
   /** the session a cookie header carries, when its signature and expiry hold */
   session(cookieHeader: string | undefined, nowMs: number): ConsoleSession | null;
   csrfMatches(session: ConsoleSession, presented: unknown): boolean;
@@ -41,6 +42,8 @@ export interface ConsoleAuthOptions {
   readonly maxFailuresPerMinute?: number;
   /** where sign-outs are kept (default: this process) */
   readonly signOuts?: SignOuts;
+  /** where failed sign-ins are counted (default: this process, maxFailuresPerMinute) */
+  readonly signInLimiter?: SignInLimiter;
 }
 
 const b64 = (b: Buffer) => b.toString('base64url');
@@ -49,30 +52,17 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
   const key = createHmac('sha256', options.token).update('leash console session v1').digest();
   const mac = (s: string) => b64(createHmac('sha256', key).update(s).digest());
   const sessionMs = options.sessionMs ?? 8 * 3_600_000;
-  const maxFailures = options.maxFailuresPerMinute ?? 5;
-  const failures = new Map<string, number[]>();
+  const limiter = options.signInLimiter ?? createMemorySignInLimiter(options.maxFailuresPerMinute ?? 5);
   const signOuts = options.signOuts ?? createMemorySignOuts();
 
-  function limited(address: string, nowMs: number): number[] {
-    const recent = (failures.get(address) ?? []).filter((t) => t > nowMs - 60_000);
-    if (recent.length === 0) failures.delete(address);
-    else failures.set(address, recent);
-    return recent;
-  }
-
   return {
-    login(presented, address, nowMs) {
-      const recent = limited(address, nowMs);
-      if (recent.length >= maxFailures) return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil((recent[0]! + 60_000 - nowMs) / 1000)) };
-      if (typeof presented !== 'string' || presented === '') {
-        failures.set(address, [...recent, nowMs]);
-        return { ok: false, reason: 'missing_token' };
-      }
-      if (!equal(presented, options.token)) {
-        failures.set(address, [...recent, nowMs]);
-        if (failures.size > 10_000) failures.delete(failures.keys().next().value!);
-        return { ok: false, reason: 'wrong_token' };
-      }
+    async login(presented, address, nowMs) {
+      // counted before the comparison: parallel guesses are each counted (sign-in-limit.ts)
+      const wait = await limiter.attempt(address, nowMs);
+      if (wait !== null) return { ok: false, reason: 'rate_limited', retryAfterSeconds: wait };
+      if (typeof presented !== 'string' || presented === '') return { ok: false, reason: 'missing_token' };
+      if (!equal(presented, options.token)) return { ok: false, reason: 'wrong_token' };
+      await limiter.succeeded(address, nowMs);
       const id = b64(randomBytes(18));
       const expiresMs = nowMs + sessionMs;
       const payload = `${id}.${expiresMs}`;

@@ -15,6 +15,7 @@ import { createChartSampler } from './charts.ts';
 import { consoleRoutes } from './routes.ts';
 import { createMemoryConsoleStore, createRedisConsoleStore, type ConsoleStore } from './store.ts';
 import { createMemorySignOuts, createRedisSignOuts, type SignOuts } from './sign-outs.ts';
+import { createMemorySignInLimiter, createRedisSignInLimiter, type SignInLimiter } from './sign-in-limit.ts';
 import { summarize, type DecisionSummary } from './summary.ts';
 
 export { createInspectionLog, policyView, explain, type InspectionLog } from './policy-view.ts';
@@ -47,6 +48,8 @@ export interface OperatorConsole {
   close(): Promise<void>;
 }
 
+/** sign-in attempts per client address per minute before 429 */
+const MAX_SIGN_IN_FAILURES = 5;
 /** decisions reach the store in batches this often: the live view lags by at most this */
 const FLUSH_MS = 200;
 /** at most this many decisions per batch reach the console (5,000/s); the rest are counted */
@@ -55,22 +58,26 @@ const MAX_PER_BATCH = 1_000;
 export function createConsole(options: ConsoleOptions): OperatorConsole {
   const now = options.now ?? Date.now;
   const server = `${hostname()}:${process.pid}`;
-  let lastWarn = -Infinity;
-  const onError = (err: Error) => {
-    if (now() - lastWarn < 10_000) return;
-    lastWarn = now();
-    options.log.warn({ error: err.message }, 'console: shared store unreachable; showing this server only');
+  /** a Redis failure handler that warns at most every 10 s */
+  const warnEvery10s = (msg: string) => {
+    let last = -Infinity;
+    return (err: Error) => {
+      if (now() - last < 10_000) return;
+      last = now();
+      options.log.warn({ error: err.message }, msg);
+    };
   };
-  const store: ConsoleStore = options.redis ? createRedisConsoleStore({ client: options.redis.client, prefix: options.redis.prefix, onError }) : createMemoryConsoleStore();
+  const onError = warnEvery10s('console: shared store unreachable; showing this server only');
+  const redis = options.redis;
+  const store: ConsoleStore = redis ? createRedisConsoleStore({ client: redis.client, prefix: redis.prefix, onError }) : createMemoryConsoleStore();
   // a sign-out on one worker or server holds on all of them (sign-outs.ts)
-  let lastSignOutWarn = -Infinity;
-  const signOuts: SignOuts = options.redis
-    ? createRedisSignOuts({ client: options.redis.client, prefix: options.redis.prefix, now, onError: (err) => {
-      if (now() - lastSignOutWarn < 10_000) return;
-      lastSignOutWarn = now();
-      options.log.warn({ error: err.message }, 'console: sign-outs could not be read from Redis; using the ones last read');
-    } })
+  const signOuts: SignOuts = redis
+    ? createRedisSignOuts({ client: redis.client, prefix: redis.prefix, now, onError: warnEvery10s('console: sign-outs could not be read from Redis; using the ones last read') })
     : createMemorySignOuts();
+  // sign-in attempts of one address add up over every worker and server (sign-in-limit.ts)
+  const signInLimiter: SignInLimiter = redis
+    ? createRedisSignInLimiter({ client: redis.client, prefix: redis.prefix, max: MAX_SIGN_IN_FAILURES, onError: warnEvery10s('console: sign-in attempts could not be counted in Redis; counting in this process only') })
+    : createMemorySignInLimiter(MAX_SIGN_IN_FAILURES);
   const charts = createChartSampler(options.registry, { now });
   let pending: DecisionSummary[] = [];
   let dropped = 0;
@@ -104,7 +111,7 @@ export function createConsole(options: ConsoleOptions): OperatorConsole {
       // a cookie signed out elsewhere is refused from the first request on
       await signOuts.ready();
       await app.register(consoleRoutes, {
-        auth: createConsoleAuth({ token: options.token, sessionMs: options.sessionHours * 3_600_000, signOuts }),
+        auth: createConsoleAuth({ token: options.token, sessionMs: options.sessionHours * 3_600_000, signOuts, signInLimiter }),
         store, quarantine: options.quarantine, killSwitch: options.killSwitch, charts,
         alerts: options.alerts, policy: options.policy, explain: options.explain,
         ...(auditor ? { auditor } : {}), now,

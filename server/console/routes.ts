@@ -85,7 +85,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app
     schema: { body: { type: 'object', additionalProperties: false, properties: { token: { type: 'string', maxLength: 4096 } } } },
   }, async (req, reply) => {
     if (crossSite(req)) return refuse(reply, 403, 'cross_site_request', 'sign-in must come from the console page itself');
-    const outcome = o.auth.login(req.body?.token, req.ip, now());
+    const outcome = await o.auth.login(req.body?.token, req.ip, now());
     if (!outcome.ok) {
       if (outcome.reason === 'rate_limited') {
         o.auditor?.action({ action: 'console.login', target: null, outcome: 'rejected', status: 429, remote_address: req.ip, method: 'POST' });

@@ -12,6 +12,7 @@ import { createMemoryConsoleStore } from '../../server/console/store.ts';
 import { summarize, type DecisionSummary } from '../../server/console/summary.ts';
 import { createConsoleAuth } from '../../server/console/auth.ts';
 import { createRedisSignOuts } from '../../server/console/sign-outs.ts';
+import { createRedisSignInLimiter } from '../../server/console/sign-in-limit.ts';
 import { createMemoryKillSwitch, createNotifier, createRedisKillSwitch } from '../../server/alerts/index.ts';
 import { makeRecord, quietLog, SECRET_TOKEN, startReceiver } from '../alerts/fixtures.ts';
 
@@ -162,7 +163,7 @@ describe('kill switch stores', () => {
 describe('console sign-in cookies', () => {
   it('expire, are revoked by sign-out, and die with the admin token', async () => {
     const auth = createConsoleAuth({ token: 'the-first-admin-token-123', sessionMs: 60_000 });
-    const l = auth.login('the-first-admin-token-123', '127.0.0.1', 1_000);
+    const l = await auth.login('the-first-admin-token-123', '127.0.0.1', 1_000);
     if (!l.ok) throw new Error('login failed');
     const header = `other=1; leash_console=${l.cookie}`;
     expect(auth.session(header, 2_000)?.csrf).toBe(l.session.csrf);
@@ -174,8 +175,9 @@ describe('console sign-in cookies', () => {
   });
 });
 
-describe('console sign-outs in Redis', () => {
-  const prefix = `leash-signout-test-${randomBytes(4).toString('hex')}:`;
+/** a key prefix of this run's own and the clients to close; its keys are deleted after the suite */
+function redisScratch(name: string): { prefix: string; clients: Redis[] } {
+  const prefix = `${name}-${randomBytes(4).toString('hex')}:`;
   const clients: Redis[] = [];
   afterAll(async () => {
     const r = new Redis('redis://127.0.0.1:6379');
@@ -184,6 +186,11 @@ describe('console sign-outs in Redis', () => {
     r.disconnect();
     for (const c of clients) c.disconnect();
   });
+  return { prefix, clients };
+}
+
+describe('console sign-outs in Redis', () => {
+  const { prefix, clients } = redisScratch('leash-signout-test');
 
   it('a sign-out on one server refuses the cookie on another within the refresh, and outlives an unreachable Redis', async () => {
     const c1 = new Redis('redis://127.0.0.1:6379');
@@ -197,8 +204,8 @@ describe('console sign-outs in Redis', () => {
     const token = 'the-shared-admin-token-789';
     const authOne = createConsoleAuth({ token, sessionMs: 60_000, signOuts: one });
     const authTwo = createConsoleAuth({ token, sessionMs: 60_000, signOuts: two });
-    const l = authOne.login(token, '127.0.0.1', t);
-    const other = authOne.login(token, '127.0.0.1', t);
+    const l = await authOne.login(token, '127.0.0.1', t);
+    const other = await authOne.login(token, '127.0.0.1', t);
     if (!l.ok || !other.ok) throw new Error('login failed');
     const header = `leash_console=${l.cookie}`;
     expect(authTwo.session(header, t)?.id).toBe(l.session.id);
@@ -218,5 +225,52 @@ describe('console sign-outs in Redis', () => {
     await expect(createConsoleAuth({ token, signOuts: two }).logout(other.session, t - 61_000)).rejects.toThrow();
     await one.close();
     await two.close();
+  });
+});
+
+describe('console sign-in attempts', () => {
+  const token = 'the-limited-admin-token-321';
+  const { prefix, clients } = redisScratch('leash-signin-test');
+
+  it('in one process: 20 parallel guesses let 5 through to the comparison, the rest are 429, the right token too', async () => {
+    const auth = createConsoleAuth({ token });
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => auth.login(`guess-${i}-xxxxxxxxxxxx`, '10.0.0.1', 5_000)));
+    expect(outcomes.filter((o) => !o.ok && o.reason === 'wrong_token')).toHaveLength(5);
+    expect(outcomes.filter((o) => !o.ok && o.reason === 'rate_limited')).toHaveLength(15);
+    expect(await auth.login(token, '10.0.0.1', 6_000)).toMatchObject({ ok: false, reason: 'rate_limited', retryAfterSeconds: 59 });
+    // another address is not held back, and a minute later this one may sign in
+    expect((await auth.login(token, '10.0.0.2', 6_000)).ok).toBe(true);
+    expect((await auth.login(token, '10.0.0.1', 65_001)).ok).toBe(true);
+  });
+
+  it('a successful sign-in does not count against its address', async () => {
+    const auth = createConsoleAuth({ token });
+    for (let i = 0; i < 8; i++) expect((await auth.login(token, '10.0.1.1', 1_000 + i)).ok).toBe(true);
+    for (let i = 0; i < 4; i++) expect((await auth.login('wrong-wrong-wrong', '10.0.1.1', 2_000 + i)).ok).toBe(false);
+    expect((await auth.login(token, '10.0.1.1', 3_000)).ok).toBe(true);
+  });
+
+  it('with Redis: the attempts of an address on two servers add up; an unreachable Redis leaves each server its own count', async () => {
+    const c1 = new Redis('redis://127.0.0.1:6379');
+    const c2 = new Redis('redis://127.0.0.1:6379', { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    clients.push(c1, c2);
+    const errors: string[] = [];
+    const one = createConsoleAuth({ token, signInLimiter: createRedisSignInLimiter({ client: c1, prefix, max: 5 }) });
+    const two = createConsoleAuth({ token, signInLimiter: createRedisSignInLimiter({ client: c2, prefix, max: 5, onError: (e) => errors.push(e.message) }) });
+    const t = 60_000 * 1_000 + 1_000; // early in a clock minute
+    // 3 guesses on each server: each alone is under 5, together the sixth is refused
+    const first = await Promise.all([0, 1, 2].map((i) => one.login(`a-${i}-xxxxxxxxxxxxxx`, '10.0.2.1', t)));
+    const second = await Promise.all([0, 1, 2].map((i) => two.login(`b-${i}-xxxxxxxxxxxxxx`, '10.0.2.1', t)));
+    expect(first.map((o) => !o.ok && o.reason)).toEqual(['wrong_token', 'wrong_token', 'wrong_token']);
+    expect(second.filter((o) => !o.ok && o.reason === 'rate_limited')).toHaveLength(1);
+    expect(await one.login(token, '10.0.2.1', t + 10)).toMatchObject({ ok: false, reason: 'rate_limited' });
+    // the next clock minute starts afresh
+    expect((await one.login(token, '10.0.2.1', t + 60_000)).ok).toBe(true);
+    // Redis gone for the second server: sign-in still works there, and its own count still limits
+    c2.disconnect();
+    expect((await two.login(token, '10.0.2.9', t + 60_000)).ok).toBe(true);
+    expect(errors.length).toBeGreaterThan(0);
+    for (let i = 0; i < 5; i++) await two.login('wrong-wrong-wrong', '10.0.2.9', t + 60_001 + i);
+    expect(await two.login(token, '10.0.2.9', t + 60_010)).toMatchObject({ ok: false, reason: 'rate_limited' });
   });
 });
