@@ -15,10 +15,10 @@ import { createMetrics } from './metrics/index.ts';
 import { authzenRoutes, authzRoute, dataApiRoute, decideRoute, healthRoutes } from './routes/index.ts';
 import { createLimitStoreFromConfig } from './limits/index.ts';
 import { createObserverFromConfig, registerObserverMetrics } from './audit/index.ts';
-import { adminRoutes, createAdminServer } from './admin/index.ts';
+import { adminRoutes, createAdminServer, createMemoryGuessLimiter, createRedisGuessLimiter } from './admin/index.ts';
 import { createStatusRecorder, limitsStatusCallback, registerObserverProbes, startStatusUploader, type StatusRecorder, type StatusUploader } from './status/index.ts';
 import { hostname } from 'node:os';
-import { logRequestsAtDebug, loggerOptions } from './logging.ts';
+import { logRequestsAtDebug, loggerOptions, rateLimitedWarn } from './logging.ts';
 import { loadBundleFile, withSignatureCheck } from './engine/bundle-loader.ts';
 import { verificationFromConfig } from './engine/verification.ts';
 import { remoteClientFromConfig } from './engine/remote-config.ts';
@@ -153,6 +153,10 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
       ? createRedisKillSwitch({ client: shared, prefix: config.limits.redisPrefix, onError: rateLimitedWarn(app.log, 'kill switch list could not be read from Redis; using the last one read') })
       : createMemoryKillSwitch();
     await killSwitch.ready();
+    // wrong admin tokens per address, one count for the admin API and the console, fleet-wide with Redis
+    const guesses = shared
+      ? createRedisGuessLimiter({ client: shared, prefix: config.limits.redisPrefix, onError: rateLimitedWarn(app.log, 'wrong admin tokens could not be counted in Redis; counting in this process only') })
+      : createMemoryGuessLimiter();
     if (config.console.enabled && observerSetup) {
       const setup = observerSetup;
       const source = config.bundle.path ?? remote?.shownUrl ?? 'bundle';
@@ -163,7 +167,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
         policy: () => policyView({ evaluator: engine.current(), inspections: inspections!, status, source, ...(verification ? { verification } : {}) }),
         explain: (pasted) => explain(engine.current(), pasted, (deps.now ?? Date.now)(), config.bundle.evalTimeoutMs),
         ...(shared ? { redis: { client: shared, prefix: config.limits.redisPrefix } } : {}),
-        log: app.log,
+        log: app.log, guesses,
         ...(deps.now ? { now: deps.now } : {}),
       });
       observer = withConsoleTap(observer, operatorConsole.tap);
@@ -220,7 +224,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
         app.addHook('preClose', async () => own.close());
       }
       await (admin ?? app).register(adminRoutes, {
-        token: config.admin.token, quarantine: observerSetup.quarantine, audit: observerSetup.audit, labels: observerSetup.labels, status, registry: metrics.registry, killSwitch,
+        token: config.admin.token, quarantine: observerSetup.quarantine, audit: observerSetup.audit, labels: observerSetup.labels, status, registry: metrics.registry, killSwitch, guesses,
         ...(deps.now ? { now: deps.now } : {}),
       });
     }
@@ -273,16 +277,6 @@ export function statusOf(app: FastifyInstance): StatusRecorder | undefined {
 
 function withInspection(load: BundleLoader, inspections: ReturnType<typeof createInspectionLog> | undefined): BundleLoader {
   return inspections ? inspections.wrap(load) : load;
-}
-
-/** a warning at most every 10 s: a store that stays down must not flood the log */
-function rateLimitedWarn(log: { warn(obj: object, msg: string): void }, msg: string): (err: Error) => void {
-  let last = -Infinity;
-  return (err) => {
-    if (Date.now() - last < 10_000) return;
-    last = Date.now();
-    log.warn({ error: err.message }, msg);
-  };
 }
 
 function bundleSource(config: LeashConfig, client?: RemoteClient): BundleSource {

@@ -50,3 +50,13 @@ export function logRequestsAtDebug(app: FastifyInstance): void {
     req.log.debug({ method: req.method, url: scrubUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request answered');
   });
 }
+
+/** a warning at most every 10 s: a store that stays down must not flood the log */
+export function rateLimitedWarn(log: { warn(obj: object, msg: string): void }, msg: string): (err: Error) => void {
+  let last = -Infinity;
+  return (err) => {
+    if (Date.now() - last < 10_000) return;
+    last = Date.now();
+    log.warn({ error: err.message }, msg);
+  };
+}

@@ -23,7 +23,7 @@ export interface AdminAuditOptions {
 export interface AdminAuditor {
   action(fields: Omit<AdminActionFields, 'actor'>): void;
   /** a refused admin request; rate-limited as described above */
-  authFailed(fields: { readonly method: string; readonly path: string; readonly remote_address: string; readonly reason: 'missing_token' | 'wrong_token' }): void;
+  authFailed(fields: { readonly method: string; readonly path: string; readonly remote_address: string; readonly reason: 'missing_token' | 'wrong_token' | 'rate_limited' }): void;
   /** refused requests since start (all of them, audited or not) */
   authFailures(): number;
   /** writes the pending suppressed-count event, if any */
@@ -109,7 +109,7 @@ export function createAdminAuditor(options: AdminAuditOptions): AdminAuditor {
         suppressed++;
         return;
       }
-      write({ actor: 'admin', action: 'auth.failed', target: auditPath(f.path), outcome: 'unauthorized', status: 401, remote_address: f.remote_address, method: f.method, details: { reason: f.reason } }, t);
+      write({ actor: 'admin', action: 'auth.failed', target: auditPath(f.path), outcome: 'unauthorized', status: f.reason === 'rate_limited' ? 429 : 401, remote_address: f.remote_address, method: f.method, details: { reason: f.reason } }, t);
     },
     authFailures: () => total,
     close() {

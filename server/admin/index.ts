@@ -8,10 +8,12 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import { Counter, type Registry } from 'prom-client';
 import type { KillSwitchKind, KillSwitchStore, QuarantineEntry, QuarantineStore } from '../alerts/index.ts';
 import type { StatusRecorder } from '../status/recorder.ts';
+import { createMemoryGuessLimiter, type TokenGuessLimiter } from './token-guesses.ts';
 import { createAdminAuditor, type AdminAuditWriter } from './audit.ts';
 
 export { createAdminAuditor, auditPath, DEFAULT_MAX_AUTH_FAILURES_PER_MINUTE, type AdminAuditor, type AdminAuditWriter } from './audit.ts';
 export { createAdminServer, type AdminServerOptions } from './listener.ts';
+export { createMemoryGuessLimiter, createRedisGuessLimiter, MAX_TOKEN_GUESSES_PER_MINUTE, type GuessOutcome, type TokenGuessLimiter } from './token-guesses.ts';
 
 export interface AdminOptions {
   readonly token: string;
@@ -31,6 +33,8 @@ export interface AdminOptions {
   readonly registry?: Registry;
   /** serves /admin/kill-switches when given (docs/console.md#kill-switch) */
   readonly killSwitch?: KillSwitchStore;
+  /** counts wrong tokens per address, shared with the console (default: this process) */
+  readonly guesses?: TokenGuessLimiter;
 }
 
 const authenticated = new WeakSet<FastifyRequest>();
@@ -72,6 +76,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (app: Fastify
   const now = options.now ?? Date.now;
   const defaultBlockMs = options.defaultBlockMs ?? 7 * 86_400_000;
   const q = options.quarantine;
+  const guesses = options.guesses ?? createMemoryGuessLimiter();
   const auditor = options.audit ? createAdminAuditor({ audit: options.audit, ...(options.labels ? { labels: options.labels } : {}), ...(options.maxAuthFailuresPerMinute !== undefined ? { maxAuthFailuresPerMinute: options.maxAuthFailuresPerMinute } : {}), now }) : undefined;
   const failures = options.registry ? new Counter({ name: 'leash_admin_auth_failures_total', help: 'Admin requests refused for a missing or wrong admin token', registers: [options.registry] }) : undefined;
   // before the audit sinks close (onClose): the count of suppressed refusals still gets written
@@ -79,8 +84,14 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (app: Fastify
 
   app.addHook('onRequest', async (req, reply) => {
     const presented = presentedBearer(req.headers.authorization);
-    if (tokenMatches(presented, options.token)) {
+    // a request without a token guesses nothing; a wrong one counts against its address
+    const checked = presented === undefined || presented === '' ? { ok: false as const, reason: 'missing_token' as const } : await guesses.check(req.ip, now(), () => tokenMatches(presented, options.token));
+    if (checked.ok) {
       authenticated.add(req);
+    } else if (checked.reason === 'rate_limited') {
+      failures?.inc();
+      auditor?.authFailed({ method: req.method, path: req.url, remote_address: req.ip, reason: 'rate_limited' });
+      return reply.code(429).header('retry-after', String(checked.retryAfterSeconds)).send({ code: 'too_many_attempts', message: 'too many wrong admin tokens from this address; wait a minute' });
     } else {
       failures?.inc();
       auditor?.authFailed({ method: req.method, path: req.url, remote_address: req.ip, reason: presented === undefined || presented === '' ? 'missing_token' : 'wrong_token' });

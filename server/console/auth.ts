@@ -4,11 +4,11 @@
 // rotating the token signs everyone out. Each cookie has its CSRF token (an HMAC of the
 // cookie's id) that every state-changing request must echo in a header. A sign-out holds on
 // every server that shares the sign-outs (sign-outs.ts: Redis when there is one). Failed
-// sign-ins are limited per client address, across servers with Redis (sign-in-limit.ts).
+// admin tokens are limited per client address, at sign-in and as a bearer token alike, and
+// across servers with Redis (admin/token-guesses.ts).
 import { createHmac, randomBytes } from 'node:crypto';
-import { tokenMatches as equal } from '../admin/index.ts';
+import { createMemoryGuessLimiter, tokenMatches as equal, type GuessOutcome, type TokenGuessLimiter } from '../admin/index.ts';
 import { createMemorySignOuts, type SignOuts } from './sign-outs.ts';
-import { createMemorySignInLimiter, type SignInLimiter } from './sign-in-limit.ts';
 
 export const COOKIE_NAME = 'leash_console';
 export const CSRF_HEADER = 'x-leash-csrf';
@@ -29,7 +29,7 @@ export interface ConsoleAuth {
   session(cookieHeader: string | undefined, nowMs: number): ConsoleSession | null;
   csrfMatches(session: ConsoleSession, presented: unknown): boolean;
   /** the bearer token itself (scripts call the console API with it, no cookie) */
-  tokenMatches(presented: string | undefined): boolean;
+  checkBearer(presented: string, clientAddress: string, nowMs: number): Promise<GuessOutcome>;
   /** rejects when the sign-out holds on this server only (the shared store was unreachable) */
   logout(session: ConsoleSession, nowMs: number): Promise<void>;
 }
@@ -42,8 +42,8 @@ export interface ConsoleAuthOptions {
   readonly maxFailuresPerMinute?: number;
   /** where sign-outs are kept (default: this process) */
   readonly signOuts?: SignOuts;
-  /** where failed sign-ins are counted (default: this process, maxFailuresPerMinute) */
-  readonly signInLimiter?: SignInLimiter;
+  /** where wrong tokens are counted (default: this process, maxFailuresPerMinute); the admin API shares it */
+  readonly guesses?: TokenGuessLimiter;
 }
 
 const b64 = (b: Buffer) => b.toString('base64url');
@@ -52,17 +52,14 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
   const key = createHmac('sha256', options.token).update('leash console session v1').digest();
   const mac = (s: string) => b64(createHmac('sha256', key).update(s).digest());
   const sessionMs = options.sessionMs ?? 8 * 3_600_000;
-  const limiter = options.signInLimiter ?? createMemorySignInLimiter(options.maxFailuresPerMinute ?? 5);
+  const guesses = options.guesses ?? createMemoryGuessLimiter(options.maxFailuresPerMinute);
   const signOuts = options.signOuts ?? createMemorySignOuts();
 
   return {
     async login(presented, address, nowMs) {
-      // counted before the comparison: parallel guesses are each counted (sign-in-limit.ts)
-      const wait = await limiter.attempt(address, nowMs);
-      if (wait !== null) return { ok: false, reason: 'rate_limited', retryAfterSeconds: wait };
       if (typeof presented !== 'string' || presented === '') return { ok: false, reason: 'missing_token' };
-      if (!equal(presented, options.token)) return { ok: false, reason: 'wrong_token' };
-      await limiter.succeeded(address, nowMs);
+      const checked = await guesses.check(address, nowMs, () => equal(presented, options.token));
+      if (!checked.ok) return checked;
       const id = b64(randomBytes(18));
       const expiresMs = nowMs + sessionMs;
       const payload = `${id}.${expiresMs}`;
@@ -87,9 +84,7 @@ export function createConsoleAuth(options: ConsoleAuthOptions): ConsoleAuth {
     csrfMatches(session, presented) {
       return typeof presented === 'string' && equal(presented, session.csrf);
     },
-    tokenMatches(presented) {
-      return typeof presented === 'string' && presented !== '' && equal(presented, options.token);
-    },
+    checkBearer: (presented, address, nowMs) => guesses.check(address, nowMs, () => equal(presented, options.token)),
     logout: (session, nowMs) => signOuts.add(session.id, session.expiresMs, nowMs),
   };
 }

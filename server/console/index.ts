@@ -10,12 +10,13 @@ import type { Registry } from 'prom-client';
 import type { DecisionObserver, DecisionRecord } from '../contracts.ts';
 import type { AlertDelivery, KillSwitchStore, QuarantineStore } from '../alerts/index.ts';
 import { createAdminAuditor, type AdminAuditWriter } from '../admin/audit.ts';
+import type { TokenGuessLimiter } from '../admin/index.ts';
+import { rateLimitedWarn } from '../logging.ts';
 import { createConsoleAuth } from './auth.ts';
 import { createChartSampler } from './charts.ts';
 import { consoleRoutes } from './routes.ts';
 import { createMemoryConsoleStore, createRedisConsoleStore, type ConsoleStore } from './store.ts';
 import { createMemorySignOuts, createRedisSignOuts, type SignOuts } from './sign-outs.ts';
-import { createMemorySignInLimiter, createRedisSignInLimiter, type SignInLimiter } from './sign-in-limit.ts';
 import { summarize, type DecisionSummary } from './summary.ts';
 
 export { createInspectionLog, policyView, explain, type InspectionLog } from './policy-view.ts';
@@ -39,6 +40,8 @@ export interface ConsoleOptions {
   readonly redis?: { readonly client: Redis | Cluster; readonly prefix: string };
   readonly log: { warn(obj: object, msg: string): void };
   readonly now?: () => number;
+  /** wrong admin tokens per address, shared with the admin API (default: the console's own) */
+  readonly guesses?: TokenGuessLimiter;
 }
 
 export interface OperatorConsole {
@@ -48,8 +51,6 @@ export interface OperatorConsole {
   close(): Promise<void>;
 }
 
-/** sign-in attempts per client address per minute before 429 */
-const MAX_SIGN_IN_FAILURES = 5;
 /** decisions reach the store in batches this often: the live view lags by at most this */
 const FLUSH_MS = 200;
 /** at most this many decisions per batch reach the console (5,000/s); the rest are counted */
@@ -58,26 +59,13 @@ const MAX_PER_BATCH = 1_000;
 export function createConsole(options: ConsoleOptions): OperatorConsole {
   const now = options.now ?? Date.now;
   const server = `${hostname()}:${process.pid}`;
-  /** a Redis failure handler that warns at most every 10 s */
-  const warnEvery10s = (msg: string) => {
-    let last = -Infinity;
-    return (err: Error) => {
-      if (now() - last < 10_000) return;
-      last = now();
-      options.log.warn({ error: err.message }, msg);
-    };
-  };
-  const onError = warnEvery10s('console: shared store unreachable; showing this server only');
+  const onError = rateLimitedWarn(options.log, 'console: shared store unreachable; showing this server only');
   const redis = options.redis;
   const store: ConsoleStore = redis ? createRedisConsoleStore({ client: redis.client, prefix: redis.prefix, onError }) : createMemoryConsoleStore();
   // a sign-out on one worker or server holds on all of them (sign-outs.ts)
   const signOuts: SignOuts = redis
-    ? createRedisSignOuts({ client: redis.client, prefix: redis.prefix, now, onError: warnEvery10s('console: sign-outs could not be read from Redis; using the ones last read') })
+    ? createRedisSignOuts({ client: redis.client, prefix: redis.prefix, now, onError: rateLimitedWarn(options.log, 'console: sign-outs could not be read from Redis; using the ones last read') })
     : createMemorySignOuts();
-  // sign-in attempts of one address add up over every worker and server (sign-in-limit.ts)
-  const signInLimiter: SignInLimiter = redis
-    ? createRedisSignInLimiter({ client: redis.client, prefix: redis.prefix, max: MAX_SIGN_IN_FAILURES, onError: warnEvery10s('console: sign-in attempts could not be counted in Redis; counting in this process only') })
-    : createMemorySignInLimiter(MAX_SIGN_IN_FAILURES);
   const charts = createChartSampler(options.registry, { now });
   let pending: DecisionSummary[] = [];
   let dropped = 0;
@@ -111,7 +99,7 @@ export function createConsole(options: ConsoleOptions): OperatorConsole {
       // a cookie signed out elsewhere is refused from the first request on
       await signOuts.ready();
       await app.register(consoleRoutes, {
-        auth: createConsoleAuth({ token: options.token, sessionMs: options.sessionHours * 3_600_000, signOuts, signInLimiter }),
+        auth: createConsoleAuth({ token: options.token, sessionMs: options.sessionHours * 3_600_000, signOuts, ...(options.guesses ? { guesses: options.guesses } : {}) }),
         store, quarantine: options.quarantine, killSwitch: options.killSwitch, charts,
         alerts: options.alerts, policy: options.policy, explain: options.explain,
         ...(auditor ? { auditor } : {}), now,

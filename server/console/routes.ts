@@ -90,7 +90,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app
       if (outcome.reason === 'rate_limited') {
         o.auditor?.action({ action: 'console.login', target: null, outcome: 'rejected', status: 429, remote_address: req.ip, method: 'POST' });
         reply.header('retry-after', String(outcome.retryAfterSeconds ?? 60));
-        return refuse(reply, 429, 'too_many_attempts', 'too many failed sign-ins from this address; wait a minute');
+        return refuse(reply, 429, 'too_many_attempts', 'too many wrong admin tokens from this address; wait a minute');
       }
       o.auditor?.authFailed({ method: 'POST', path: '/console/api/login', remote_address: req.ip, reason: outcome.reason });
       return refuse(reply, 401, 'console_unauthorized', 'that admin token was not accepted');
@@ -105,7 +105,12 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app
     api.addHook('onRequest', async (req, reply) => {
       const bearer = presentedBearer(req.headers.authorization);
       if (bearer !== undefined) {
-        if (o.auth.tokenMatches(bearer)) return void consoleSessions.set(req, 'bearer');
+        const checked = await o.auth.checkBearer(bearer, req.ip, now());
+        if (checked.ok) return void consoleSessions.set(req, 'bearer');
+        if (checked.reason === 'rate_limited') {
+          reply.header('retry-after', String(checked.retryAfterSeconds));
+          return refuse(reply, 429, 'too_many_attempts', 'too many wrong admin tokens from this address; wait a minute');
+        }
       } else {
         const session = o.auth.session(req.headers.cookie, now());
         if (session) {

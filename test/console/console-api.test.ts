@@ -53,6 +53,32 @@ describe('console API on one server (memory stores)', () => {
   });
 });
 
+describe('wrong admin tokens, whichever door they come through', () => {
+  let s: ConsoleServer;
+  beforeAll(async () => {
+    s = await startConsoleServer();
+  }, 120_000);
+  afterAll(async () => s?.close());
+
+  it('count together for the admin API, the console bearer and the sign-in form: the sixth is refused even when right', async () => {
+    const admin = (token: string) => fetch(`${s.url}/admin/sessions`, { headers: { authorization: `Bearer ${token}` } });
+    const consoleMe = (token: string) => fetch(`${s.url}/console/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await admin(ADMIN_TOKEN)).status).toBe(200);
+    // a request without any token guesses nothing and is not counted
+    for (let i = 0; i < 8; i++) expect((await fetch(`${s.url}/admin/sessions`)).status).toBe(401);
+    const wrong = await Promise.all([admin('wrong-admin-token-1'), admin('wrong-admin-token-2'), consoleMe('wrong-admin-token-3')]);
+    expect(wrong.map((r) => r.status)).toEqual([401, 401, 401]);
+    expect((await login(s.url, 'wrong-admin-token-4')).status).toBe(401);
+    expect((await admin('wrong-admin-token-5')).status).toBe(401);
+    const refused = await admin(ADMIN_TOKEN);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await refused.json()).toMatchObject({ code: 'too_many_attempts' });
+    expect((await consoleMe(ADMIN_TOKEN)).status).toBe(429);
+    expect((await login(s.url)).status).toBe(429);
+  });
+});
+
 describe('console API rules', () => {
   let s: ConsoleServer;
   let cookie: string;

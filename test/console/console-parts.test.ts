@@ -12,7 +12,7 @@ import { createMemoryConsoleStore } from '../../server/console/store.ts';
 import { summarize, type DecisionSummary } from '../../server/console/summary.ts';
 import { createConsoleAuth } from '../../server/console/auth.ts';
 import { createRedisSignOuts } from '../../server/console/sign-outs.ts';
-import { createRedisSignInLimiter } from '../../server/console/sign-in-limit.ts';
+import { createRedisGuessLimiter } from '../../server/admin/index.ts';
 import { createMemoryKillSwitch, createNotifier, createRedisKillSwitch } from '../../server/alerts/index.ts';
 import { makeRecord, quietLog, SECRET_TOKEN, startReceiver } from '../alerts/fixtures.ts';
 
@@ -228,11 +228,11 @@ describe('console sign-outs in Redis', () => {
   });
 });
 
-describe('console sign-in attempts', () => {
+describe('wrong admin tokens at the console', () => {
   const token = 'the-limited-admin-token-321';
-  const { prefix, clients } = redisScratch('leash-signin-test');
+  const { prefix, clients } = redisScratch('leash-guess-test');
 
-  it('in one process: 20 parallel guesses let 5 through to the comparison, the rest are 429, the right token too', async () => {
+  it('in one process: of 20 parallel guesses 5 are compared, the rest are refused, and so is the right token then', async () => {
     const auth = createConsoleAuth({ token });
     const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => auth.login(`guess-${i}-xxxxxxxxxxxx`, '10.0.0.1', 5_000)));
     expect(outcomes.filter((o) => !o.ok && o.reason === 'wrong_token')).toHaveLength(5);
@@ -250,20 +250,22 @@ describe('console sign-in attempts', () => {
     expect((await auth.login(token, '10.0.1.1', 3_000)).ok).toBe(true);
   });
 
-  it('with Redis: the attempts of an address on two servers add up; an unreachable Redis leaves each server its own count', async () => {
+  it('with Redis: the wrong tokens of an address on two servers add up; an unreachable Redis leaves each server its own count', async () => {
     const c1 = new Redis('redis://127.0.0.1:6379');
     const c2 = new Redis('redis://127.0.0.1:6379', { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     clients.push(c1, c2);
     const errors: string[] = [];
-    const one = createConsoleAuth({ token, signInLimiter: createRedisSignInLimiter({ client: c1, prefix, max: 5 }) });
-    const two = createConsoleAuth({ token, signInLimiter: createRedisSignInLimiter({ client: c2, prefix, max: 5, onError: (e) => errors.push(e.message) }) });
+    const one = createConsoleAuth({ token, guesses: createRedisGuessLimiter({ client: c1, prefix, max: 5 }) });
+    const two = createConsoleAuth({ token, guesses: createRedisGuessLimiter({ client: c2, prefix, max: 5, onError: (e) => errors.push(e.message) }) });
     const t = 60_000 * 1_000 + 1_000; // early in a clock minute
-    // 3 guesses on each server: each alone is under 5, together the sixth is refused
+    // 3 wrong tokens on one server and 2 on the other: each alone is under 5, together they are at it
     const first = await Promise.all([0, 1, 2].map((i) => one.login(`a-${i}-xxxxxxxxxxxxxx`, '10.0.2.1', t)));
-    const second = await Promise.all([0, 1, 2].map((i) => two.login(`b-${i}-xxxxxxxxxxxxxx`, '10.0.2.1', t)));
     expect(first.map((o) => !o.ok && o.reason)).toEqual(['wrong_token', 'wrong_token', 'wrong_token']);
-    expect(second.filter((o) => !o.ok && o.reason === 'rate_limited')).toHaveLength(1);
+    for (const i of [0, 1]) expect(await two.login(`b-${i}-xxxxxxxxxxxxxx`, '10.0.2.1', t)).toMatchObject({ ok: false, reason: 'wrong_token' });
+    expect(await two.login(token, '10.0.2.1', t + 10)).toMatchObject({ ok: false, reason: 'rate_limited' });
     expect(await one.login(token, '10.0.2.1', t + 10)).toMatchObject({ ok: false, reason: 'rate_limited' });
+    // the bearer door counts the same address the same way
+    expect(await one.checkBearer(token, '10.0.2.1', t + 20)).toMatchObject({ ok: false, reason: 'rate_limited' });
     // the next clock minute starts afresh
     expect((await one.login(token, '10.0.2.1', t + 60_000)).ok).toBe(true);
     // Redis gone for the second server: sign-in still works there, and its own count still limits
