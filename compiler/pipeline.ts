@@ -114,7 +114,7 @@ export async function compile(paths: readonly string[], options: CompileOptions 
   // the compiler's index, which the server also uses), and binaryen only when wasm is wanted.
   const { checkPolicies, extractPolicies, lowerPolicies } = await import('./extract/index.ts');
   const { bodyReadWarnings, denyFields, resourceReads } = await import('./extract/reads.ts');
-  const { checkScoping, scopeExpectations } = await import('./extract/scope-check.ts');
+  const { checkScoping, scopeExpectations, unusedPolicyRules } = await import('./extract/scope-check.ts');
 
   // extract
   const extracted = extractPolicies(inputs.policies, root);
@@ -177,7 +177,9 @@ export async function compile(paths: readonly string[], options: CompileOptions 
   if (options.dumpAfter === 'check-rego') return stop('check-rego', json(modules.map((m) => m.loc.file)), regoFiles);
 
   // scope-check: generated modules only; hand-written Rego is the author's own.
-  diagnostics.push(...checkScoping(generated, scopeExpectations(policies.map((p) => p.model))));
+  const expectations = scopeExpectations(policies.map((p) => p.model));
+  diagnostics.push(...checkScoping(generated, expectations));
+  diagnostics.push(...unusedPolicyRules(modules.filter((m) => !generated.includes(m)), expectations));
   if (hasErrors(diagnostics)) return failed('check-rego', regoFiles);
   if (options.dumpAfter === 'scope-check') return stop('scope-check', json(generated.filter((m) => m.package.path[1] === 'policies').map((m) => ({ file: m.loc.file, package: m.package.path.join('.'), proven: 'every rule guarded by applies and its route' }))), regoFiles);
 

@@ -30,6 +30,8 @@ export const DIAGNOSTIC_CODES = {
   leash_dsl_invalid: 'a policy definition is malformed (bad route, limit, upstream...)',
   // scoping proof over the generated Rego (compiler/extract/scope-check.ts): a compiler bug
   leash_scope_error: "internal compiler error: a generated rule is not guarded by its policy's appliesTo or its route",
+  // a hand-written rule the decision never reads (compiler/extract/scope-check.ts)
+  leash_rule_unused: 'a hand-written rule adds to a decision set of a package that is no policy of this bundle: it takes no part in leash/decision',
   // warnings about what a resource needs at decision time (compiler/extract/reads.ts)
   leash_reads_body: 'a resource reads the request body, which forward-auth gateways (/authz) cannot send',
   // Rego front end (compiler/rego), OPA's codes

@@ -10,7 +10,7 @@
 // the entries of a set it tests (`"r" in grants`: those entries' facts), and of every entry
 // of a set it counts (`count(grants) > 0`). A rule's facts are its own name plus what all of
 // its definitions share.
-import { error, type Diagnostic } from '../diagnostics/index.ts';
+import { error, warning, type Diagnostic } from '../diagnostics/index.ts';
 import { MEMBER_2, type Body, type Expr, type Module, type Rule, type Term } from '../rego/ast.ts';
 import { regoName, type PolicyModel } from '../dsl/model.ts';
 import type { RouteSegment } from '../dsl/route.ts';
@@ -299,6 +299,29 @@ export function checkScoping(generated: readonly Module[], expected: readonly Sc
   }
   for (const e of expected) {
     if (!seen.has(e.package.join('.'))) out.push(error('leash_scope_error', `internal compiler error: policy ${e.policy} has no generated module ${e.package.join('.')}`));
+  }
+  return out;
+}
+
+/**
+ * Hand-written rules that look like part of a policy but are not: a rule named like one of the
+ * decision's sets (`grants`, `denials`, …) in a `leash.policies.<name>` package that no
+ * .policy.ts defines is never read by leash/decision, which combines the packages of the
+ * bundle's policies only. A deny written there would silently deny nothing, so it is said.
+ */
+export function unusedPolicyRules(handWritten: readonly Module[], expected: readonly ScopeExpectation[]): Diagnostic[] {
+  if (expected.length === 0) return []; // no policies: no leash/decision to take part in
+  const policies = new Set(expected.map((e) => e.package.join('.')));
+  const sets: ReadonlySet<string> = new Set(POLICY_SETS);
+  const out: Diagnostic[] = [];
+  for (const m of handWritten) {
+    const pkg = m.package.path.join('.');
+    if (m.package.path.length !== 3 || m.package.path[0] !== 'leash' || m.package.path[1] !== 'policies' || policies.has(pkg)) continue;
+    for (const r of m.rules) {
+      const name = ruleName(r);
+      if (name === null || !sets.has(name)) continue;
+      out.push(warning('leash_rule_unused', `${name} in package ${pkg} takes no part in leash/decision: it combines only the packages of this bundle's policies (${[...policies].sort().join(', ')}); put the rule in one of those packages, or write a policy for it`, r.loc));
+    }
   }
   return out;
 }

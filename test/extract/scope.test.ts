@@ -9,7 +9,7 @@ import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { compile, formatDiagnostic, readBundle, type PolicyInput } from '../../compiler/index.ts';
 import { hostBuiltins } from '../../compiler/wasm/index.ts';
 import { parseModule, type Module, type Rule } from '../../compiler/rego/index.ts';
-import { checkModuleScoping, checkScoping, guardedSets, scopeExpectations, type ScopeExpectation } from '../../compiler/extract/scope-check.ts';
+import { checkModuleScoping, checkScoping, guardedSets, scopeExpectations, unusedPolicyRules, type ScopeExpectation } from '../../compiler/extract/scope-check.ts';
 import type { ExtractedPolicy } from '../../compiler/extract/index.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -120,7 +120,10 @@ describe('a module with one guard removed is refused at that rule', () => {
     expect(checkScoping([], [])).toEqual([]);
     expect(checkScoping([hand], [expected]).map((d) => d.code)).toEqual(['leash_scope_error']);
     const r = await compile([FIXTURES, 'test/fixtures/scoping-hand'], { root: ROOT, dumpAfter: 'scope-check' });
-    expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
+    // not checked, but said: its package is no policy of the bundle, so its grant is never read
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      "test/fixtures/scoping-hand/extra.rego:4:1: warning: leash_rule_unused: grants in package leash.policies.handwritten takes no part in leash/decision: it combines only the packages of this bundle's policies (leash.policies.scoped_helper, leash.policies.scoped_refunds); put the rule in one of those packages, or write a policy for it",
+    ]);
     expect(r.stoppedAfter).toBe('scope-check');
     expect(JSON.parse(r.dump!)).toEqual([
       { file: 'leash/policies/scoped_helper.rego', package: 'leash.policies.scoped_helper', proven: 'every rule guarded by applies and its route' },
@@ -199,5 +202,21 @@ describe('the decision reads a policy\'s sets only when the policy applies', () 
     expect(decide('refunder', '/open')).toMatchObject({ allow: true, rule: 'invoices.read' });
     expect(decide('helper', '/open')).toMatchObject({ allow: false, rule: null });
     expect(decide('nobody', '/open')).toMatchObject({ allow: false, rule: null, reasons: ['no policy applies to agent a'] });
+  });
+});
+
+describe('hand-written rules the decision never reads', () => {
+  const parse = (text: string) => parseModule(text, 'hand.rego').module!;
+  it('are said for a decision set in a package no policy owns, and only then', () => {
+    const stray = parse('package leash.policies.custom\n\ndenials contains "no-bulk" if { input.request.path == "/bulk" }\n\nhelper := 1\n');
+    const own = parse('package leash.policies.scoped_refunds\n\ngrants contains "x" if { false }\n');
+    const deeper = parse('package leash.policies.custom.lib\n\ngrants contains "x" if { false }\n');
+    const main = parse('package leash\n\nextra := 1\n');
+    const found = unusedPolicyRules([stray, own, deeper, main], [expected]);
+    expect(found.map((d) => [d.code, d.severity, d.loc?.line, d.message.slice(0, 60)])).toEqual([
+      ['leash_rule_unused', 'warning', 3, 'denials in package leash.policies.custom takes no part in le'],
+    ]);
+    // Rego alone (no .policy.ts) has no leash/decision to take part in
+    expect(unusedPolicyRules([stray], [])).toEqual([]);
   });
 });
