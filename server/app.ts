@@ -212,7 +212,12 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     await app.register(dataApiRoute);
     await app.register(authzRoute);
     // the OpenID AuthZEN evaluation API (docs/authzen.md)
-    await app.register(authzenRoutes, config.authzen.token ? { token: config.authzen.token } : {});
+    const authzenToken = config.authzen.token;
+    await app.register(authzenRoutes, authzenToken ? {
+      token: authzenToken,
+      // wrong PEP tokens have a count of their own: a misconfigured PEP does not lock out admins
+      guesses: shared ? createRedisGuessLimiter({ client: shared, prefix: config.limits.redisPrefix, name: 'authzen', onError: rateLimitedWarn(app.log, 'wrong AuthZEN tokens could not be counted in Redis; counting in this process only') }) : createMemoryGuessLimiter(),
+    } : {});
     if (observerSetup) registerObserverMetrics(metrics.registry, observerSetup.observer);
     if (config.admin.token && observerSetup) {
       // on their own listener when server.adminPort is set (server.ts listens on it), else here

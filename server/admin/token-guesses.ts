@@ -7,7 +7,8 @@
 // record of a wrong token run in one synchronous step: parallel guesses at one process are
 // each counted. With Redis the wrong tokens of every worker and server also add up in one
 // counter per address and clock minute, so `--workers N` and a fleet do not multiply the
-// guesses an address gets. When Redis cannot be reached the process's own count still
+// guesses an address gets (beyond one unchecked guess per server and minute: Redis is asked
+// only about addresses already wrong at that server). When Redis cannot be reached the process's own count still
 // holds: signing in stays possible in an outage, which is when an operator needs it.
 import type { Cluster, Redis } from 'ioredis';
 
@@ -27,28 +28,46 @@ const WINDOW_MS = 60_000;
 /** addresses tracked in memory at most; the least recently wrong go first */
 const MAX_ADDRESSES = 10_000;
 
-function localCheck(max: number): (address: string, nowMs: number, matches: () => boolean) => GuessOutcome {
+interface LocalCount {
+  check(address: string, nowMs: number, matches: () => boolean): GuessOutcome;
+  /** whether `address` was wrong here within the minute */
+  seen(address: string, nowMs: number): boolean;
+}
+
+function localCount(max: number): LocalCount {
   const wrong = new Map<string, number[]>();
-  return (address, nowMs, matches) => {
-    const recent = (wrong.get(address) ?? []).filter((t) => t > nowMs - WINDOW_MS);
+  const NONE: number[] = [];
+  const check = (address: string, nowMs: number, matches: () => boolean): GuessOutcome => {
+    const known = wrong.get(address);
+    // an address never wrong here (a PEP's every request): one comparison, no copies
+    const recent = known === undefined ? NONE : known.filter((t) => t > nowMs - WINDOW_MS);
     if (recent.length >= max) return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil((recent[0]! + WINDOW_MS - nowMs) / 1000)) };
-    if (matches()) return { ok: true };
+    if (matches()) {
+      if (known !== undefined && recent.length === 0) wrong.delete(address);
+      return { ok: true };
+    }
     wrong.delete(address); // re-inserted last: the least recently wrong go first
     wrong.set(address, [...recent, nowMs]);
     while (wrong.size > MAX_ADDRESSES) wrong.delete(wrong.keys().next().value!);
     return { ok: false, reason: 'wrong_token' };
   };
+  return {
+    check,
+    seen: (address, nowMs) => (wrong.get(address) ?? NONE).some((t) => t > nowMs - WINDOW_MS),
+  };
 }
 
 export function createMemoryGuessLimiter(max = MAX_TOKEN_GUESSES_PER_MINUTE): TokenGuessLimiter {
-  const check = localCheck(max);
-  return { check: async (address, nowMs, matches) => check(address, nowMs, matches) };
+  const local = localCount(max);
+  return { check: async (address, nowMs, matches) => local.check(address, nowMs, matches) };
 }
 
 export interface RedisGuessLimiterOptions {
   readonly client: Redis | Cluster;
   readonly prefix?: string;
   readonly max?: number;
+  /** which token's count this is, in the key (default `admin`) */
+  readonly name?: string;
   /** told when Redis could not be asked or told (rate-limited by the caller's logger) */
   readonly onError?: (err: Error) => void;
 }
@@ -56,18 +75,20 @@ export interface RedisGuessLimiterOptions {
 export function createRedisGuessLimiter(options: RedisGuessLimiterOptions): TokenGuessLimiter {
   const { client } = options;
   const max = options.max ?? MAX_TOKEN_GUESSES_PER_MINUTE;
-  const local = localCheck(max);
+  const local = localCount(max);
   // one counter per address and clock minute (the address URI-encoded: IPv6 colons and all)
-  const key = (address: string, nowMs: number) => `${options.prefix ?? 'leash:'}admin:wrong-tokens:${Math.floor(nowMs / WINDOW_MS)}:${encodeURIComponent(address)}`;
+  const key = (address: string, nowMs: number) => `${options.prefix ?? 'leash:'}${options.name ?? 'admin'}:wrong-tokens:${Math.floor(nowMs / WINDOW_MS)}:${encodeURIComponent(address)}`;
   return {
     async check(address, nowMs, matches) {
       const k = key(address, nowMs);
-      try {
+      // Redis is asked only for an address already wrong here: the right token costs no round
+      // trip, and each server lets an address at most one guess past the shared count a minute
+      if (local.seen(address, nowMs)) try {
         if (Number((await client.get(k)) ?? 0) >= max) return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil((WINDOW_MS - (nowMs % WINDOW_MS)) / 1000)) };
       } catch (err) {
         options.onError?.(err as Error);
       }
-      const outcome = local(address, nowMs, matches);
+      const outcome = local.check(address, nowMs, matches);
       if (!outcome.ok && outcome.reason === 'wrong_token') {
         try {
           // kept a little past its minute, then gone by itself

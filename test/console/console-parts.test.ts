@@ -271,8 +271,8 @@ describe('wrong admin tokens at the console', () => {
     // Redis gone for the second server: sign-in still works there, and its own count still limits
     c2.disconnect();
     expect((await two.login(token, '10.0.2.9', t + 60_000)).ok).toBe(true);
-    expect(errors.length).toBeGreaterThan(0);
     for (let i = 0; i < 5; i++) await two.login('wrong-wrong-wrong', '10.0.2.9', t + 60_001 + i);
+    expect(errors.length).toBeGreaterThan(0);
     expect(await two.login(token, '10.0.2.9', t + 60_010)).toMatchObject({ ok: false, reason: 'rate_limited' });
   });
 });
