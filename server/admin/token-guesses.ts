@@ -1,15 +1,17 @@
-// Wrong admin tokens per client address, wherever the token is presented: the admin API's
-// bearer header, the console's bearer header and the console's sign-in form. Past `max`
-// wrong tokens in a minute the address is refused (429) even with the right one, so the
-// token cannot be guessed through whichever door is not counted.
+// Wrong tokens per client address, wherever a token is presented. For the admin token that is
+// the admin API's bearer header, the console's bearer header and the console's sign-in form,
+// in one count, so the token cannot be guessed through whichever door is not counted; the
+// AuthZEN PEP token has a count of its own. Past `max` wrong tokens in a minute the address
+// is refused (429) even with the right one.
 //
 // Each process counts in a sliding minute of its own, and the count, the comparison and the
 // record of a wrong token run in one synchronous step: parallel guesses at one process are
 // each counted. With Redis the wrong tokens of every worker and server also add up in one
 // counter per address and clock minute, so `--workers N` and a fleet do not multiply the
-// guesses an address gets (beyond one unchecked guess per server and minute: Redis is asked
-// only about addresses already wrong at that server). When Redis cannot be reached the process's own count still
-// holds: signing in stays possible in an outage, which is when an operator needs it.
+// guesses. Redis is asked only about an address already wrong at that server: the right
+// token costs no round trip, and each server lets an address at most one guess a minute past
+// the shared count. When Redis cannot be reached the process's own count still holds, so
+// signing in stays possible in an outage, which is when an operator needs it.
 import type { Cluster, Redis } from 'ioredis';
 
 export type GuessOutcome =
