@@ -108,6 +108,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app
         const checked = await o.auth.checkBearer(bearer, req.ip, now());
         if (checked.ok) return void consoleSessions.set(req, 'bearer');
         if (checked.reason === 'rate_limited') {
+          o.auditor?.authFailed({ method: req.method, path: req.url, remote_address: req.ip, reason: 'rate_limited' });
           reply.header('retry-after', String(checked.retryAfterSeconds));
           return refuse(reply, 429, 'too_many_attempts', 'too many wrong admin tokens from this address; wait a minute');
         }
