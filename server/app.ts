@@ -2,6 +2,7 @@
 // handler, the token verifier, the policy engine (first bundle loaded), the decision service,
 // metrics, then one plugin per concern (routes; other areas add theirs through `plugins`).
 // Listening is server.ts's job, so tests can build the app and listen on port 0.
+import { Counter } from 'prom-client';
 import { LEASH_VERSION } from './version.ts';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
@@ -15,7 +16,7 @@ import { createMetrics } from './metrics/index.ts';
 import { authzenRoutes, authzRoute, dataApiRoute, decideRoute, healthRoutes } from './routes/index.ts';
 import { createLimitStoreFromConfig } from './limits/index.ts';
 import { createObserverFromConfig, registerObserverMetrics } from './audit/index.ts';
-import { adminRoutes, createAdminServer, createMemoryGuessLimiter, createRedisGuessLimiter } from './admin/index.ts';
+import { adminRoutes, createAdminServer, createMemoryGuessLimiter, createRedisGuessLimiter, withGuessCounts, type TokenGuessLimiter } from './admin/index.ts';
 import { createStatusRecorder, limitsStatusCallback, registerObserverProbes, startStatusUploader, type StatusRecorder, type StatusUploader } from './status/index.ts';
 import { hostname } from 'node:os';
 import { logRequestsAtDebug, loggerOptions, rateLimitedWarn } from './logging.ts';
@@ -153,10 +154,16 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
       ? createRedisKillSwitch({ client: shared, prefix: config.limits.redisPrefix, onError: rateLimitedWarn(app.log, 'kill switch list could not be read from Redis; using the last one read') })
       : createMemoryKillSwitch();
     await killSwitch.ready();
-    // wrong admin tokens per address, one count for the admin API and the console, fleet-wide with Redis
-    const guesses = shared
-      ? createRedisGuessLimiter({ client: shared, prefix: config.limits.redisPrefix, onError: rateLimitedWarn(app.log, 'wrong admin tokens could not be counted in Redis; counting in this process only') })
-      : createMemoryGuessLimiter();
+    // wrong tokens per address (docs/console.md): fleet-wide with Redis, counted in metrics
+    const guessCounts = new Counter({ name: 'leash_token_guesses_total', help: 'Wrong tokens presented (outcome wrong) and requests refused for too many of them (outcome refused), by token', labelNames: ['token', 'outcome'], registers: [metrics.registry] });
+    const guessLimiter = (token: 'admin' | 'authzen'): TokenGuessLimiter => withGuessCounts(
+      shared
+        ? createRedisGuessLimiter({ client: shared, prefix: config.limits.redisPrefix, name: token, onError: rateLimitedWarn(app.log, `wrong ${token} tokens could not be counted in Redis; counting in this process only`) })
+        : createMemoryGuessLimiter(),
+      (outcome) => guessCounts.inc({ token, outcome }),
+    );
+    // one count for the admin API and the console: the same token opens both
+    const guesses = guessLimiter('admin');
     if (config.console.enabled && observerSetup) {
       const setup = observerSetup;
       const source = config.bundle.path ?? remote?.shownUrl ?? 'bundle';
@@ -216,7 +223,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     await app.register(authzenRoutes, authzenToken ? {
       token: authzenToken,
       // wrong PEP tokens have a count of their own: a misconfigured PEP does not lock out admins
-      guesses: shared ? createRedisGuessLimiter({ client: shared, prefix: config.limits.redisPrefix, name: 'authzen', onError: rateLimitedWarn(app.log, 'wrong AuthZEN tokens could not be counted in Redis; counting in this process only') }) : createMemoryGuessLimiter(),
+      guesses: guessLimiter('authzen'),
     } : {});
     if (observerSetup) registerObserverMetrics(metrics.registry, observerSetup.observer);
     if (config.admin.token && observerSetup) {

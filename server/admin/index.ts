@@ -13,7 +13,7 @@ import { createAdminAuditor, type AdminAuditWriter } from './audit.ts';
 
 export { createAdminAuditor, auditPath, DEFAULT_MAX_AUTH_FAILURES_PER_MINUTE, type AdminAuditor, type AdminAuditWriter } from './audit.ts';
 export { createAdminServer, type AdminServerOptions } from './listener.ts';
-export { createMemoryGuessLimiter, createRedisGuessLimiter, MAX_TOKEN_GUESSES_PER_MINUTE, type GuessOutcome, type TokenGuessLimiter } from './token-guesses.ts';
+export { createMemoryGuessLimiter, createRedisGuessLimiter, MAX_TOKEN_GUESSES_PER_MINUTE, withGuessCounts, type GuessOutcome, type TokenGuessLimiter } from './token-guesses.ts';
 
 export interface AdminOptions {
   readonly token: string;

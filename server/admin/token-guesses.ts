@@ -103,3 +103,14 @@ export function createRedisGuessLimiter(options: RedisGuessLimiterOptions): Toke
     },
   };
 }
+
+/** `limiter`, telling `note` of every wrong and every refused token (metrics) */
+export function withGuessCounts(limiter: TokenGuessLimiter, note: (outcome: 'wrong' | 'refused') => void): TokenGuessLimiter {
+  return {
+    async check(address, nowMs, matches) {
+      const outcome = await limiter.check(address, nowMs, matches);
+      if (!outcome.ok) note(outcome.reason === 'rate_limited' ? 'refused' : 'wrong');
+      return outcome;
+    },
+  };
+}

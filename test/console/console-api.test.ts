@@ -80,6 +80,9 @@ describe('wrong admin tokens, whichever door they come through', () => {
     const refusals = auditEvents(s.auditPath).filter((e) => e.event_type === 'admin_action' && e.admin.action === 'auth.failed' && e.admin.status === 429);
     expect(refusals.map((e) => e.admin.target)).toEqual(['/admin/sessions', '/console/api/me']);
     expect(refusals.every((e) => e.admin.details?.['reason'] === 'rate_limited')).toBe(true);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/^leash_token_guesses_total\{token="admin",outcome="wrong"\} 5$/m);
+    expect(metrics).toMatch(/^leash_token_guesses_total\{token="admin",outcome="refused"\} 3$/m);
   });
 });
 
