@@ -16,7 +16,7 @@ import { createMetrics } from './metrics/index.ts';
 import { authzenRoutes, authzRoute, dataApiRoute, decideRoute, healthRoutes } from './routes/index.ts';
 import { createLimitStoreFromConfig } from './limits/index.ts';
 import { createObserverFromConfig, registerObserverMetrics } from './audit/index.ts';
-import { adminRoutes, createAdminServer, createMemoryGuessLimiter, createRedisGuessLimiter, withGuessCounts, type TokenGuessLimiter } from './admin/index.ts';
+import { adminRoutes, createAdminServer, createMemoryGuessLimiter, createRedisGuessLimiter, withGuessCounts } from './admin/index.ts';
 import { createStatusRecorder, limitsStatusCallback, registerObserverProbes, startStatusUploader, type StatusRecorder, type StatusUploader } from './status/index.ts';
 import { hostname } from 'node:os';
 import { logRequestsAtDebug, loggerOptions, rateLimitedWarn } from './logging.ts';
@@ -154,16 +154,15 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
       ? createRedisKillSwitch({ client: shared, prefix: config.limits.redisPrefix, onError: rateLimitedWarn(app.log, 'kill switch list could not be read from Redis; using the last one read') })
       : createMemoryKillSwitch();
     await killSwitch.ready();
-    // wrong tokens per address (docs/console.md): fleet-wide with Redis, counted in metrics
-    const guessCounts = new Counter({ name: 'leash_token_guesses_total', help: 'Wrong tokens presented (outcome wrong) and requests refused for too many of them (outcome refused), by token', labelNames: ['token', 'outcome'], registers: [metrics.registry] });
-    const guessLimiter = (token: 'admin' | 'authzen'): TokenGuessLimiter => withGuessCounts(
+    // wrong admin tokens per address, one count for the admin API and the console (the same
+    // token opens both): fleet-wide with Redis, counted in metrics (docs/console.md)
+    const guessCounts = new Counter({ name: 'leash_token_guesses_total', help: 'Wrong admin tokens presented (outcome wrong) and requests refused for too many of them (outcome refused)', labelNames: ['token', 'outcome'], registers: [metrics.registry] });
+    const guesses = withGuessCounts(
       shared
-        ? createRedisGuessLimiter({ client: shared, prefix: config.limits.redisPrefix, name: token, onError: rateLimitedWarn(app.log, `wrong ${token} tokens could not be counted in Redis; counting in this process only`) })
+        ? createRedisGuessLimiter({ client: shared, prefix: config.limits.redisPrefix, onError: rateLimitedWarn(app.log, 'wrong admin tokens could not be counted in Redis; counting in this process only') })
         : createMemoryGuessLimiter(),
-      (outcome) => guessCounts.inc({ token, outcome }),
+      (outcome) => guessCounts.inc({ token: 'admin', outcome }),
     );
-    // one count for the admin API and the console: the same token opens both
-    const guesses = guessLimiter('admin');
     if (config.console.enabled && observerSetup) {
       const setup = observerSetup;
       const source = config.bundle.path ?? remote?.shownUrl ?? 'bundle';
@@ -219,12 +218,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     await app.register(dataApiRoute);
     await app.register(authzRoute);
     // the OpenID AuthZEN evaluation API (docs/authzen.md)
-    const authzenToken = config.authzen.token;
-    await app.register(authzenRoutes, authzenToken ? {
-      token: authzenToken,
-      // wrong PEP tokens have a count of their own: a misconfigured PEP does not lock out admins
-      guesses: guessLimiter('authzen'),
-    } : {});
+    await app.register(authzenRoutes, config.authzen.token ? { token: config.authzen.token } : {});
     if (observerSetup) registerObserverMetrics(metrics.registry, observerSetup.observer);
     if (config.admin.token && observerSetup) {
       // on their own listener when server.adminPort is set (server.ts listens on it), else here

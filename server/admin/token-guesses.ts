@@ -1,8 +1,10 @@
-// Wrong tokens per client address, wherever a token is presented. For the admin token that is
-// the admin API's bearer header, the console's bearer header and the console's sign-in form,
-// in one count, so the token cannot be guessed through whichever door is not counted; the
-// AuthZEN PEP token has a count of its own. Past `max` wrong tokens in a minute the address
-// is refused (429) even with the right one.
+// Wrong admin tokens per client address, wherever the token is presented: the admin API's
+// bearer header, the console's bearer header and the console's sign-in form, in one count,
+// so the token cannot be guessed through whichever door is not counted. Past `max` wrong
+// tokens in a minute the address is refused (429) even with the right one. (Machine-to-machine
+// tokens such as AuthZEN's are not limited this way: a PEP often shares its address, and a
+// lockout would let anyone who reaches the endpoint fail every decision; their length is the
+// defence, server/config.)
 //
 // Each process counts in a sliding minute of its own, and the count, the comparison and the
 // record of a wrong token run in one synchronous step: parallel guesses at one process are
@@ -68,8 +70,6 @@ export interface RedisGuessLimiterOptions {
   readonly client: Redis | Cluster;
   readonly prefix?: string;
   readonly max?: number;
-  /** which token's count this is, in the key (default `admin`) */
-  readonly name?: string;
   /** told when Redis could not be asked or told (rate-limited by the caller's logger) */
   readonly onError?: (err: Error) => void;
 }
@@ -79,7 +79,7 @@ export function createRedisGuessLimiter(options: RedisGuessLimiterOptions): Toke
   const max = options.max ?? MAX_TOKEN_GUESSES_PER_MINUTE;
   const local = localCount(max);
   // one counter per address and clock minute (the address URI-encoded: IPv6 colons and all)
-  const key = (address: string, nowMs: number) => `${options.prefix ?? 'leash:'}${options.name ?? 'admin'}:wrong-tokens:${Math.floor(nowMs / WINDOW_MS)}:${encodeURIComponent(address)}`;
+  const key = (address: string, nowMs: number) => `${options.prefix ?? 'leash:'}admin:wrong-tokens:${Math.floor(nowMs / WINDOW_MS)}:${encodeURIComponent(address)}`;
   return {
     async check(address, nowMs, matches) {
       const k = key(address, nowMs);

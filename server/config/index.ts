@@ -138,6 +138,8 @@ function crossCheck(c: LeashConfig): string[] {
   if (dl.minDelayMs > dl.maxDelayMs) problems.push(`decisionLogs.maxDelayMs: must be at least decisionLogs.minDelayMs (${dl.minDelayMs})`);
   for (const pointer of dl.mask) if (!/^\/(input|result)(\/|$)/.test(pointer)) problems.push(`decisionLogs.mask: ${JSON.stringify(pointer)} must be a JSON pointer under /input or /result`);
   if (c.admin.token !== undefined && c.admin.token.length < 16) problems.push('admin.token: must be at least 16 characters (LEASH_ADMIN_TOKEN)');
+  // PEPs are not locked out after wrong tokens (docs/authzen.md), so the token's length is what stops guessing
+  if (c.authzen.token !== undefined && c.authzen.token.length < 16) problems.push('authzen.token: must be at least 16 characters (LEASH_AUTHZEN_TOKEN)');
   if (c.mcp.sessionSecret !== undefined && c.mcp.sessionSecret.length < MIN_SESSION_SECRET_CHARS) problems.push(`mcp.sessionSecret: must be at least ${MIN_SESSION_SECRET_CHARS} characters (LEASH_MCP_SESSION_SECRET)`);
   if (c.server.adminHost !== undefined && c.server.adminPort === undefined) problems.push('server.adminHost: needs server.adminPort (--admin-port or LEASH_ADMIN_PORT)');
   if (c.server.adminPort !== undefined && c.server.adminPort !== 0 && c.server.adminPort === c.server.port && (c.server.adminHost ?? '127.0.0.1') === c.server.host) problems.push('server.adminPort: must differ from server.port');

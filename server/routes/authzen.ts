@@ -4,10 +4,10 @@
 // same decision service as /decide (limits, audit, alerts, quarantine): the agent is never
 // taken on the caller's word, its token travels in `subject.properties.token` and is
 // verified; a subject id that is not the token's subject is denied.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { DecisionAnswer, DecisionRequestDraft } from '../contracts.ts';
-import { createMemoryGuessLimiter, presentedBearer, tokenMatches, type TokenGuessLimiter } from '../admin/index.ts';
+import { presentedBearer, tokenMatches } from '../admin/index.ts';
 import { endOfTurn } from './end-of-turn.ts';
 
 type Obj = Record<string, unknown>;
@@ -109,13 +109,10 @@ const denied = (problem: string) => ({ decision: false, context: { reason_admin:
 export interface AuthzenOptions {
   /** when set, PEPs must send Authorization: Bearer <token> (compared in constant time) */
   readonly token?: string;
-  /** wrong PEP tokens per address (default: this process); its own count, not the admin token's */
-  readonly guesses?: TokenGuessLimiter;
 }
 
 export const authzenRoutes: FastifyPluginAsync<AuthzenOptions> = async (app, options) => {
-  const token = options.token;
-  const guesses = options.guesses ?? createMemoryGuessLimiter();
+  const pepAuthorized = (req: FastifyRequest): boolean => !options.token || tokenMatches(presentedBearer(req.headers.authorization), options.token);
   // AuthZEN: the PDP echoes the caller's X-Request-ID
   app.addHook('onSend', async (req, reply, payload) => {
     const id = req.headers['x-request-id'];
@@ -123,15 +120,9 @@ export const authzenRoutes: FastifyPluginAsync<AuthzenOptions> = async (app, opt
     return payload;
   });
   app.addHook('onRequest', async (req, reply) => {
-    if (!token || !req.url.startsWith('/access/')) return;
-    const presented = presentedBearer(req.headers.authorization);
-    // a request without a token guesses nothing; a wrong one counts against its address
-    const checked = presented === undefined || presented === '' ? { ok: false as const, reason: 'missing_token' as const } : await guesses.check(req.ip, Date.now(), () => tokenMatches(presented, token));
-    if (checked.ok) return;
-    if (checked.reason === 'rate_limited') {
-      return reply.code(429).header('retry-after', String(checked.retryAfterSeconds)).send({ code: 'too_many_attempts', message: 'too many wrong PEP tokens from this address; wait a minute' });
+    if (req.url.startsWith('/access/') && !pepAuthorized(req)) {
+      return reply.code(401).header('www-authenticate', 'Bearer realm="leash-authzen"').send({ code: 'pep_unauthorized', message: 'this PDP needs Authorization: Bearer <authzen.token>' });
     }
-    return reply.code(401).header('www-authenticate', 'Bearer realm="leash-authzen"').send({ code: 'pep_unauthorized', message: 'this PDP needs Authorization: Bearer <authzen.token>' });
   });
 
   const decideOne = async (e: Evaluation) => {

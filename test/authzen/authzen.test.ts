@@ -158,14 +158,6 @@ describe('AuthZEN caller authentication', () => {
       expect((await postJson(`${s.url}/access/v1/evaluation`, body)).status).toBe(401);
       expect((await postJson(`${s.url}/access/v1/evaluation`, body, { authorization: 'Bearer wrong' })).status).toBe(401);
       expect((await postJson(`${s.url}/access/v1/evaluation`, body, { authorization: 'Bearer pep-token-0123456789abcdef' })).status).toBe(200);
-      // past 5 wrong tokens in a minute the address waits, even with the right one; requests
-      // without a token guess nothing and are not counted
-      for (let i = 0; i < 5; i++) expect((await postJson(`${s.url}/access/v1/evaluation`, body)).status).toBe(401);
-      for (let i = 0; i < 4; i++) expect((await postJson(`${s.url}/access/v1/evaluation`, body, { authorization: `Bearer wrong-${i}` })).status).toBe(401);
-      const refused = await postJson(`${s.url}/access/v1/evaluation`, body, { authorization: 'Bearer pep-token-0123456789abcdef' });
-      expect(refused.status).toBe(429);
-      expect(refused.body).toMatchObject({ code: 'too_many_attempts' });
-      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
     } finally {
       await s.app.close();
     }

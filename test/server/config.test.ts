@@ -62,6 +62,12 @@ describe('loadConfig', () => {
     expect(configNotices(loadConfig({ env: shared, flags: required }), shared).join(' ')).not.toContain('s'.repeat(40));
   });
 
+  it('needs an AuthZEN PEP token of 16 characters or more (PEPs are never locked out, so length is the defence), and never prints it', () => {
+    const short = problems(() => loadConfig({ env: { LEASH_AUTHZEN_TOKEN: 'pep-secret' }, flags: required }));
+    expect(short).toEqual(['authzen.token: must be at least 16 characters (LEASH_AUTHZEN_TOKEN)']);
+    expect(loadConfig({ env: { LEASH_AUTHZEN_TOKEN: 'p'.repeat(16) }, flags: required }).authzen.token).toBe('p'.repeat(16));
+  });
+
   it('rejects unknown settings in a file', () => {
     const file = join(dir, 'typo.json');
     writeFileSync(file, JSON.stringify({ ...required, server: { prot: 1 } }));
