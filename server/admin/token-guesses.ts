@@ -43,7 +43,7 @@ function localCount(max: number): LocalCount {
   const NONE: number[] = [];
   const check = (address: string, nowMs: number, matches: () => boolean): GuessOutcome => {
     const known = wrong.get(address);
-    // an address never wrong here (a PEP's every request): one comparison, no copies
+    // an address never wrong here (nearly every request): one comparison, no copies
     const recent = known === undefined ? NONE : known.filter((t) => t > nowMs - WINDOW_MS);
     if (recent.length >= max) return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil((recent[0]! + WINDOW_MS - nowMs) / 1000)) };
     if (matches()) {
@@ -85,10 +85,12 @@ export function createRedisGuessLimiter(options: RedisGuessLimiterOptions): Toke
       const k = key(address, nowMs);
       // Redis is asked only for an address already wrong here: the right token costs no round
       // trip, and each server lets an address at most one guess past the shared count a minute
-      if (local.seen(address, nowMs)) try {
-        if (Number((await client.get(k)) ?? 0) >= max) return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil((WINDOW_MS - (nowMs % WINDOW_MS)) / 1000)) };
-      } catch (err) {
-        options.onError?.(err as Error);
+      if (local.seen(address, nowMs)) {
+        try {
+          if (Number((await client.get(k)) ?? 0) >= max) return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil((WINDOW_MS - (nowMs % WINDOW_MS)) / 1000)) };
+        } catch (err) {
+          options.onError?.(err as Error);
+        }
       }
       const outcome = local.check(address, nowMs, matches);
       if (!outcome.ok && outcome.reason === 'wrong_token') {
