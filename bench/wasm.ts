@@ -65,6 +65,14 @@ function timeEvals(policy: Loaded, reqs: readonly PolicyInput[]): number[] {
   return times.sort((a, b) => a - b);
 }
 
+/** policy.wasm and data.json of a compile result (`what` names it when there is no wasm) */
+function wasmAndData(r: Awaited<ReturnType<typeof compile>>, what: string): { wasm: Uint8Array; data: object } {
+  const w = r.files.find((f) => f.path === 'policy.wasm')?.content;
+  if (!(w instanceof Uint8Array)) throw new Error(`${what} did not compile to wasm: ${r.diagnostics.map((x) => x.message).join('; ')}`);
+  const d = r.files.find((f) => f.path === 'data.json')?.content;
+  return { wasm: w, data: typeof d === 'string' ? (JSON.parse(d) as object) : {} };
+}
+
 // 1. compile the example bundle (first run includes ts-morph start-up; then the median)
 const compileTimes: number[] = [];
 let wasm: Uint8Array | undefined;
@@ -73,11 +81,7 @@ for (let i = 0; i < COMPILES; i++) {
   const t0 = performance.now();
   const r = await compile(['policies'], {});
   compileTimes.push(performance.now() - t0);
-  const w = r.files.find((f) => f.path === 'policy.wasm')?.content;
-  if (!(w instanceof Uint8Array)) throw new Error('the example bundle did not compile to wasm');
-  wasm = w;
-  const d = r.files.find((f) => f.path === 'data.json')?.content;
-  if (typeof d === 'string') data = JSON.parse(d) as object;
+  ({ wasm, data } = wasmAndData(r, 'the example bundle'));
 }
 const firstCompile = compileTimes[0]!;
 const laterCompiles = compileTimes.slice(1).sort((a, b) => a - b);
@@ -124,12 +128,9 @@ for (const count of POLICY_COUNTS) {
   const dir = mkdtempSync(join(tmpdir(), 'leash-bench-policies-'));
   try {
     for (let i = 0; i < count; i++) writeFileSync(join(dir, `copy-${i}.policy.ts`), policyCopy(i));
-    const built = await compile([dir], { root: dir });
-    const w = built.files.find((f) => f.path === 'policy.wasm')?.content;
-    const d = built.files.find((f) => f.path === 'data.json')?.content;
-    if (!(w instanceof Uint8Array) || typeof d !== 'string') throw new Error(`${count} policy copies did not compile: ${built.diagnostics.map((x) => x.message).join('; ')}`);
-    const loaded = await loadPolicy(w, undefined, hostBuiltins);
-    loaded.setData(JSON.parse(d) as object);
+    const built = wasmAndData(await compile([dir], { root: dir }), `${count} policy copies`);
+    const loaded = await loadPolicy(built.wasm, undefined, hostBuiltins);
+    loaded.setData(built.data);
     timeEvals(loaded, reqs); // warm up
     const times: number[] = [];
     for (let done = 0; done < EVALS / 2; done += reqs.length) times.push(...timeEvals(loaded, reqs));
