@@ -12,6 +12,17 @@ import { runCheck } from '../../cli/commands/check.ts';
 import { readBundle } from '../../compiler/index.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** runs `body` with the repository as the working directory (the commands' default paths are relative) */
+async function inRoot(body: () => Promise<void>): Promise<void> {
+  const cwd = process.cwd();
+  process.chdir(ROOT);
+  try {
+    await body();
+  } finally {
+    process.chdir(cwd);
+  }
+}
 const capture = () => {
   const out: string[] = [];
   const err: string[] = [];
@@ -21,9 +32,7 @@ const capture = () => {
 describe('leash build', () => {
   it('builds policies/ twice into identical bytes, with policy.wasm', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'leash-build-'));
-    const cwd = process.cwd();
-    process.chdir(ROOT);
-    try {
+    await inRoot(async () => {
       const a = capture();
       const b = capture();
       expect(await runBuild([], { output: path.join(dir, 'a.tar.gz') }, a.io)).toBe(0);
@@ -37,16 +46,12 @@ describe('leash build', () => {
       expect(bundle.modules.map((m) => m.path)).toContain('leash/policies/support_agent.rego');
       expect(bundle.data).toMatchObject({ leash: { upstreams: { stripe: { baseUrl: 'https://api.stripe.com', credential: { env: 'STRIPE_API_KEY' }, inject: { type: 'bearer' } } } } });
       expect(a.out[0]).toMatch(/^wrote .*a\.tar\.gz \(\d+ bytes, revision [0-9a-f]{12}\)$/);
-    } finally {
-      process.chdir(cwd);
-    }
+    });
   });
 
   it('makes the output folder when it is missing, and says plainly when a file is in its way', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'leash-build-'));
-    const cwd = process.cwd();
-    process.chdir(ROOT);
-    try {
+    await inRoot(async () => {
       const made = capture();
       const out = path.join(dir, 'dist', 'nested', 'bundle.tar.gz');
       expect(await runBuild(['policies/support-agent.policy.ts'], { output: out, wasm: false }, made.io)).toBe(0);
@@ -56,24 +61,18 @@ describe('leash build', () => {
       const under = path.join(dir, 'file', 'bundle.tar.gz');
       expect(await runBuild(['policies/support-agent.policy.ts'], { output: under, wasm: false }, blocked.io)).toBe(1);
       expect(blocked.err).toEqual([`leash build: cannot write ${under}: a file is in the way of its folder`]);
-    } finally {
-      process.chdir(cwd);
-    }
+    });
   });
 
   it('prints a stage with --dump-after and reports missing paths as diagnostics', async () => {
-    const cwd = process.cwd();
-    process.chdir(ROOT);
-    try {
+    await inRoot(async () => {
       const dump = capture();
       expect(await runBuild(['policies/support-agent.policy.ts'], { dumpAfter: 'print', wasm: false }, dump.io)).toBe(0);
       expect(dump.out.join('\n')).toContain('# ---- leash/policies/support_agent.rego');
       const missing = capture();
       expect(await runBuild(['no/such/dir'], {}, missing.io)).toBe(1);
       expect(missing.err).toEqual(['leash_project_error: cannot read no/such/dir: no such file or directory']);
-    } finally {
-      process.chdir(cwd);
-    }
+    });
   });
 });
 
@@ -87,17 +86,13 @@ describe('leash check', () => {
   });
 
   it('passes the example policies and rejects unsupported constructs', async () => {
-    const cwd = process.cwd();
-    process.chdir(ROOT);
-    try {
+    await inRoot(async () => {
       const ok = capture();
       expect(await runCheck([], { wasm: false }, ok.io)).toBe(0);
       expect(ok.out).toEqual(['ok: 5 Rego modules compiled']);
       const bad = capture();
       expect(await runCheck(['test/fixtures/dsl/unsupported.policy.ts'], {}, bad.io)).toBe(1);
       expect(bad.err[0]).toMatch(/^test\/fixtures\/dsl\/unsupported\.policy\.ts:21:58: leash_dsl_unsupported: /);
-    } finally {
-      process.chdir(cwd);
-    }
+    });
   });
 });

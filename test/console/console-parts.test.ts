@@ -132,14 +132,7 @@ describe('kill switch stores', () => {
     expect(k.killed('bot', 'bot')?.kind).toBe('key');
   });
 
-  const prefix = `leash-kill-test-${randomBytes(4).toString('hex')}:`;
-  const clients: Redis[] = [];
-  afterAll(async () => {
-    const r = new Redis('redis://127.0.0.1:6379');
-    await r.del(`${prefix}killswitch`);
-    r.disconnect();
-    for (const c of clients) c.disconnect();
-  });
+  const { prefix, clients } = redisScratch('leash-kill-test');
 
   it('Redis: a switch engaged by one server reaches another within its refresh; an unreachable Redis keeps the list', async () => {
     const c1 = new Redis('redis://127.0.0.1:6379');
