@@ -2,7 +2,9 @@
 // the very counters and histogram /metrics exposes (leash_decisions_total,
 // leash_decision_duration_seconds). Every `everyMs` the sampler reads them and keeps the
 // differences; quantiles are interpolated inside histogram buckets as Prometheus's
-// histogram_quantile does, so the chart and a dashboard built on /metrics agree.
+// histogram_quantile does, so the chart and a dashboard built on /metrics agree. Samples are
+// taken just after each multiple of `everyMs` on the clock, so every server's interval ends
+// on the same boundary and fleet-charts.ts can add them up per interval.
 import type { Registry } from 'prom-client';
 
 export interface ChartPoint {
@@ -27,6 +29,16 @@ interface Reading {
   readonly decisions: number;
   readonly denials: number;
   /** cumulative counts per upper bound, summed over labels, ascending bounds */
+  readonly buckets: readonly (readonly [number, number])[];
+}
+
+/** What one sample interval of this server added: the input of the fleet's charts. */
+export interface ChartInterval {
+  /** the clock boundary (a multiple of `everyMs`) the interval ends on, ms since the epoch */
+  readonly endMs: number;
+  readonly decisions: number;
+  readonly denials: number;
+  /** observations per bucket (not cumulative), by upper bound, ascending */
   readonly buckets: readonly (readonly [number, number])[];
 }
 
@@ -76,15 +88,41 @@ export function quantile(q: number, before: readonly (readonly [number, number])
   return lowerBound;
 }
 
-export function createChartSampler(registry: Registry, options: { everyMs?: number; keep?: number; now?: () => number } = {}): ChartSampler {
+/** per-bucket observations between two cumulative readings */
+function bucketDeltas(before: readonly (readonly [number, number])[], after: readonly (readonly [number, number])[]): [number, number][] {
+  const prev = new Map(before);
+  let below = 0;
+  return after.map(([le, c]) => {
+    const cumulative = Math.max(0, c - (prev.get(le) ?? 0));
+    const own = Math.max(0, cumulative - below);
+    below = Math.max(below, cumulative);
+    return [le, own];
+  });
+}
+
+export interface ChartSamplerOptions {
+  readonly everyMs?: number;
+  readonly keep?: number;
+  readonly now?: () => number;
+  /** told each interval's additions (the fleet's charts in Redis) */
+  readonly onInterval?: (interval: ChartInterval) => void;
+}
+
+/** how long after a boundary the sample is taken: timers fire late, never early */
+const AFTER_BOUNDARY_MS = 20;
+
+export function createChartSampler(registry: Registry, options: ChartSamplerOptions = {}): ChartSampler {
   const now = options.now ?? Date.now;
   const keep = options.keep ?? 300;
+  const everyMs = options.everyMs ?? 2_000;
   const series: ChartPoint[] = [];
   let last: Reading | undefined;
 
   async function sample(): Promise<void> {
     const r = await read(registry, now());
-    if (last && r.t > last.t) {
+    // no time has passed (two samples at once): the next sample covers what this one read
+    if (last && r.t <= last.t) return;
+    if (last) {
       const secs = (r.t - last.t) / 1000;
       series.push({
         t: r.t,
@@ -94,12 +132,30 @@ export function createChartSampler(registry: Registry, options: { everyMs?: numb
         p99: quantile(0.99, last.buckets, r.buckets),
       });
       if (series.length > keep) series.splice(0, series.length - keep);
+      options.onInterval?.({ endMs: Math.floor(r.t / everyMs) * everyMs, decisions: Math.max(0, r.decisions - last.decisions), denials: Math.max(0, r.denials - last.denials), buckets: bucketDeltas(last.buckets, r.buckets) });
     }
     last = r;
   }
 
   void sample();
-  const timer = setInterval(() => void sample().catch(() => undefined), options.everyMs ?? 2_000);
-  timer.unref();
-  return { points: () => series.slice(), sample, close: () => clearInterval(timer) };
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const arm = () => {
+    if (closed) return;
+    const t = Date.now();
+    timer = setTimeout(() => {
+      void sample().catch(() => undefined);
+      arm();
+    }, everyMs - (t % everyMs) + AFTER_BOUNDARY_MS);
+    timer.unref();
+  };
+  arm();
+  return {
+    points: () => series.slice(),
+    sample,
+    close: () => {
+      closed = true;
+      clearTimeout(timer);
+    },
+  };
 }

@@ -14,6 +14,8 @@ import type { TokenGuessLimiter } from '../admin/index.ts';
 import { rateLimitedWarn } from '../logging.ts';
 import { createConsoleAuth } from './auth.ts';
 import { createChartSampler } from './charts.ts';
+import { createLocalAlertFeed, createRedisAlertFeed, type AlertFeed } from './fleet-alerts.ts';
+import { createFleetCharts, type ChartsView, type FleetCharts } from './fleet-charts.ts';
 import { consoleRoutes } from './routes.ts';
 import { createMemoryConsoleStore, createRedisConsoleStore, type ConsoleStore } from './store.ts';
 import { createMemorySignOuts, createRedisSignOuts, type SignOuts } from './sign-outs.ts';
@@ -23,6 +25,8 @@ export { createInspectionLog, policyView, explain, type InspectionLog } from './
 export { createConsoleAuth, COOKIE_NAME, CSRF_HEADER } from './auth.ts';
 export { CONTENT_SECURITY_POLICY } from './routes.ts';
 export type { DecisionSummary } from './summary.ts';
+export type { AlertsView, ServerAlert } from './fleet-alerts.ts';
+export type { ChartsView } from './fleet-charts.ts';
 export type { ConsoleStore, SessionView } from './store.ts';
 
 export interface ConsoleOptions {
@@ -33,6 +37,7 @@ export interface ConsoleOptions {
   readonly killSwitch: KillSwitchStore;
   readonly audit?: AdminAuditWriter;
   readonly labels?: Readonly<Record<string, string>>;
+  /** this server's alerts with their delivery (the notifier's journal); the fleet's come from Redis */
   readonly alerts: () => readonly AlertDelivery[];
   readonly policy: () => unknown;
   readonly explain: (pasted: unknown) => Promise<unknown>;
@@ -66,7 +71,15 @@ export function createConsole(options: ConsoleOptions): OperatorConsole {
   const signOuts: SignOuts = redis
     ? createRedisSignOuts({ client: redis.client, prefix: redis.prefix, now, onError: rateLimitedWarn(options.log, 'console: sign-outs could not be read from Redis; using the ones last read') })
     : createMemorySignOuts();
-  const charts = createChartSampler(options.registry, { now });
+  // alerts and charts are made per process: with Redis, the console adds up every server's
+  const alerts: AlertFeed = redis
+    ? createRedisAlertFeed({ client: redis.client, prefix: redis.prefix, server, local: options.alerts, onError: rateLimitedWarn(options.log, 'console: alerts could not be shared through Redis; showing this server\'s') })
+    : createLocalAlertFeed(options.alerts, server);
+  const fleetCharts: FleetCharts | undefined = redis
+    ? createFleetCharts({ client: redis.client, prefix: redis.prefix, now, onError: rateLimitedWarn(options.log, 'console: charts could not be shared through Redis; showing this server\'s') })
+    : undefined;
+  const charts = createChartSampler(options.registry, { now, ...(fleetCharts ? { onInterval: fleetCharts.record } : {}) });
+  const chartsView = (): Promise<ChartsView> => (fleetCharts ? fleetCharts.view(charts.points) : Promise.resolve({ points: charts.points(), scope: 'server' }));
   let pending: DecisionSummary[] = [];
   let dropped = 0;
   let lastDropWarn = -Infinity;
@@ -100,8 +113,8 @@ export function createConsole(options: ConsoleOptions): OperatorConsole {
       await signOuts.ready();
       await app.register(consoleRoutes, {
         auth: createConsoleAuth({ token: options.token, sessionMs: options.sessionHours * 3_600_000, signOuts, ...(options.guesses ? { guesses: options.guesses } : {}) }),
-        store, quarantine: options.quarantine, killSwitch: options.killSwitch, charts,
-        alerts: options.alerts, policy: options.policy, explain: options.explain,
+        store, quarantine: options.quarantine, killSwitch: options.killSwitch, charts: chartsView,
+        alerts: alerts.view, policy: options.policy, explain: options.explain,
         ...(auditor ? { auditor } : {}), now,
       });
     },
@@ -109,6 +122,8 @@ export function createConsole(options: ConsoleOptions): OperatorConsole {
       clearInterval(timer);
       charts.close();
       await flush();
+      await alerts.close();
+      await fleetCharts?.close();
       auditor?.close();
       await signOuts.close();
       await store.close();

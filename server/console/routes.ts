@@ -7,9 +7,10 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminAuditor } from '../admin/audit.ts';
 import { presentedBearer } from '../admin/index.ts';
-import type { AlertDelivery, KillSwitchKind, KillSwitchStore, QuarantineEntry, QuarantineStore } from '../alerts/index.ts';
+import type { KillSwitchKind, KillSwitchStore, QuarantineEntry, QuarantineStore } from '../alerts/index.ts';
 import { clearedCookie, CSRF_HEADER, sessionCookie, type ConsoleAuth, type ConsoleSession } from './auth.ts';
-import type { ChartSampler } from './charts.ts';
+import type { AlertsView } from './fleet-alerts.ts';
+import type { ChartsView } from './fleet-charts.ts';
 import { ExplainError } from './policy-view.ts';
 import type { ConsoleStore, SessionView } from './store.ts';
 import { matches, type DecisionSummary, type SummaryFilter } from './summary.ts';
@@ -21,8 +22,8 @@ export interface ConsoleRouteOptions {
   readonly quarantine: QuarantineStore;
   readonly killSwitch: KillSwitchStore;
   readonly auditor?: AdminAuditor;
-  readonly charts: ChartSampler;
-  readonly alerts: () => readonly AlertDelivery[];
+  readonly charts: () => Promise<ChartsView>;
+  readonly alerts: () => Promise<AlertsView>;
   readonly policy: () => unknown;
   readonly explain: (pasted: unknown) => Promise<unknown>;
   /** how long a session stays in the sessions view after its last call (default 15 min) */
@@ -246,9 +247,9 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app
       return { kind: req.body.kind, id: req.body.id, released };
     });
 
-    api.get('/console/api/alerts', async () => ({ alerts: o.alerts() }));
+    api.get('/console/api/alerts', () => o.alerts());
     api.get('/console/api/policy', async () => o.policy());
-    api.get('/console/api/charts', async () => ({ points: o.charts.points() }));
+    api.get('/console/api/charts', () => o.charts());
 
     api.post<{ Body: unknown }>('/console/api/explain', async (req, reply) => {
       try {

@@ -1,7 +1,7 @@
 // `leash serve --workers 2` as a real process tree (bin/leash.mjs, node:cluster, the shared
 // Redis on 127.0.0.1:6379): both workers answer (each writes its own audit file), limits stay
-// exact across them, /metrics on any worker counts both, SIGHUP reaches both, a killed worker
-// is replaced, SIGTERM lets an in-flight request finish and the primary exits 0; and two
+// exact across them, /metrics on any worker counts both, the console on either shows both
+// workers' alerts and charts, SIGHUP reaches both, a killed worker is replaced, SIGTERM lets an in-flight request finish and the primary exits 0; and two
 // workers without Redis are refused with the reason. One cluster serves the tests in order.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
@@ -18,6 +18,7 @@ import { deleteKeys, REDIS_URL, uniquePrefix } from '../limits/redis-helpers.ts'
 import { loadConfig, type ConfigInput } from '../../server/config/index.ts';
 import { configForWorkers, perWorkerFile, workerCount, workerPaths } from '../../server/cluster/index.ts';
 
+const ADMIN_TOKEN = 'workers-test-admin-token-0123456789';
 const BIN = fileURLToPath(new URL('../../bin/leash.mjs', import.meta.url));
 // a primary and two workers, each node + tsx from cold, on a busy 2-core machine
 const SPAWN_MS = 60_000;
@@ -46,12 +47,12 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 }
 
 /** One request on its own connection (node:cluster hands connections to workers round-robin). */
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+function call(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = httpRequest(`${url}${path}`, {
       method, agent: false,
-      headers: { connection: 'close', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+      headers: { connection: 'close', ...extraHeaders, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
     }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, text }));
@@ -92,7 +93,7 @@ beforeAll(async () => {
   await writeSupportBundle(bundle);
   prefix = uniquePrefix('workers');
   child = spawn(process.execPath, serveArgs(['--workers', '2', '--redis', REDIS_URL, '--log-level', 'info']), {
-    env: { ...process.env, LEASH_REDIS_PREFIX: prefix, LEASH_REDIS_TIMEOUT_MS: '5000', LEASH_AUDIT_FILE: join(dir, 'audit.jsonl'), LEASH_BUNDLE_WATCH: 'false' },
+    env: { ...process.env, LEASH_CONSOLE: 'true', LEASH_ADMIN_TOKEN: ADMIN_TOKEN, LEASH_REDIS_PREFIX: prefix, LEASH_REDIS_TIMEOUT_MS: '5000', LEASH_AUDIT_FILE: join(dir, 'audit.jsonl'), LEASH_BUNDLE_WATCH: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -151,6 +152,39 @@ describe('leash serve --workers', () => {
     expect(answers.filter((a) => a.status === 429)).toHaveLength(10);
     expect(decisionsIn((await call('GET', '/metrics')).text)).toBe(20 + READS_PER_SESSION + 10);
   }, 30_000);
+
+  it('shows every worker\'s alerts and charts on the console, whichever worker answers', async () => {
+    // six write anomalies (a comment on another ticket), each on its own connection and session
+    for (let i = 0; i < 6; i++) {
+      const token = await keys.sign(supportClaims());
+      const answer = JSON.parse((await call('POST', '/decide', { method: 'POST', path: '/tickets/T-0001/comments', token })).text) as { allow: boolean };
+      expect(answer.allow).toBe(false);
+    }
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const consoleGet = async <T>(path: string) => JSON.parse((await call('GET', `/console/api/${path}`, undefined, admin)).text) as T;
+    type Alerts = { alerts: { server: string; what: string }[]; scope: string };
+    const writeAlerts = (v: Alerts) => v.alerts.filter((a) => a.what === 'write_out_of_scope');
+    // asked on four connections, so both workers answer: each shows all six, from two servers
+    // (each worker copies its alerts to Redis every 500 ms)
+    const fourViews = () => Promise.all(Array.from({ length: 4 }, () => consoleGet<Alerts>('alerts')));
+    const views = await until('the alerts of both workers on the console', async () => {
+      const answers = await fourViews();
+      return answers.every((v) => writeAlerts(v).length === 6) ? answers : undefined;
+    });
+    for (const view of views) {
+      expect(view.scope).toBe('fleet');
+      expect(new Set(writeAlerts(view).map((a) => a.server)).size).toBe(2);
+    }
+    // the charts add up to what /metrics counts over both workers, on any worker
+    const total = decisionsIn((await call('GET', '/metrics')).text);
+    type Charts = { points: { decisionsPerSecond: number }[]; scope: string };
+    const charted = (v: Charts) => Math.round(v.points.reduce((sum, p) => sum + p.decisionsPerSecond * 2, 0));
+    const charts = await until('the charts of both workers', async () => {
+      const answers = await Promise.all(Array.from({ length: 4 }, () => consoleGet<Charts>('charts')));
+      return answers.every((v) => charted(v) === total) ? answers : undefined;
+    });
+    for (const view of charts) expect(view.scope).toBe('fleet');
+  }, 40_000);
 
   it('reloads the bundle in every worker on SIGHUP to the primary', async () => {
     const rego = 'package leash\n\ndecision := {"allow": true, "access": "read", "rule": "r", "reasons": [data.rev], "limits": [], "priority": "normal"}\n';

@@ -14,5 +14,9 @@ export interface SessionView {
   calls: number; denials: number; limits: (BucketState & { at: number })[]; recent: RecentCall[];
   quarantine: QuarantineView | null; killSwitch: KillSwitch | null;
 }
-export interface AlertDelivery { id: number; what: string; text: string; createdMs: number; state: string; attempts: number; lastError?: string; settledMs?: number }
+export interface AlertDelivery { id: number; server: string; what: string; text: string; createdMs: number; state: string; attempts: number; lastError?: string; settledMs?: number }
 export interface ChartPoint { t: number; decisionsPerSecond: number; denialsPerSecond: number; p50: number | null; p99: number | null }
+/** 'fleet': every worker and server sharing the Redis; 'server': the one that answered (server/console/fleet-*.ts) */
+export type Scope = 'fleet' | 'server';
+export interface AlertsView { alerts: AlertDelivery[]; scope: Scope; notice?: string }
+export interface ChartsView { points: ChartPoint[]; scope: Scope; notice?: string }
