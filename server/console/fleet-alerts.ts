@@ -85,6 +85,7 @@ export function createRedisAlertFeed(options: RedisAlertFeedOptions): AlertFeed 
   const hash = `${options.prefix ?? 'leash:'}{console-alerts}`;
   const index = `${hash}:by-time`;
   const field = (id: number) => `${server}#${id}`;
+  const tag = withServer(server);
   // the entry object last written per id: the notifier replaces an entry when it changes
   const written = new Map<number, AlertDelivery>();
   let running: Promise<void> | undefined;
@@ -94,7 +95,7 @@ export function createRedisAlertFeed(options: RedisAlertFeedOptions): AlertFeed 
     const changed = journal.filter((d) => written.get(d.id) !== d);
     if (changed.length === 0) return;
     const args: (string | number)[] = [keep, TTL_MS];
-    for (const d of changed) args.push(field(d.id), JSON.stringify(withServer(server)(d)), d.createdMs);
+    for (const d of changed) args.push(field(d.id), JSON.stringify(tag(d)), d.createdMs);
     await client.eval(WRITE, 2, hash, index, ...args);
     for (const d of changed) written.set(d.id, d);
     // ids the journal no longer holds will not change again
@@ -115,7 +116,7 @@ export function createRedisAlertFeed(options: RedisAlertFeedOptions): AlertFeed 
 
   return {
     async view() {
-      const mine = local().map(withServer(server));
+      const mine = local().map(tag);
       let shared: ServerAlert[];
       try {
         const fields = await client.zrevrange(index, 0, keep - 1);

@@ -2,8 +2,7 @@
 // quantile of generated observations), the memory store's sessions, the notifier's delivery
 // journal, the kill-switch stores (memory, and Redis shared by two servers), console
 // sign-in cookies, and the decision summary's clipping.
-import { afterAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Histogram, Registry, Counter } from 'prom-client';
 import { Redis } from 'ioredis';
@@ -15,6 +14,7 @@ import { createRedisSignOuts } from '../../server/console/sign-outs.ts';
 import { createRedisGuessLimiter } from '../../server/admin/index.ts';
 import { createMemoryKillSwitch, createNotifier, createRedisKillSwitch } from '../../server/alerts/index.ts';
 import { makeRecord, quietLog, SECRET_TOKEN, startReceiver } from '../alerts/fixtures.ts';
+import { redisScratch } from '../limits/redis-helpers.ts';
 
 const BOUNDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 
@@ -167,20 +167,6 @@ describe('console sign-in cookies', () => {
     expect(auth.session(header, 2_000)).toBeNull();
   });
 });
-
-/** a key prefix of this run's own and the clients to close; its keys are deleted after the suite */
-function redisScratch(name: string): { prefix: string; clients: Redis[] } {
-  const prefix = `${name}-${randomBytes(4).toString('hex')}:`;
-  const clients: Redis[] = [];
-  afterAll(async () => {
-    const r = new Redis('redis://127.0.0.1:6379');
-    const keys = await r.keys(`${prefix}*`);
-    if (keys.length > 0) await r.del(...keys);
-    r.disconnect();
-    for (const c of clients) c.disconnect();
-  });
-  return { prefix, clients };
-}
 
 describe('console sign-outs in Redis', () => {
   const { prefix, clients } = redisScratch('leash-signout-test');

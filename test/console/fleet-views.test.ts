@@ -2,8 +2,7 @@
 // two "servers", each with its own notifier or metrics registry, see each other's alerts
 // (with their delivery state as it changes) and the sum of their charts; the shared list is
 // trimmed to its bound; an unreachable Redis leaves each its own view, saying so.
-import { afterAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { Redis } from 'ioredis';
@@ -12,10 +11,9 @@ import { createChartSampler, type ChartInterval } from '../../server/console/cha
 import { createRedisAlertFeed } from '../../server/console/fleet-alerts.ts';
 import { createFleetCharts } from '../../server/console/fleet-charts.ts';
 import { quietLog, startReceiver } from '../alerts/fixtures.ts';
+import { REDIS_URL, redisScratch } from '../limits/redis-helpers.ts';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const prefix = `leash-fleet-views-${randomBytes(4).toString('hex')}:`;
-const clients: Redis[] = [];
+const { prefix, clients } = redisScratch('fleet-views');
 const client = () => {
   const c = new Redis(REDIS_URL);
   clients.push(c);
@@ -28,14 +26,6 @@ const deadClient = () => {
   clients.push(c);
   return c;
 };
-
-afterAll(async () => {
-  const r = new Redis(REDIS_URL);
-  const keys = await r.keys(`${prefix}*`);
-  if (keys.length > 0) await r.del(...keys);
-  r.disconnect();
-  for (const c of clients) c.disconnect();
-});
 
 describe('fleet alerts', () => {
   it('each server sees the other\'s alerts with their delivery state as it changes, never the webhook URL', async () => {

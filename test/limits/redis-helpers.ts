@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -18,6 +19,22 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/**
+ * For a suite on the shared Redis: a key prefix of its own and a list for the clients it
+ * opens; after the suite its keys are deleted and the clients closed.
+ */
+export function redisScratch(area: string): { prefix: string; clients: Redis[] } {
+  const prefix = uniquePrefix(area);
+  const clients: Redis[] = [];
+  afterAll(async () => {
+    const r = new Redis(REDIS_URL);
+    await deleteKeys(r, prefix);
+    r.disconnect();
+    for (const c of clients) c.disconnect();
+  });
+  return { prefix, clients };
 }
 
 export async function freePort(): Promise<number> {

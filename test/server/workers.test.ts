@@ -1,8 +1,9 @@
 // `leash serve --workers 2` as a real process tree (bin/leash.mjs, node:cluster, the shared
 // Redis on 127.0.0.1:6379): both workers answer (each writes its own audit file), limits stay
 // exact across them, /metrics on any worker counts both, the console on either shows both
-// workers' alerts and charts, SIGHUP reaches both, a killed worker is replaced, SIGTERM lets an in-flight request finish and the primary exits 0; and two
-// workers without Redis are refused with the reason. One cluster serves the tests in order.
+// workers' alerts and charts, SIGHUP reaches both, a killed worker is replaced, SIGTERM lets
+// an in-flight request finish and the primary exits 0; and two workers without Redis are
+// refused with the reason. One cluster serves the tests in order.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
@@ -162,13 +163,13 @@ describe('leash serve --workers', () => {
     }
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
     const consoleGet = async <T>(path: string) => JSON.parse((await call('GET', `/console/api/${path}`, undefined, admin)).text) as T;
+    // asked on four connections, so both workers answer
+    const onFourConnections = <T>(path: string) => Promise.all(Array.from({ length: 4 }, () => consoleGet<T>(path)));
     type Alerts = { alerts: { server: string; what: string }[]; scope: string };
     const writeAlerts = (v: Alerts) => v.alerts.filter((a) => a.what === 'write_out_of_scope');
-    // asked on four connections, so both workers answer: each shows all six, from two servers
-    // (each worker copies its alerts to Redis every 500 ms)
-    const fourViews = () => Promise.all(Array.from({ length: 4 }, () => consoleGet<Alerts>('alerts')));
+    // each answer shows all six, from two servers (each worker copies its alerts to Redis every 500 ms)
     const views = await until('the alerts of both workers on the console', async () => {
-      const answers = await fourViews();
+      const answers = await onFourConnections<Alerts>('alerts');
       return answers.every((v) => writeAlerts(v).length === 6) ? answers : undefined;
     });
     for (const view of views) {
@@ -180,7 +181,7 @@ describe('leash serve --workers', () => {
     type Charts = { points: { decisionsPerSecond: number }[]; scope: string };
     const charted = (v: Charts) => Math.round(v.points.reduce((sum, p) => sum + p.decisionsPerSecond * 2, 0));
     const charts = await until('the charts of both workers', async () => {
-      const answers = await Promise.all(Array.from({ length: 4 }, () => consoleGet<Charts>('charts')));
+      const answers = await onFourConnections<Charts>('charts');
       return answers.every((v) => charted(v) === total) ? answers : undefined;
     });
     for (const view of charts) expect(view.scope).toBe('fleet');
