@@ -147,11 +147,19 @@ const STATES = new Set(['sending', 'retrying', 'delivered', 'failed', 'logged'])
 /** a stored entry, or undefined when it is gone or not one (the hash is shared) */
 function parseAlert(raw: string | null): ServerAlert | undefined {
   if (!raw) return undefined;
+  let a: Partial<Record<keyof ServerAlert, unknown>>;
   try {
-    const a = JSON.parse(raw) as Partial<ServerAlert>;
-    if (typeof a.id !== 'number' || typeof a.server !== 'string' || typeof a.what !== 'string' || typeof a.text !== 'string' || typeof a.createdMs !== 'number' || !STATES.has(a.state as string) || typeof a.attempts !== 'number') return undefined;
-    return a as ServerAlert;
+    a = JSON.parse(raw) as typeof a;
   } catch {
     return undefined;
   }
+  const { id, server, what, text, createdMs, state, attempts, lastError, settledMs } = a;
+  if (!Number.isSafeInteger(id) || !Number.isSafeInteger(attempts) || !Number.isFinite(createdMs)) return undefined;
+  if (typeof server !== 'string' || typeof what !== 'string' || typeof text !== 'string' || !STATES.has(state as string)) return undefined;
+  // only the alert's own fields, whatever else the stored JSON held
+  return {
+    id: id as number, server, what, text, createdMs: createdMs as number, state: state as AlertDelivery['state'], attempts: attempts as number,
+    ...(typeof lastError === 'string' ? { lastError } : {}),
+    ...(Number.isFinite(settledMs) ? { settledMs: settledMs as number } : {}),
+  };
 }

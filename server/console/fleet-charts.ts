@@ -39,6 +39,12 @@ export interface FleetChartsOptions {
 
 const boundField = (le: number) => `b:${le === Infinity ? '+Inf' : le}`;
 
+/** a stored count: HINCRBY writes integers, and anything else in the shared hash reads as 0 */
+const countOf = (raw: string | undefined) => {
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+};
+
 export function createFleetCharts(options: FleetChartsOptions): FleetCharts {
   const { client } = options;
   const everyMs = options.everyMs ?? 2_000;
@@ -101,7 +107,7 @@ export function pointOf(endMs: number, hash: Readonly<Record<string, string>>, e
   for (const [name, value] of Object.entries(hash)) {
     if (!name.startsWith('b:')) continue;
     const le = name === 'b:+Inf' ? Infinity : Number(name.slice(2));
-    if (!Number.isNaN(le)) bounds.push([le, Number(value) || 0]);
+    if (le > 0) bounds.push([le, countOf(value)]);
   }
   bounds.sort((a, b) => a[0] - b[0]);
   let running = 0;
@@ -109,8 +115,8 @@ export function pointOf(endMs: number, hash: Readonly<Record<string, string>>, e
   const secs = everyMs / 1000;
   return {
     t: endMs,
-    decisionsPerSecond: (Number(hash['n']) || 0) / secs,
-    denialsPerSecond: (Number(hash['x']) || 0) / secs,
+    decisionsPerSecond: countOf(hash['n']) / secs,
+    denialsPerSecond: countOf(hash['x']) / secs,
     p50: quantile(0.5, [], cumulative),
     p99: quantile(0.99, [], cumulative),
   };

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { createNotifier } from '../../server/alerts/index.ts';
 import { createChartSampler, type ChartInterval } from '../../server/console/charts.ts';
 import { createRedisAlertFeed } from '../../server/console/fleet-alerts.ts';
-import { createFleetCharts } from '../../server/console/fleet-charts.ts';
+import { createFleetCharts, pointOf } from '../../server/console/fleet-charts.ts';
 import { quietLog, startReceiver } from '../alerts/fixtures.ts';
 import { REDIS_URL, redisScratch } from '../limits/redis-helpers.ts';
 
@@ -69,11 +69,21 @@ describe('fleet alerts', () => {
     expect(await redis.hlen(`${own}{console-alerts}`)).toBe(5);
     expect(await redis.zcard(`${own}{console-alerts}:by-time`)).toBe(5);
     // another writer's garbage in the shared hash is left out, not shown or thrown
-    await redis.hset(`${own}{console-alerts}`, 'x#1', '{"not":"an alert"}');
-    await redis.zadd(`${own}{console-alerts}:by-time`, Date.now() + 1_000, 'x#1');
+    const entry = { id: 1, server: 'x', what: 'write_denied', text: 'planted', createdMs: Date.now() + 1_000, state: 'logged', attempts: 1 };
+    await redis.hset(`${own}{console-alerts}`, {
+      'x#1': '{"not":"an alert"}',
+      'x#2': JSON.stringify(entry).replace(/"createdMs":\d+/, '"createdMs":1e400'),
+      'x#3': JSON.stringify({ ...entry, id: 3, state: 'pwned' }),
+      'x#4': JSON.stringify({ ...entry, id: 4, injected: '<script>' }).replace('{', '{"__proto__":{"polluted":true},'),
+    });
+    await redis.zadd(`${own}{console-alerts}:by-time`, Date.now() + 1_000, 'x#1', Date.now() + 1_000, 'x#2', Date.now() + 1_000, 'x#3', Date.now() + 1_000, 'x#4');
     const other = createRedisAlertFeed({ client: client(), prefix: own, server: 'host-d:404', local: () => [], everyMs: 3_600_000, keep: 5 });
     const view = await other.view();
-    expect(view.alerts.map((x) => x.text)).toEqual(['alert 7', 'alert 6', 'alert 5', 'alert 4']);
+    // the newest five index entries, of which three are not alerts
+    expect(view.alerts.map((x) => x.text)).toEqual(['planted', 'alert 7']);
+    // an alert that passes is rebuilt from its own fields only
+    expect(view.alerts[0]).toEqual({ ...entry, id: 4 });
+    expect(Object.getPrototypeOf(view.alerts[0])).toBe(Object.prototype);
     await Promise.all([n.close(), feed.close(), other.close()]);
   });
 
@@ -149,6 +159,15 @@ describe('fleet charts', () => {
       ),
       { numRuns: 15 },
     );
+  });
+
+  it('read what is not a count in the shared hash as none: never a null, negative or infinite rate', () => {
+    const point = pointOf(2_000, { n: '1e309', x: '-5', 'b:abc': '3', 'b:-1': '2', 'b:0.001': '1e400', 'b:0.01': '4', 'b:+Inf': 'many' }, 2_000);
+    expect(point).toMatchObject({ t: 2_000, decisionsPerSecond: 0, denialsPerSecond: 0 });
+    // the four observations of the one real bucket, (0.001, 0.01]
+    expect(point.p50).toBeCloseTo(0.0055, 10);
+    expect(point.p99).toBeCloseTo(0.00991, 10);
+    expect(pointOf(4_000, { n: '6', x: '2', 'b:0.001': '6', 'b:+Inf': '0' }, 2_000)).toMatchObject({ decisionsPerSecond: 3, denialsPerSecond: 1 });
   });
 
   it('with Redis unreachable, shows this server\'s series and says so', async () => {
