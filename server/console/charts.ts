@@ -80,7 +80,8 @@ export function quantile(q: number, before: readonly (readonly [number, number])
     if (c >= rank) {
       // past the highest finite bound there is nothing to interpolate to: answer that bound
       if (le === Infinity) return lowerBound;
-      return lowerBound + ((le - lowerBound) * (rank - lowerCount)) / Math.max(c - lowerCount, 1e-12);
+      // rounding can land one ulp past the bucket; a quantile never leaves its bucket
+      return Math.min(le, lowerBound + ((le - lowerBound) * (rank - lowerCount)) / Math.max(c - lowerCount, 1e-12));
     }
     lowerBound = le;
     lowerCount = c;
