@@ -7,7 +7,7 @@
 //
 // Usage: node --import ./bin/register.mjs bench/ab.ts [--rounds 3] [--duration 6] [--profile DIR] TARGET...
 //   --profile DIR: every Leash server writes a V8 CPU profile (--cpu-prof) into DIR when it stops
-//   TARGET: `bare`, `decide:<tree>` or `authz:<tree>` (<tree>: a checkout with node_modules;
+//   TARGET: `bare`, `bare-eval` (the bare route + one SDK evaluate of this tree's bundle), `decide:<tree>` or `authz:<tree>` (<tree>: a checkout with node_modules;
 //           it serves the example bundle its own `leash build` makes, so compiler changes count),
 //           optionally `@--node-flag,--another` for that server's Node (e.g. GC settings)
 //   e.g.    bench/ab.ts bare decide:/tmp/before decide:.
@@ -21,7 +21,7 @@ import { freePort } from './lib/net.ts';
 import { processCpuSplitMs } from './lib/proc-cpu.ts';
 import { median } from './lib/stats.ts';
 import type { LoadResult } from './http/load-spec.ts';
-import { startBare } from './http/servers.ts';
+import { startBare, startBareEval } from './http/servers.ts';
 import { loadSpecFor, type Target } from './http/targets.ts';
 import { BENCH_AUDIENCE, BENCH_ISSUER, createMinter } from './http/tokens.ts';
 
@@ -29,7 +29,7 @@ const { values, positionals } = parseArgs({ options: { rounds: { type: 'string',
 const rounds = Number(values.rounds);
 const durationS = Number(values.duration);
 if (!Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(durationS) || durationS < 1 || positionals.length === 0) {
-  process.stderr.write('usage: bench/ab.ts [--rounds N] [--duration SECONDS] [--profile DIR] bare|decide:<tree>|authz:<tree> ...\n');
+  process.stderr.write('usage: bench/ab.ts [--rounds N] [--duration SECONDS] [--profile DIR] bare|bare-eval|decide:<tree>|authz:<tree> ...\n');
   process.exit(2);
 }
 const SESSIONS = 4_000;
@@ -39,6 +39,8 @@ interface Entry { readonly label: string; readonly target: Target; readonly tree
 
 function parseTarget(text: string): Entry {
   if (text === 'bare') return { label: 'bare', target: { kind: 'bare', id: 'bare' }, tree: null, nodeFlags: [] };
+  // the bare route plus one SDK evaluate of this tree's bundle (bench/http/bare-eval-server.ts)
+  if (text === 'bare-eval') return { label: 'bare-eval', target: { kind: 'bare-eval', id: 'bare-eval' }, tree: REPO_ROOT, nodeFlags: [] };
   // `decide:<tree>@--flag,--other`: the same tree with Node flags for its server
   const at = text.indexOf('@');
   const nodeFlags = at < 0 ? [] : text.slice(at + 1).split(',').filter(Boolean);
@@ -81,6 +83,8 @@ try {
     const base = `http://127.0.0.1:${port}`;
     entry.server = entry.tree === null
       ? await startBare(port)
+      : entry.target.kind === 'bare-eval'
+      ? await startBareEval(port, bundles.get(entry.tree)!)
       : await startServer(process.execPath, [...entry.nodeFlags, ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] : []), join(entry.tree, 'bin/leash.mjs'), 'serve', '--bundle', bundles.get(entry.tree)!, '--port', String(port), '--host', '127.0.0.1',
         '--jwks', minter.jwksPath, '--issuer', BENCH_ISSUER, '--audience', BENCH_AUDIENCE, '--workers', '1'], {
         cwd: work, env: { ...process.env, NODE_ENV: 'production', LEASH_LOG_LEVEL: 'warn' }, baseUrl: base, readyUrl: `${base}/ready`, startTimeoutMs: 90_000,

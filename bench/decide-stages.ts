@@ -98,11 +98,10 @@ try {
   const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
   // warm-up: every token verified once (then served from the cache), the JIT warm
-  for (let i = 0; i < SESSIONS; i++) {
-    await service.decide(request(i));
-    if (i % TURN === TURN - 1) await turn();
+  for (let i = 0; i < SESSIONS; i += TURN) {
+    await Promise.all(Array.from({ length: Math.min(TURN, SESSIONS - i) }, (_, k) => service.decide(request(i + k))));
+    await turn();
   }
-  await turn();
 
   const rounds: { total: number; stages: Record<Stage, number>; answer: number }[] = [];
   let denied = 0;
@@ -111,16 +110,18 @@ try {
     records.length = 0;
     let answerMs = 0;
     const started = performance.now();
-    for (let i = 0; i < PER_ROUND; i++) {
-      const answer = await service.decide(request(SESSIONS + round * PER_ROUND + i));
-      if (!answer.allow) denied++;
-      // the route's share of the answer: its public shape as JSON (what Fastify sends)
-      const t = performance.now();
-      JSON.stringify(publicAnswer(answer));
-      answerMs += performance.now() - t;
-      if (i % TURN === TURN - 1) await turn();
+    // a turn's requests are decided together, as when one turn of the server reads them
+    for (let i = 0; i < PER_ROUND; i += TURN) {
+      const answers = await Promise.all(Array.from({ length: Math.min(TURN, PER_ROUND - i) }, (_, k) => service.decide(request(SESSIONS + round * PER_ROUND + i + k))));
+      for (const answer of answers) {
+        if (!answer.allow) denied++;
+        // the route's share of the answer: its public shape as JSON (what Fastify sends)
+        const t = performance.now();
+        JSON.stringify(publicAnswer(answer));
+        answerMs += performance.now() - t;
+      }
+      await turn();
     }
-    await turn();
     const total = performance.now() - started;
     rounds.push({ total: (total * 1000) / PER_ROUND, stages: Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, (v * 1000) / PER_ROUND])) as Record<Stage, number>, answer: (answerMs * 1000) / PER_ROUND });
   }
@@ -156,7 +157,7 @@ try {
     `Run ${new Date().toISOString()} on ${m.cores} cores (${m.cpuModel}), Node ${m.node}; load average ${m.loadAverage.map((l) => l.toFixed(2)).join(' / ')} at the end.`,
     `Command: \`node --import ./bin/register.mjs bench/decide-stages.ts${quick ? ' --quick' : ''}\`. The decision service as \`leash serve\` wires it, without HTTP: ` +
     `${SESSIONS.toLocaleString('en-US')} support-agent sessions (tokens verified once, then cached), allowed reads, ${ROUNDS} rounds of ${PER_ROUND.toLocaleString('en-US')} decisions, ` +
-    `the event loop given a turn every ${TURN} decisions (when the audit observer builds and hands over that turn's events). ` +
+    `${TURN} decisions started together per turn of the event loop, as one turn of the server reads them (their evaluations run back to back at the turn's end, and the audit observer builds and hands over that turn's events). ` +
     `Each stage is timed around its call inside the real service; µs per decision, median over rounds. ${denied ? `${denied} decisions were denied (expected 0).` : 'Every decision was allowed.'}`,
     '',
     table(['stage', 'µs per decision', 'share'], rows),

@@ -12,7 +12,7 @@ import { freePort, tcpAnswers } from '../lib/net.ts';
 import { processCpuMs, processTreeCpuMs, redisServerPid } from '../lib/proc-cpu.ts';
 import type { LoadResult } from './load-spec.ts';
 import { renderHttp } from './render.ts';
-import { startBare, startLeash, type LeashServerOptions } from './servers.ts';
+import { startBare, startBareEval, startLeash, type LeashServerOptions } from './servers.ts';
 import { loadSpecFor, TARGETS, type Target } from './targets.ts';
 import { createMinter, type TokenMinter } from './tokens.ts';
 import { startLocalCluster, type LocalCluster } from '../../test/limits/cluster-helpers.ts';
@@ -117,6 +117,7 @@ async function startTarget(target: Target, options: HttpOptions, minter: TokenMi
   const port = await freePort();
   if (target.kind === 'bare') return startBare(port, profileDir, target.workers ?? 1);
   if ('missing' in options.bundle) throw new Error(options.bundle.missing);
+  if (target.kind === 'bare-eval') return startBareEval(port, options.bundle.path, profileDir);
   const serverOptions: LeashServerOptions = {
     bundle: options.bundle.path, jwksPath: minter.jwksPath, store: target.store, redisUrl: storeOf(target, options)?.url ?? options.redisUrl, workDir: options.workDir,
     workers: target.workers ?? 1,

@@ -58,7 +58,7 @@ export function renderHttp(options: HttpOptions, results: readonly TargetResults
     const failures = (r: LoadResult) => (r.notAllowed ?? r.non2xx) + r.errors + r.timeouts;
     const bad = entry.runs.reduce((n, r) => n + failures(r.result) + failures(r.paced), 0);
     const total = entry.runs.reduce((n, r) => n + r.result.total + r.paced.total, 0);
-    const sessions = entry.target.kind === 'bare' ? '—' : String(Math.max(...entry.runs.map((r) => r.maxPerSession)));
+    const sessions = entry.target.kind === 'bare' || entry.target.kind === 'bare-eval' ? '—' : String(Math.max(...entry.runs.map((r) => r.maxPerSession)));
     const cpuRuns = entry.runs.filter((r) => r.cpuUsPerRequest !== null);
     const cpu = summarize(cpuRuns.map((r) => r.cpuUsPerRequest!));
     const cpuRatio = cpuRuns.length ? pairedRatio({ ...entry, runs: cpuRuns }, bare, (r) => r.cpuUsPerRequest ?? Number.NaN) : Number.NaN;

@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from '../lib/child.ts';
 import { BENCH_AUDIENCE, BENCH_ISSUER } from './tokens.ts';
 
 const BARE_SERVER = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+const BARE_EVAL_SERVER = fileURLToPath(new URL('./bare-eval-server.ts', import.meta.url));
 
 export type LimitStoreKind = 'memory' | 'redis' | 'cluster';
 
@@ -28,6 +29,14 @@ export function startBare(port: number, profileDir: string | null = null, worker
   const base = `http://127.0.0.1:${port}`;
   return startServer(process.execPath, [...nodeFlags(profileDir), '--import', 'tsx', BARE_SERVER, String(port), String(workers)], {
     cwd: REPO_ROOT, baseUrl: base, readyUrl: `${base}/health`, startTimeoutMs: 30_000,
+  });
+}
+
+/** bare-eval-server.ts on the given bundle: the bare route plus one SDK evaluate per request. */
+export function startBareEval(port: number, bundle: string, profileDir: string | null = null): Promise<RunningServer> {
+  const base = `http://127.0.0.1:${port}`;
+  return startServer(process.execPath, [...nodeFlags(profileDir), '--import', 'tsx', BARE_EVAL_SERVER, String(port), bundle], {
+    cwd: REPO_ROOT, env: { ...process.env, NODE_ENV: 'production' }, baseUrl: base, readyUrl: `${base}/health`, startTimeoutMs: 60_000,
   });
 }
 

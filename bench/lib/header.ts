@@ -50,6 +50,7 @@ export function renderHeader(s: RunSettings, sectionBodies: readonly string[], e
     '- bundle: `node bin/leash.mjs build <repo>/policies -o <tmp>/bundle.tar.gz`; SDK floor: `FLOOR_REGO` (bench/engines/leash.ts) ' +
       'compiled in process with compiler/rego `parseModule` and compiler/wasm `compileWasm`',
     '- baseline server: `node --import tsx bench/http/bare-server.ts <port> <workers: 1, or 2 for the scaling table>`',
+    '- bare route + SDK evaluate: `node --import tsx bench/http/bare-eval-server.ts <port> <tmp>/bundle.tar.gz`',
     '- Leash server: `node bin/leash.mjs serve --bundle <tmp>/bundle.tar.gz --port <port> --host 127.0.0.1 ' +
       '--jwks <tmp>/bench-jwks.json --issuer https://idp.bench.leash.local --audience leash-bench [--redis redis://127.0.0.1:6379/0] --workers 1` (`--workers 2` with `--redis` for the scaling table; NODE_ENV=production, LEASH_LOG_LEVEL=warn, LEASH_REDIS_PREFIX=leash-bench:; audit trail to the default JSONL file under <tmp>)',
     `- load: \`node --import tsx bench/http/load.ts <tmp>/load-N.json\` (autocannon, ${s.connections} connections, ` +

@@ -7,7 +7,7 @@ import type { Decision, DecisionClass, PolicyInput } from '../../compiler/index.
 import type { DecisionAnswer, DecisionObserver, DecisionRequest, DecisionRequestDraft, DecisionService, LimitStore } from '../contracts.ts';
 import type { DenialCode } from '../errors.ts';
 import type { TokenVerifier } from '../identity/index.ts';
-import type { PolicyEvaluator } from '../engine/index.ts';
+import { createEvaluationQueue, type EvaluationQueue, type PolicyEvaluator } from '../engine/index.ts';
 import type { KillSwitchStore } from '../alerts/kill-switch.ts';
 import { accessOf, bearerToken, buildPolicyInput, isCredentialHeader, scrubPath, scrubQuery } from './input.ts';
 import { identityHeaders } from './headers.ts';
@@ -37,11 +37,14 @@ export interface DecisionServiceOptions {
   /** agents and keys stopped fleet-wide by an operator (answered from memory) */
   readonly killSwitch?: KillSwitchStore;
   readonly now?: () => number;
+  /** where evaluations wait for the end of the turn (default: a queue of this service's own) */
+  readonly evaluations?: EvaluationQueue;
 }
 
 export function createDecisionService(options: DecisionServiceOptions): DecisionService {
   const now = options.now ?? Date.now;
   const requestOptions = options.request ?? DEFAULT_REQUEST_OPTIONS;
+  const evaluations = options.evaluations ?? createEvaluationQueue();
 
   async function decideOnce(request: DecisionRequest, decisionId: string, nowMs: number): Promise<DecisionAnswer> {
     const access = accessOf(request.method);
@@ -72,11 +75,10 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
     if (!evaluator) {
       return denial({ decisionId, access, status: 403, code: 'policy_error', class: 'system', reason: 'no policy bundle is loaded', agent, input });
     }
-    const started = performance.now();
     // The bound is enforced inside the evaluation (the wasm's step budget stops it once the
     // deadline passes); the check after it also catches time spent in one long builtin call.
-    const outcome = evaluator.evaluate(input, options.evalTimeoutMs);
-    const evalMs = performance.now() - started;
+    // The evaluation runs at the end of the turn with the turn's others (evaluation-queue.ts).
+    const { outcome, evalMs } = await evaluations.evaluate(evaluator, input, options.evalTimeoutMs);
     if (!outcome.ok && outcome.timedOut === true) {
       options.log.error({ decision_id: decisionId, revision: evaluator.revision, eval_ms: evalMs }, 'policy evaluation over its time bound; denied');
       return denial({ decisionId, access, status: 403, code: 'policy_error', class: 'system', reason: `policy evaluation stopped after ${evalMs.toFixed(1)}ms, over the ${options.evalTimeoutMs}ms bound`, agent, input, revision: evaluator.revision });

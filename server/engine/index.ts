@@ -2,3 +2,4 @@
 export { createEngine, type PolicyEngine, type BundleSource, type BundleLoader, type ReloadOutcome, type EngineLog } from './engine.ts';
 export { createWasmEvaluator, type PolicyEvaluator, type EvalOutcome, type WasmBundleParts, type HostBuiltins } from './evaluator.ts';
 export { toDecision } from './decision-shape.ts';
+export { createEvaluationQueue, type EvaluationQueue, type TimedOutcome } from './evaluation-queue.ts';
