@@ -1,6 +1,6 @@
 // The audit trail: one event per decision (OPA decision-log fields plus Leash identity and
 // limit state), delivered in the background to file, stdout, webhook and Redis Stream sinks.
-export { auditLine, buildAuditEvent } from './event.ts';
+export { auditLine, buildAuditEvent, createEventBuilder } from './event.ts';
 export type { AuditEvent, AdminActionFields, EventOptions } from './event.ts';
 export { createAuditLog, DEFAULT_AUDIT_PATH } from './audit-log.ts';
 export type { AuditLog, AuditSinkConfig } from './audit-log.ts';

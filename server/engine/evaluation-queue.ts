@@ -5,10 +5,11 @@
 // then starts from cold CPU caches: in the server an evaluation cost twice what it costs in a
 // tight loop, and the HTTP work around it slowed as much. Run together in the turn's check
 // phase (setImmediate), every evaluation after the first finds the module's code and memory
-// warm; bench/RESULTS.md ("Where a decision's time goes") has the measurement. Each queued
+// warm, and the answers that follow leave in the same check phase. Each queued
 // evaluation keeps its own evaluator (the revision its decision took) and its own time bound,
 // and is timed on its own; at low load a turn holds one request and the wait is one setImmediate.
 import type { PolicyInput } from '../../compiler/index.ts';
+import { endOfTurn } from '../end-of-turn.ts';
 import type { EvalOutcome, PolicyEvaluator } from './evaluator.ts';
 
 export interface TimedOutcome {
@@ -28,7 +29,12 @@ interface Pending {
   readonly resolve: (timed: TimedOutcome) => void;
 }
 
-export function createEvaluationQueue(schedule: (run: () => void) => void = setImmediate): EvaluationQueue {
+/** the turn's end (server/end-of-turn.ts), which the turn's answers share */
+function atEndOfTurn(run: () => void): void {
+  void endOfTurn().then(run);
+}
+
+export function createEvaluationQueue(schedule: (run: () => void) => void = atEndOfTurn): EvaluationQueue {
   let pending: Pending[] = [];
 
   function runAll(): void {

@@ -11,7 +11,7 @@ import type { DecisionRequestDraft } from '../contracts.ts';
 import { headerValue } from '../decide/index.ts';
 import { lazyChildLogger } from './lazy-log.ts';
 import { parsePolicyBody } from '../proxy/body.ts';
-import { endOfTurn } from './end-of-turn.ts';
+import { endOfTurn } from '../end-of-turn.ts';
 
 const headersSchema = {
   type: 'object',

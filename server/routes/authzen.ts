@@ -8,7 +8,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { DecisionAnswer, DecisionRequestDraft } from '../contracts.ts';
 import { presentedBearer, tokenMatches } from '../admin/index.ts';
-import { endOfTurn } from './end-of-turn.ts';
+import { endOfTurn } from '../end-of-turn.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

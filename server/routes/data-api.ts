@@ -7,7 +7,7 @@ import { headerValue } from '../decide/index.ts';
 import { parseGatewayInput } from './gateway-input.ts';
 import { publicAnswer } from './services.ts';
 import { lazyChildLogger } from './lazy-log.ts';
-import { endOfTurn } from './end-of-turn.ts';
+import { endOfTurn } from '../end-of-turn.ts';
 
 const DOCUMENTS = ['leash/decision', 'leash/allow'] as const;
 

@@ -6,7 +6,7 @@ import type { DecisionRequestDraft } from '../contracts.ts';
 import { headerValue } from '../decide/index.ts';
 import { headerMapSchema, publicAnswer } from './services.ts';
 import { lazyChildLogger } from './lazy-log.ts';
-import { endOfTurn } from './end-of-turn.ts';
+import { endOfTurn } from '../end-of-turn.ts';
 
 interface DecideBody {
   method: string;
