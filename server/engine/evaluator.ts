@@ -78,6 +78,19 @@ type ResizableArrayBuffer = ArrayBuffer & { resize(byteLength: number): void };
 const handoff = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ResizableArrayBuffer)(0, { maxByteLength: compose.length });
 const handoffView = new Uint8Array(handoff);
 
+// `now` is in nanoseconds, past 2^53, where writing a number takes V8's slow exact path; the
+// decisions of one millisecond share it, so the text of the latest one is kept.
+let lastNow = Number.NaN;
+let lastNowJson = 'null';
+
+function nowJson(now: number): string {
+  if (now !== lastNow) {
+    lastNowJson = JSON.stringify(now);
+    lastNow = now;
+  }
+  return lastNowJson;
+}
+
 /**
  * `input` as UTF-8 JSON in an ArrayBuffer of exactly its size. The buffer is reused: it holds
  * this input until the next call, which is all the SDK's synchronous evaluate needs.
@@ -88,7 +101,7 @@ export function inputBytes(input: PolicyInput): ArrayBuffer {
     opening = utf8.encode(`{"agent":${JSON.stringify(input.agent)},"request":`);
     agentOpening.set(input.agent, opening);
   }
-  const rest = `${JSON.stringify(input.request)},"upstream":${JSON.stringify(input.upstream)},"now":${JSON.stringify(input.now)}}`;
+  const rest = `${JSON.stringify(input.request)},"upstream":${JSON.stringify(input.upstream)},"now":${nowJson(input.now)}}`;
   // UTF-8 takes at most 3 bytes per UTF-16 unit
   if (opening.length + rest.length * 3 > compose.length) {
     const tail = utf8.encode(rest);

@@ -32,6 +32,15 @@ describe('inputBytes', () => {
     }), { numRuns: 150 });
   });
 
+  it('writes each decision\'s own `now`, the text of the last one kept only while it repeats', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1_700_000_000_000, max: 2_100_000_000_000 }), { minLength: 2, maxLength: 20 }), (times) => {
+      for (const ms of [...times, times[0]!, times[0]!]) {
+        const c = { ...input(agentA, '/t/1'), now: ms * 1_000_000 };
+        expect(new TextDecoder().decode(inputBytes(c))).toBe(JSON.stringify(c));
+      }
+    }), { numRuns: 50 });
+  });
+
   it('gives an ArrayBuffer of exactly the encoded size (the SDK copies all of it)', () => {
     const c = input(agentB, '/ü');
     const bytes = inputBytes(c);
