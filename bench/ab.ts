@@ -7,8 +7,9 @@
 //
 // Usage: node --import ./bin/register.mjs bench/ab.ts [--rounds 3] [--duration 6] [--profile DIR] TARGET...
 //   --profile DIR: every Leash server writes a V8 CPU profile (--cpu-prof) into DIR when it stops
-//   TARGET: `bare`, `bare-eval` (the bare route + one SDK evaluate of this tree's bundle), `decide:<tree>` or `authz:<tree>` (<tree>: a checkout with node_modules;
-//           it serves the example bundle its own `leash build` makes, so compiler changes count),
+//   TARGET: `bare`, `bare-eval` (the bare route + one SDK evaluate of this tree's bundle),
+//           `decide:<tree>` or `authz:<tree>` (<tree>: a checkout with node_modules; it serves
+//           the example bundle its own `leash build` makes, so compiler changes count),
 //           optionally `@--node-flag,--another` for that server's Node (e.g. GC settings)
 //   e.g.    bench/ab.ts bare decide:/tmp/before decide:.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
