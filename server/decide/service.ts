@@ -13,6 +13,7 @@ import { accessOf, bearerToken, buildPolicyInput, isCredentialHeader, scrubPath,
 import { identityHeaders } from './headers.ts';
 import { bodyUnavailable, reasonsWithMissing } from './data-checks.ts';
 import { effectiveLimits, limitVerdict } from '../limits/index.ts';
+import { endOfTurn } from '../end-of-turn.ts';
 import { canonicalRequest, DEFAULT_REQUEST_OPTIONS, type RequestOptions } from '../request/index.ts';
 
 export interface DecideLog {
@@ -136,6 +137,10 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
       const startedMs = performance.now();
       const nowMs = now();
       const decisionId = randomUUID();
+      // The whole decision runs at the end of the turn with the turn's others, not only its
+      // evaluation: token checks, limits and answers back to back find their code warm too
+      // (bench/RESULTS.md, Notes). The wait is part of the decision's duration.
+      await endOfTurn();
       let answer: DecisionAnswer;
       try {
         answer = await decideOnce(request, decisionId, nowMs);
