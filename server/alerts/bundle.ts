@@ -2,7 +2,11 @@
 // or broken bundle on hot reload or from the bundle service): one immediate Slack-compatible
 // message naming the bundle, the reason and the revision that keeps serving. The same
 // reason for the same bundle is sent once per `repeatAfterMs` (default 10 minutes), so a
-// poller that keeps fetching one bad bundle does not flood the channel.
+// poller that keeps fetching one bad bundle does not flood the channel. With Redis that
+// holds fleet-wide: every worker and server loads the bundle itself and refuses it alike,
+// and the first to claim the (bundle, reason) key in Redis is the one that sends.
+import { createHash } from 'node:crypto';
+import type { RedisClient } from '../redis/index.ts';
 import type { Notifier } from './notifier.ts';
 import type { SlackMessage } from './slack.ts';
 
@@ -22,7 +26,40 @@ export interface BundleAlerter {
   rejected(bundle: string, reason: string, serving: string | null): void;
 }
 
-export function createBundleAlerter(notifier: Pick<Notifier, 'send'>, options: { now?: () => number; repeatAfterMs?: number } = {}): BundleAlerter {
+/** true when this process is the one to send the alert of `key` for the next `ttlMs` */
+export type AlertClaim = (key: string, ttlMs: number) => Promise<boolean>;
+
+/**
+ * One key per (bundle, reason) in the deployment's Redis, set if absent, kept `ttlMs`. A
+ * client still connecting (a bundle refused at start-up) gets `readyWaitMs` to connect.
+ */
+export function redisAlertClaim(client: RedisClient, prefix: string, readyWaitMs = 2_000): AlertClaim {
+  return async (key, ttlMs) => {
+    if (client.status !== 'ready') await readyOrTimeout(client, readyWaitMs);
+    return (await client.set(`${prefix}{alerts}:bundle-rejected:${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+  };
+}
+
+function readyOrTimeout(client: RedisClient, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    client.once('ready', done);
+  });
+}
+
+export interface BundleAlerterOptions {
+  readonly now?: () => number;
+  readonly repeatAfterMs?: number;
+  /** fleet-wide once per `repeatAfterMs` (Redis); without it, once per process */
+  readonly claim?: AlertClaim;
+}
+
+export function createBundleAlerter(notifier: Pick<Notifier, 'send'>, options: BundleAlerterOptions = {}): BundleAlerter {
   const now = options.now ?? Date.now;
   const repeat = options.repeatAfterMs ?? 600_000;
   const last = new Map<string, number>();
@@ -34,7 +71,13 @@ export function createBundleAlerter(notifier: Pick<Notifier, 'send'>, options: {
       if (at !== undefined && t - at < repeat) return;
       if (last.size > 100) last.clear();
       last.set(key, t);
-      notifier.send(bundleRejectedMessage(bundle, reason, serving), 'bundle_rejected');
+      const send = () => notifier.send(bundleRejectedMessage(bundle, reason, serving), 'bundle_rejected');
+      if (!options.claim) {
+        send();
+        return;
+      }
+      // Redis unreachable: better the same alert from every worker than none
+      options.claim(createHash('sha256').update(key).digest('hex').slice(0, 32), repeat).then((mine) => { if (mine) send(); }, send);
     },
   };
 }
