@@ -29,6 +29,7 @@ import { evaluatorBundle, proxyRoutes, withBundleData } from './proxy/index.ts';
 import { createMemoryKillSwitch, createRedisKillSwitch, type KillSwitchStore } from './alerts/index.ts';
 import { createConsole, createInspectionLog, explain, policyView, withConsoleTap, type OperatorConsole } from './console/index.ts';
 import { connectRedis, type RedisClient } from './redis/index.ts';
+import { answerClientError } from './client-errors.ts';
 import { mcpRoutes } from './mcp/index.ts';
 
 export interface AppDeps {
@@ -72,6 +73,8 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     // A request target the router cannot decode (bad %-escape, invalid UTF-8: /authz/<path>,
     // /proxy/...) never reaches a route. Refuse it with the canonical-path code and fixed
     // text: Fastify's own answer echoes the URL, query credentials included.
+    // the HTTP parser's refusals (oversized headers, not HTTP) in the server's error shape
+    clientErrorHandler: answerClientError,
     frameworkErrors: (err, _req, generic) => {
       const reply = generic as unknown as { code(status: number): { send(body: unknown): void } };
       if (err.code === 'FST_ERR_BAD_URL') return reply.code(400).send({ code: 'non_canonical_path', message: 'the request target has a malformed percent-escape or invalid UTF-8' });

@@ -13,6 +13,9 @@ export const ERROR_CODES = {
   not_found: { status: 404, meaning: 'no route for this method and path' },
   not_ready: { status: 503, meaning: 'no policy bundle is loaded yet' },
   metrics_unavailable: { status: 503, meaning: 'with --workers, the metrics of every worker could not be gathered for /metrics' },
+  bad_request: { status: 400, meaning: 'the bytes are not a valid HTTP request (refused by the HTTP parser; the connection is closed)' },
+  request_timeout: { status: 408, meaning: 'the request did not arrive within the server\'s request timeout (the connection is closed)' },
+  headers_too_large: { status: 431, meaning: 'the request headers are over the HTTP parser\'s size limit, 16 KiB by default (the connection is closed)' },
   internal_error: { status: 500, meaning: 'an unexpected server error (logged, never detailed in the answer)' },
 } as const;
 

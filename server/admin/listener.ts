@@ -3,6 +3,7 @@
 // `{ code, message }` error shape. app.ts builds it (not listening); server.ts listens on it
 // after the main port and the main app's close closes it too.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { answerClientError } from '../client-errors.ts';
 import { toErrorBody, HttpError } from '../errors.ts';
 import { logRequestsAtDebug } from '../logging.ts';
 
@@ -19,6 +20,7 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: false } },
     return503OnClosing: true,
     logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler: answerClientError,
     frameworkErrors: (err, _req, generic) => {
       const reply = generic as unknown as { code(status: number): { send(body: unknown): void } };
       const { status, body } = toErrorBody(err);
