@@ -77,7 +77,9 @@ export function createBundleAlerter(notifier: Pick<Notifier, 'send'>, options: B
         return;
       }
       // Redis unreachable: better the same alert from every worker than none
-      options.claim(createHash('sha256').update(key).digest('hex').slice(0, 32), repeat).then((mine) => { if (mine) send(); }, send);
+      options.claim(createHash('sha256').update(key).digest('hex').slice(0, 32), repeat)
+        .then((mine) => { if (mine) send(); }, send)
+        .catch(() => undefined); // the notifier logs its own failures; a throw here must not become an unhandled rejection
     },
   };
 }
