@@ -70,11 +70,11 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     return503OnClosing: true,
     // Every decision is in the audit trail already; a log line per request is debug detail.
     logController: new LogController({ disableRequestLogging: true }),
+    // the HTTP parser's refusals (oversized headers, not HTTP) in the server's error shape
+    clientErrorHandler: answerClientError,
     // A request target the router cannot decode (bad %-escape, invalid UTF-8: /authz/<path>,
     // /proxy/...) never reaches a route. Refuse it with the canonical-path code and fixed
     // text: Fastify's own answer echoes the URL, query credentials included.
-    // the HTTP parser's refusals (oversized headers, not HTTP) in the server's error shape
-    clientErrorHandler: answerClientError,
     frameworkErrors: (err, _req, generic) => {
       const reply = generic as unknown as { code(status: number): { send(body: unknown): void } };
       if (err.code === 'FST_ERR_BAD_URL') return reply.code(400).send({ code: 'non_canonical_path', message: 'the request target has a malformed percent-escape or invalid UTF-8' });

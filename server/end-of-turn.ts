@@ -1,11 +1,11 @@
 // The end of the event-loop turn, where a turn's decisions are evaluated and answered together.
 //
-// Under load one turn reads many requests (every connection that has data). Their policy
-// evaluations wait for the turn's check phase (setImmediate) and run back to back there
-// (engine/evaluation-queue.ts), and so do their answers: writing each answer the moment it
-// is ready spreads the socket writes over the turn, and each write wakes the gateway's idle
-// reader again; on loopback and in VMs that wake-up is the kernel's biggest cost per
-// request. In bench/RESULTS.md sending a turn's answers back to back cut the server's CPU
+// Under load one turn reads many requests (every connection that has data). Their decisions
+// (decide/service.ts) wait for the turn's check phase (setImmediate) and run there together,
+// the evaluations back to back (engine/evaluation-queue.ts), and so do their answers:
+// writing each answer the moment it is ready spreads the socket writes over the turn, and
+// each write wakes the gateway's idle reader again; on loopback and in VMs that wake-up is
+// the kernel's biggest cost per request. In bench/RESULTS.md sending a turn's answers back to back cut the server's CPU
 // per /decide by about a quarter and raised throughput by about 40 %, with a lower p99.
 //
 // A caller that asks while the turn's end is being served (a decision finishing right after

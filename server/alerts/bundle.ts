@@ -6,7 +6,7 @@
 // holds fleet-wide: every worker and server loads the bundle itself and refuses it alike,
 // and the first to claim the (bundle, reason) key in Redis is the one that sends.
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../redis/index.ts';
+import { whenReady, type RedisClient } from '../redis/index.ts';
 import type { Notifier } from './notifier.ts';
 import type { SlackMessage } from './slack.ts';
 
@@ -35,21 +35,9 @@ export type AlertClaim = (key: string, ttlMs: number) => Promise<boolean>;
  */
 export function redisAlertClaim(client: RedisClient, prefix: string, readyWaitMs = 2_000): AlertClaim {
   return async (key, ttlMs) => {
-    if (client.status !== 'ready') await readyOrTimeout(client, readyWaitMs);
+    await whenReady(client, readyWaitMs);
     return (await client.set(`${prefix}{alerts}:bundle-rejected:${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
   };
-}
-
-function readyOrTimeout(client: RedisClient, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      client.off('ready', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    client.once('ready', done);
-  });
 }
 
 export interface BundleAlerterOptions {

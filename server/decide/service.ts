@@ -7,7 +7,7 @@ import type { Decision, DecisionClass, PolicyInput } from '../../compiler/index.
 import type { DecisionAnswer, DecisionObserver, DecisionRequest, DecisionRequestDraft, DecisionService, LimitStore } from '../contracts.ts';
 import type { DenialCode } from '../errors.ts';
 import type { TokenVerifier } from '../identity/index.ts';
-import { createEvaluationQueue, type EvaluationQueue, type PolicyEvaluator } from '../engine/index.ts';
+import { createEvaluationQueue, type PolicyEvaluator } from '../engine/index.ts';
 import type { KillSwitchStore } from '../alerts/kill-switch.ts';
 import { accessOf, bearerToken, buildPolicyInput, isCredentialHeader, scrubPath, scrubQuery } from './input.ts';
 import { identityHeaders } from './headers.ts';
@@ -38,14 +38,12 @@ export interface DecisionServiceOptions {
   /** agents and keys stopped fleet-wide by an operator (answered from memory) */
   readonly killSwitch?: KillSwitchStore;
   readonly now?: () => number;
-  /** where evaluations wait for the end of the turn (default: a queue of this service's own) */
-  readonly evaluations?: EvaluationQueue;
 }
 
 export function createDecisionService(options: DecisionServiceOptions): DecisionService {
   const now = options.now ?? Date.now;
   const requestOptions = options.request ?? DEFAULT_REQUEST_OPTIONS;
-  const evaluations = options.evaluations ?? createEvaluationQueue();
+  const evaluations = createEvaluationQueue();
 
   async function decideOnce(request: DecisionRequest, decisionId: string, nowMs: number): Promise<DecisionAnswer> {
     const access = accessOf(request.method);

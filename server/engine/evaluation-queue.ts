@@ -29,12 +29,7 @@ interface Pending {
   readonly resolve: (timed: TimedOutcome) => void;
 }
 
-/** the turn's end (server/end-of-turn.ts), which the turn's answers share */
-function atEndOfTurn(run: () => void): void {
-  void endOfTurn().then(run);
-}
-
-export function createEvaluationQueue(schedule: (run: () => void) => void = atEndOfTurn): EvaluationQueue {
+export function createEvaluationQueue(): EvaluationQueue {
   let pending: Pending[] = [];
 
   function runAll(): void {
@@ -56,7 +51,8 @@ export function createEvaluationQueue(schedule: (run: () => void) => void = atEn
   return {
     evaluate(evaluator, input, timeLimitMs) {
       return new Promise<TimedOutcome>((resolve) => {
-        if (pending.push({ evaluator, input, timeLimitMs, resolve }) === 1) schedule(runAll);
+        // the turn's end (server/end-of-turn.ts), which the turn's answers share
+        if (pending.push({ evaluator, input, timeLimitMs, resolve }) === 1) void endOfTurn().then(runAll);
       });
     },
   };
