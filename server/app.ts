@@ -24,7 +24,7 @@ import { loadBundleFile, withSignatureCheck } from './engine/bundle-loader.ts';
 import { verificationFromConfig } from './engine/verification.ts';
 import { remoteClientFromConfig } from './engine/remote-config.ts';
 import type { RemoteClient } from './engine/remote.ts';
-import { createBundleAlerter, redisAlertClaim, type BundleAlerter, type Notifier } from './alerts/index.ts';
+import { createBundleAlerter, redisAlertClaim, redisAlertFleet, type BundleAlerter, type Notifier } from './alerts/index.ts';
 import { evaluatorBundle, proxyRoutes, withBundleData } from './proxy/index.ts';
 import { createMemoryKillSwitch, createRedisKillSwitch, type KillSwitchStore } from './alerts/index.ts';
 import { createConsole, createInspectionLog, explain, policyView, withConsoleTap, type OperatorConsole } from './console/index.ts';
@@ -147,12 +147,14 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
   let operatorConsole: OperatorConsole | undefined;
   try {
     limits = deps.limits ?? (await createLimitStoreFromConfig(config, app.log, limitsStatusCallback(status, config.limits.redis !== undefined), metrics.registry));
-    // audit trail, alerts and quarantine (Redis-backed when limits.redis is set)
-    const observerSetup = deps.observer ? undefined : createObserverFromConfig(config, app.log, deps.now, metrics.registry);
-    observer = deps.observer ?? observerSetup!.observer;
-    // kill switches (docs/console.md) are fleet-wide: in Redis when the limits are
+    // kill switches, alert caps and digests, admin token guesses: fleet-wide in Redis when the limits are
     if (config.limits.redis) shared = connectRedis(config.limits.redis);
     shared?.on('error', () => undefined); // the stores report their own failures
+    // audit trail, alerts and quarantine (Redis-backed when limits.redis is set)
+    const alertFleet = shared ? redisAlertFleet(shared, config.limits.redisPrefix) : undefined;
+    const observerSetup = deps.observer ? undefined : createObserverFromConfig(config, app.log, deps.now, metrics.registry, alertFleet);
+    observer = deps.observer ?? observerSetup!.observer;
+    // kill switches (docs/console.md)
     killSwitch = shared
       ? createRedisKillSwitch({ client: shared, prefix: config.limits.redisPrefix, onError: rateLimitedWarn(app.log, 'kill switch list could not be read from Redis; using the last one read') })
       : createMemoryKillSwitch();

@@ -5,6 +5,7 @@ export type { Anomaly, AnomalyKind } from './classify.ts';
 export { alertMessage, digestMessage, quarantineMessage } from './slack.ts';
 export type { DigestLine, SlackMessage } from './slack.ts';
 export { createNotifier } from './notifier.ts';
+export { redisAlertFleet, type AlertFleet, type DigestShare } from './fleet.ts';
 export type { AlertDelivery, Notifier, NotifierOptions, NotifierStats } from './notifier.ts';
 export { createMemoryQuarantine, createRedisQuarantine, DEFAULT_QUARANTINE_POLICY } from './quarantine.ts';
 export type { QuarantineEntry, QuarantinePolicy, QuarantineStore, RedisQuarantineOptions, ViolationOutcome } from './quarantine.ts';

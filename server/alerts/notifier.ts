@@ -2,9 +2,11 @@
 // webhook with retry and backoff, in the background), read anomalies into a digest sent
 // every `digestEveryMs`. A burst of immediate alerts beyond `maxImmediatePerMinute` spills
 // into the digest instead of flooding the channel. Without a webhook, alerts go to the log.
+// With a fleet (Redis), the cap and the digest are the deployment's, not the process's.
 import { postJson } from '../audit/sinks/webhook.ts';
 import type { AuditLogger } from '../audit/sink.ts';
 import type { Anomaly } from './classify.ts';
+import type { AlertFleet, DigestShare } from './fleet.ts';
 import { alertMessage, digestMessage, quarantineMessage, type DigestLine, type SlackMessage } from './slack.ts';
 
 export interface NotifierOptions {
@@ -19,6 +21,14 @@ export interface NotifierOptions {
   readonly timeoutMs?: number;
   readonly log: AuditLogger;
   readonly now?: () => number;
+  /**
+   * Shared with the deployment's other processes (Redis): the immediate-alert cap counts all
+   * of their alerts, and one digest per period merges all of their lines. Digest periods
+   * then start on multiples of `digestEveryMs` of the clock, in every process alike.
+   */
+  readonly fleet?: AlertFleet;
+  /** with a fleet: how long after a period ends its sender waits for the others' lines (default 2 s, at most a quarter period) */
+  readonly digestGraceMs?: number;
 }
 
 export interface NotifierStats {
@@ -69,6 +79,14 @@ function deliveryError(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
   if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
   return err instanceof Error ? err.name : 'error';
+}
+
+/** the most anomalous sessions first, up to `max` lines; the rest count as overflow */
+function fitLines(share: DigestShare, max: number): DigestShare {
+  if (share.lines.length <= max) return share;
+  const sorted = [...share.lines].sort((a, b) => b.count - a.count);
+  const rest = sorted.slice(max).reduce((sum, l) => sum + l.count, 0);
+  return { lines: sorted.slice(0, max), overflow: share.overflow + rest, sinceMs: share.sinceMs };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -156,27 +174,76 @@ export function createNotifier(options: NotifierOptions): Notifier {
     return true;
   }
 
-  async function flushDigest(): Promise<void> {
-    const until = now();
-    if (lines.size === 0 && overflow === 0) {
-      since = until;
-      return;
-    }
-    const message = digestMessage([...lines.values()], since, until, overflow);
+  /** this process's digest lines, taken out (the next period starts empty) */
+  function takeLocal(): DigestShare & { readonly untilMs: number } {
+    const untilMs = now();
+    const share = { lines: [...lines.values()], overflow, sinceMs: since, untilMs };
     lines.clear();
     overflow = 0;
-    since = until;
-    await post(message, 'digest');
+    since = untilMs;
+    return share;
   }
 
-  const timer = setInterval(() => void flushDigest(), options.digestEveryMs ?? 300_000);
-  timer.unref();
+  async function postDigest(share: DigestShare, untilMs: number): Promise<void> {
+    if (share.lines.length === 0 && share.overflow === 0) return;
+    await post(digestMessage(share.lines, share.sinceMs, untilMs, share.overflow), 'digest');
+  }
 
-  return {
-    immediate(a) {
+  async function flushDigest(): Promise<void> {
+    const local = takeLocal();
+    const fleet = options.fleet;
+    if (!fleet) return postDigest(local, local.untilMs);
+    try {
+      await fleet.contribute(local);
+    } catch {
+      // Redis unreachable: this process's own digest, rather than lines kept nowhere
+      return postDigest(local, local.untilMs);
+    }
+    await sleep(options.digestGraceMs ?? Math.min(2_000, every / 4));
+    // the period that just ended, named by its nearest boundary: clocks a little apart agree
+    const period = Math.round(local.untilMs / every);
+    let pending: DigestShare | null;
+    try {
+      pending = await fleet.takeDigest(period, every);
+    } catch {
+      return; // the lines stay pending in Redis for the next period's sender
+    }
+    if (pending) await postDigest(fitLines(pending, maxLines), now());
+  }
+
+  // With a fleet, every process's periods end on the same multiples of the clock.
+  const every = options.digestEveryMs ?? 300_000;
+  let timer: NodeJS.Timeout;
+  function scheduleDigest(): void {
+    const wait = options.fleet ? every - (now() % every) : every;
+    timer = setTimeout(() => {
+      scheduleDigest();
+      void flushDigest();
+    }, wait);
+    timer.unref();
+  }
+  scheduleDigest();
+
+  function immediate(a: Anomaly): void {
+    const fleet = options.fleet;
+    if (!fleet) {
       if (underBurstCap()) send(alertMessage(a), a.kind);
       else addToDigest(a);
-    },
+      return;
+    }
+    // Redis unreachable: this process's own cap, so a burst still cannot flood the channel
+    const p = fleet.underCap(maxPerMinute, now())
+      .catch(() => underBurstCap())
+      .then((under) => {
+        if (under) send(alertMessage(a), a.kind);
+        else addToDigest(a);
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+
+  return {
+    immediate,
     quarantined(a, violations, untilMs) {
       send(quarantineMessage(a, violations, untilMs), 'quarantine');
     },
@@ -186,8 +253,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
     stats: () => ({ sent, failed, digested, failing }),
     deliveries: () => journal.slice(),
     async close() {
-      clearInterval(timer);
-      await flushDigest();
+      clearTimeout(timer);
+      // the decisions' cap checks first: an alert over the cap joins this digest
+      await Promise.all([...inFlight]);
+      // a process that stops sends its own lines: the rest of the fleet may be stopping too
+      const local = takeLocal();
+      await postDigest(local, local.untilMs);
       await Promise.all([...inFlight]);
     },
   };

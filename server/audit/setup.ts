@@ -5,7 +5,7 @@ import { LEASH_VERSION } from '../version.ts';
 import type { DecisionClass } from '../../compiler/index.ts';
 import { hostname } from 'node:os';
 import type { LeashConfig } from '../config/index.ts';
-import { createMemoryQuarantine, createNotifier, createRedisQuarantine, type Notifier, type QuarantineStore } from '../alerts/index.ts';
+import { createMemoryQuarantine, createNotifier, createRedisQuarantine, type AlertFleet, type Notifier, type QuarantineStore } from '../alerts/index.ts';
 import { createAuditLog, type AuditLog, type AuditSinkConfig } from './audit-log.ts';
 import { createDecisionObserver, type LeashObserver } from './observer.ts';
 import type { AuditLogger } from './sink.ts';
@@ -35,8 +35,11 @@ export function auditSinksFromConfig(config: LeashConfig): AuditSinkConfig[] {
   return sinks;
 }
 
-/** `registry`: where the decision-log uploader's metrics go (when decisionLogs.url is set) */
-export function createObserverFromConfig(config: LeashConfig, log: AuditLogger, now?: () => number, registry?: Registry): ObserverSetup {
+/**
+ * `registry`: where the decision-log uploader's metrics go (when decisionLogs.url is set);
+ * `alertFleet`: the deployment's shared alert cap and digest (Redis), else this process's own
+ */
+export function createObserverFromConfig(config: LeashConfig, log: AuditLogger, now?: () => number, registry?: Registry, alertFleet?: AlertFleet): ObserverSetup {
   // decision logs to a remote service in OPA's format (docs/decision-logs.md), fed by the same events;
   // first, so that a spool it cannot open leaves nothing else running
   const decisionLogs = decisionLogsFromConfig(config, log, registry);
@@ -45,6 +48,7 @@ export function createObserverFromConfig(config: LeashConfig, log: AuditLogger, 
   const notifier = createNotifier({
     ...(config.alerts.webhook ? { webhookUrl: config.alerts.webhook } : {}),
     digestEveryMs: config.alerts.digestSeconds * 1000,
+    ...(alertFleet ? { fleet: alertFleet } : {}),
     log,
     ...(now ? { now } : {}),
   });

@@ -18,11 +18,14 @@ import { READS_PER_SESSION, writeSupportBundle } from '../limits/fixtures/suppor
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../limits/redis-helpers.ts';
 import { loadConfig, type ConfigInput } from '../../server/config/index.ts';
 import { configForWorkers, perWorkerFile, workerCount, workerPaths } from '../../server/cluster/index.ts';
+import { startReceiver, type Receiver } from '../alerts/fixtures.ts';
 
 const ADMIN_TOKEN = 'workers-test-admin-token-0123456789';
 const BIN = fileURLToPath(new URL('../../bin/leash.mjs', import.meta.url));
 // a primary and two workers, each node + tsx from cold, on a busy 2-core machine
 const SPAWN_MS = 60_000;
+// read anomalies go out in a digest this often
+const DIGEST_SECONDS = 2;
 
 let keys: TestKeys;
 let dir: string;
@@ -32,6 +35,7 @@ let child: ChildProcess;
 let url: string;
 let stdout = '';
 let stderr = '';
+let alertsRx: Receiver;
 
 function serveArgs(extra: string[]): string[] {
   return [BIN, 'serve', '--bundle', bundle, '--jwks', keys.jwksPath, '--issuer', ISSUER, '--audience', AUDIENCE, '--port', '0', '--host', '127.0.0.1', ...extra];
@@ -93,8 +97,9 @@ beforeAll(async () => {
   bundle = join(dir, 'policy.tar.gz');
   await writeSupportBundle(bundle);
   prefix = uniquePrefix('workers');
+  alertsRx = await startReceiver();
   child = spawn(process.execPath, serveArgs(['--workers', '2', '--redis', REDIS_URL, '--log-level', 'info']), {
-    env: { ...process.env, LEASH_CONSOLE: 'true', LEASH_ADMIN_TOKEN: ADMIN_TOKEN, LEASH_REDIS_PREFIX: prefix, LEASH_REDIS_TIMEOUT_MS: '5000', LEASH_AUDIT_FILE: join(dir, 'audit.jsonl'), LEASH_BUNDLE_WATCH: 'false' },
+    env: { ...process.env, LEASH_CONSOLE: 'true', LEASH_ADMIN_TOKEN: ADMIN_TOKEN, LEASH_REDIS_PREFIX: prefix, LEASH_REDIS_TIMEOUT_MS: '5000', LEASH_AUDIT_FILE: join(dir, 'audit.jsonl'), LEASH_BUNDLE_WATCH: 'false', LEASH_ALERT_WEBHOOK: alertsRx.url, LEASH_ALERT_DIGEST_SECONDS: String(DIGEST_SECONDS) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -115,6 +120,7 @@ afterAll(async () => {
   const redis = new Redis(REDIS_URL, { lazyConnect: true });
   await redis.connect().then(() => deleteKeys(redis, prefix), () => undefined);
   redis.disconnect();
+  await alertsRx?.close();
 });
 
 describe('leash serve --workers', () => {
@@ -186,6 +192,27 @@ describe('leash serve --workers', () => {
     });
     for (const view of charts) expect(view.scope).toBe('fleet');
   }, 40_000);
+
+  it('sends one digest of both workers\' read anomalies per period, not one per worker', async () => {
+    const digests = () => alertsRx.received.map((r) => (r.body as { text: string }).text).filter((t) => t.startsWith('Leash digest'));
+    const before = digests().length;
+    const audited = [auditLines(1), auditLines(2)];
+    // just after a period starts, so that the six reads fall in one period
+    const period = DIGEST_SECONDS * 1000;
+    await until('the start of a digest period', () => (Date.now() % period < 300 ? true : undefined), period * 2);
+    // six reads of another customer, each on its own connection and session (no quarantine)
+    for (let i = 0; i < 6; i++) expect((await decide(await keys.sign(supportClaims()), '/customers/C-332/records/1')).allow).toBe(false);
+    // both workers decided some of them
+    await until('the audit of both workers', () => (auditLines(1) + auditLines(2) === audited[0]! + audited[1]! + 6 ? true : undefined));
+    expect(auditLines(1)).toBeGreaterThan(audited[0]!);
+    expect(auditLines(2)).toBeGreaterThan(audited[1]!);
+    const sent = await until('the digest', () => (digests().length > before ? digests().slice(before) : undefined), period * 3);
+    // the next period passes: no second digest for the same anomalies from the other worker
+    await new Promise((r) => setTimeout(r, period + 500));
+    expect(digests().slice(before)).toEqual(sent);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/: 6 anomalies\n/);
+  }, 30_000);
 
   it('reloads the bundle in every worker on SIGHUP to the primary', async () => {
     const rego = 'package leash\n\ndecision := {"allow": true, "access": "read", "rule": "r", "reasons": [data.rev], "limits": [], "priority": "normal"}\n';
