@@ -30,6 +30,7 @@ import { createMemoryKillSwitch, createRedisKillSwitch, type KillSwitchStore } f
 import { createConsole, createInspectionLog, explain, policyView, withConsoleTap, type OperatorConsole } from './console/index.ts';
 import { connectRedis, type RedisClient } from './redis/index.ts';
 import { answerClientError } from './client-errors.ts';
+import { httpTimeouts } from './http-timeouts.ts';
 import { mcpRoutes } from './mcp/index.ts';
 
 export interface AppDeps {
@@ -72,6 +73,8 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     logController: new LogController({ disableRequestLogging: true }),
     // the HTTP parser's refusals (oversized headers, not HTTP) in the server's error shape
     clientErrorHandler: answerClientError,
+    // slow clients: the headers and the whole request each have a bound (408)
+    ...httpTimeouts(config.server),
     // A request target the router cannot decode (bad %-escape, invalid UTF-8: /authz/<path>,
     // /proxy/...) never reaches a route. Refuse it with the canonical-path code and fixed
     // text: Fastify's own answer echoes the URL, query credentials included.
@@ -234,7 +237,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
     if (config.admin.token && observerSetup) {
       // on their own listener when server.adminPort is set (server.ts listens on it), else here
       if (config.server.adminPort !== undefined) {
-        const own = createAdminServer({ log: app.log, bodyLimit: config.server.bodyLimitBytes });
+        const own = createAdminServer({ log: app.log, bodyLimit: config.server.bodyLimitBytes, timeouts: config.server });
         admin = own;
         adminServers.set(app, own);
         // preClose: the admin listener (and its audit events) finish before the audit sinks close

@@ -4,6 +4,8 @@
 // after the main port and the main app's close closes it too.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { answerClientError } from '../client-errors.ts';
+import { httpTimeouts } from '../http-timeouts.ts';
+import type { LeashConfig } from '../config/index.ts';
 import { toErrorBody, HttpError } from '../errors.ts';
 import { logRequestsAtDebug } from '../logging.ts';
 
@@ -11,6 +13,8 @@ export interface AdminServerOptions {
   /** the main app's logger; the admin listener logs through a child with `listener: admin` */
   readonly log: FastifyBaseLogger;
   readonly bodyLimit: number;
+  /** the main listener's bounds on how long a request may take to arrive */
+  readonly timeouts: Pick<LeashConfig['server'], 'headersTimeoutMs' | 'requestTimeoutMs'>;
 }
 
 export function createAdminServer(options: AdminServerOptions): FastifyInstance {
@@ -21,6 +25,7 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
     return503OnClosing: true,
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler: answerClientError,
+    ...httpTimeouts(options.timeouts),
     frameworkErrors: (err, _req, generic) => {
       const reply = generic as unknown as { code(status: number): { send(body: unknown): void } };
       const { status, body } = toErrorBody(err);

@@ -141,6 +141,7 @@ function crossCheck(c: LeashConfig): string[] {
   // PEPs are not locked out after wrong tokens (docs/authzen.md), so the token's length is what stops guessing
   if (c.authzen.token !== undefined && c.authzen.token.length < 16) problems.push('authzen.token: must be at least 16 characters (LEASH_AUTHZEN_TOKEN)');
   if (c.mcp.sessionSecret !== undefined && c.mcp.sessionSecret.length < MIN_SESSION_SECRET_CHARS) problems.push(`mcp.sessionSecret: must be at least ${MIN_SESSION_SECRET_CHARS} characters (LEASH_MCP_SESSION_SECRET)`);
+  if (c.server.headersTimeoutMs > c.server.requestTimeoutMs) problems.push(`server.headersTimeoutMs: ${c.server.headersTimeoutMs} is over server.requestTimeoutMs (${c.server.requestTimeoutMs}); the headers are part of the request`);
   if (c.server.adminHost !== undefined && c.server.adminPort === undefined) problems.push('server.adminHost: needs server.adminPort (--admin-port or LEASH_ADMIN_PORT)');
   if (c.server.adminPort !== undefined && c.server.adminPort !== 0 && c.server.adminPort === c.server.port && (c.server.adminHost ?? '127.0.0.1') === c.server.host) problems.push('server.adminPort: must differ from server.port');
   if (c.server.adminPort !== undefined && c.admin.token === undefined) problems.push('server.adminPort: needs admin.token (LEASH_ADMIN_TOKEN): without it there are no admin routes to serve');

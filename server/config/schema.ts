@@ -12,6 +12,10 @@ export const CONFIG_SPECS = {
     host: { type: 'string', default: '127.0.0.1', env: 'LEASH_HOST', required: true },
     port: { type: 'int', default: 8181, env: 'LEASH_PORT', min: 0, max: 65535 },
     bodyLimitBytes: { type: 'int', default: 1_048_576, env: 'LEASH_BODY_LIMIT', min: 1024, max: 64 * 1_048_576 },
+    /** a request's headers must have arrived within this long of its first byte, else 408 (docs/server.md) */
+    headersTimeoutMs: { type: 'int', default: 10_000, env: 'LEASH_HEADERS_TIMEOUT_MS', min: 1_000, max: 3_600_000 },
+    /** the whole request, body included, within this long of its first byte, else 408 (a streamed proxy upload too) */
+    requestTimeoutMs: { type: 'int', default: 300_000, env: 'LEASH_REQUEST_TIMEOUT_MS', min: 1_000, max: 3_600_000 },
     logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', env: 'LEASH_LOG_LEVEL' },
     dev: { type: 'bool', default: false, env: 'LEASH_DEV' },
     /** serve the admin routes (/admin/*) on their own port instead of the main one (docs/status.md) */

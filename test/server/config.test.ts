@@ -39,6 +39,16 @@ describe('loadConfig', () => {
     expect(problems(() => loadConfig({ flags: { ...required, identity: { ...required.identity, algorithms: ['EdDSA', 'none'] } } }))[0]).toMatch(/^identity\.algorithms: has unsupported none/);
   });
 
+  it('bounds how long a request may take to arrive, the headers within the whole request', () => {
+    const c = loadConfig({ flags: required });
+    expect([c.server.headersTimeoutMs, c.server.requestTimeoutMs]).toEqual([10_000, 300_000]);
+    expect(loadConfig({ env: { LEASH_REQUEST_TIMEOUT_MS: '5000', LEASH_HEADERS_TIMEOUT_MS: '2000' }, flags: required }).server).toMatchObject({ headersTimeoutMs: 2_000, requestTimeoutMs: 5_000 });
+    expect(problems(() => loadConfig({ env: { LEASH_REQUEST_TIMEOUT_MS: '5000' }, flags: required }))).toEqual([
+      'server.headersTimeoutMs: 10000 is over server.requestTimeoutMs (5000); the headers are part of the request',
+    ]);
+    expect(problems(() => loadConfig({ env: { LEASH_REQUEST_TIMEOUT_MS: '0' }, flags: required }))[0]).toMatch(/^server\.requestTimeoutMs: must be between 1000 and 3600000/);
+  });
+
   it('needs an MCP session secret of 32 characters or more, and never prints it', () => {
     const short = problems(() => loadConfig({ env: { LEASH_MCP_SESSION_SECRET: 'too-short-mcp-secret' }, flags: required }));
     expect(short).toEqual(['mcp.sessionSecret: must be at least 32 characters (LEASH_MCP_SESSION_SECRET)']);
