@@ -6,7 +6,7 @@
 // On a shared machine the paired ratio and CPU per request move far less than requests/s.
 //
 // Usage: node --import ./bin/register.mjs bench/ab.ts [--rounds 3] [--duration 6] [--profile DIR] TARGET...
-//   --profile DIR: every Leash server writes a V8 CPU profile (--cpu-prof) into DIR when it stops
+//   --profile DIR: every server (bare ones too) writes a V8 CPU profile (--cpu-prof) into DIR when it stops
 //   TARGET: `bare`, `bare-eval` (the bare route + one SDK evaluate of this tree's bundle),
 //           `decide:<tree>` or `authz:<tree>` (<tree>: a checkout with node_modules; it serves
 //           the example bundle its own `leash build` makes, so compiler changes count),
@@ -83,9 +83,9 @@ try {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     entry.server = entry.tree === null
-      ? await startBare(port)
+      ? await startBare(port, values.profile ? resolve(values.profile) : null)
       : entry.target.kind === 'bare-eval'
-      ? await startBareEval(port, bundles.get(entry.tree)!)
+      ? await startBareEval(port, bundles.get(entry.tree)!, values.profile ? resolve(values.profile) : null)
       : await startServer(process.execPath, [...entry.nodeFlags, ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] : []), join(entry.tree, 'bin/leash.mjs'), 'serve', '--bundle', bundles.get(entry.tree)!, '--port', String(port), '--host', '127.0.0.1',
         '--jwks', minter.jwksPath, '--issuer', BENCH_ISSUER, '--audience', BENCH_AUDIENCE, '--workers', '1'], {
         cwd: work, env: { ...process.env, NODE_ENV: 'production', LEASH_LOG_LEVEL: 'warn' }, baseUrl: base, readyUrl: `${base}/ready`, startTimeoutMs: 90_000,
