@@ -195,24 +195,34 @@ describe('leash serve --workers', () => {
 
   it('sends one digest of both workers\' read anomalies per period, not one per worker', async () => {
     const digests = () => alertsRx.received.map((r) => (r.body as { text: string }).text).filter((t) => t.startsWith('Leash digest'));
-    const before = digests().length;
-    const audited = [auditLines(1), auditLines(2)];
-    // just after a period starts, so that the six reads fall in one period
     const period = DIGEST_SECONDS * 1000;
-    await until('the start of a digest period', () => (Date.now() % period < 300 ? true : undefined), period * 2);
-    // six reads of another customer, each on its own connection and session (no quarantine)
-    for (let i = 0; i < 6; i++) expect((await decide(await keys.sign(supportClaims()), '/customers/C-332/records/1')).allow).toBe(false);
-    // both workers decided some of them
-    await until('the audit of both workers', () => (auditLines(1) + auditLines(2) === audited[0]! + audited[1]! + 6 ? true : undefined));
-    expect(auditLines(1)).toBeGreaterThan(audited[0]!);
-    expect(auditLines(2)).toBeGreaterThan(audited[1]!);
-    const sent = await until('the digest', () => (digests().length > before ? digests().slice(before) : undefined), period * 3);
-    // the next period passes: no second digest for the same anomalies from the other worker
-    await new Promise((r) => setTimeout(r, period + 500));
-    expect(digests().slice(before)).toEqual(sent);
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatch(/: 6 anomalies\n/);
-  }, 30_000);
+    const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // six reads of another customer, each on its own connection and session (no quarantine),
+    // all inside one period: on a machine too busy for that, the attempt is made again
+    for (let attempt = 1; ; attempt++) {
+      const tokens = await Promise.all(Array.from({ length: 6 }, () => keys.sign(supportClaims())));
+      await until('the start of a digest period', () => (Date.now() % period < 300 ? true : undefined), period * 2);
+      const before = digests().length;
+      const audited = [auditLines(1), auditLines(2)];
+      const startedIn = Math.floor(Date.now() / period);
+      for (const token of tokens) expect((await decide(token, '/customers/C-332/records/1')).allow).toBe(false);
+      if (Math.floor(Date.now() / period) !== startedIn && attempt < 3) {
+        await settle(period * 2);
+        continue;
+      }
+      // both workers decided some of them
+      await until('the audit of both workers', () => (auditLines(1) + auditLines(2) === audited[0]! + audited[1]! + 6 ? true : undefined));
+      expect(auditLines(1)).toBeGreaterThan(audited[0]!);
+      expect(auditLines(2)).toBeGreaterThan(audited[1]!);
+      const sent = await until('the digest', () => (digests().length > before ? digests().slice(before) : undefined), period * 3);
+      // the next period passes: no second digest for the same anomalies from the other worker
+      await settle(period + 500);
+      expect(digests().slice(before)).toEqual(sent);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatch(/: 6 anomalies\n/);
+      return;
+    }
+  }, 45_000);
 
   it('reloads the bundle in every worker on SIGHUP to the primary', async () => {
     const rego = 'package leash\n\ndecision := {"allow": true, "access": "read", "rule": "r", "reasons": [data.rev], "limits": [], "priority": "normal"}\n';
