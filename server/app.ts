@@ -24,7 +24,7 @@ import { loadBundleFile, withSignatureCheck } from './engine/bundle-loader.ts';
 import { verificationFromConfig } from './engine/verification.ts';
 import { remoteClientFromConfig } from './engine/remote-config.ts';
 import type { RemoteClient } from './engine/remote.ts';
-import { createBundleAlerter, redisAlertClaim, redisAlertFleet, type BundleAlerter, type Notifier } from './alerts/index.ts';
+import { createBundleAlerter, fleetAlertClaim, redisAlertFleet, type BundleAlerter, type Notifier } from './alerts/index.ts';
 import { evaluatorBundle, proxyRoutes, withBundleData } from './proxy/index.ts';
 import { createMemoryKillSwitch, createRedisKillSwitch, type KillSwitchStore } from './alerts/index.ts';
 import { createConsole, createInspectionLog, explain, policyView, withConsoleTap, type OperatorConsole } from './console/index.ts';
@@ -191,7 +191,7 @@ export async function buildApp(config: LeashConfig, deps: AppDeps = {}): Promise
       bundleAlerts = createBundleAlerter(alertNotifier, {
         ...(deps.now ? { now: deps.now } : {}),
         // one alert for the deployment, not one per worker and server
-        ...(shared ? { claim: redisAlertClaim(shared, config.limits.redisPrefix) } : {}),
+        ...(alertFleet ? { claim: fleetAlertClaim(alertFleet) } : {}),
       });
     }
     const decisionOptions = {

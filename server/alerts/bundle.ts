@@ -6,7 +6,7 @@
 // holds fleet-wide: every worker and server loads the bundle itself and refuses it alike,
 // and the first to claim the (bundle, reason) key in Redis is the one that sends.
 import { createHash } from 'node:crypto';
-import { whenReady, type RedisClient } from '../redis/index.ts';
+import type { AlertFleet } from './fleet.ts';
 import type { Notifier } from './notifier.ts';
 import type { SlackMessage } from './slack.ts';
 
@@ -29,15 +29,9 @@ export interface BundleAlerter {
 /** true when this process is the one to send the alert of `key` for the next `ttlMs` */
 export type AlertClaim = (key: string, ttlMs: number) => Promise<boolean>;
 
-/**
- * One key per (bundle, reason) in the deployment's Redis, set if absent, kept `ttlMs`. A
- * client still connecting (a bundle refused at start-up) gets `readyWaitMs` to connect.
- */
-export function redisAlertClaim(client: RedisClient, prefix: string, readyWaitMs = 2_000): AlertClaim {
-  return async (key, ttlMs) => {
-    await whenReady(client, readyWaitMs);
-    return (await client.set(`${prefix}{alerts}:bundle-rejected:${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
-  };
+/** the deployment's claim (fleet.ts): one key per (bundle, reason), `<prefix>{alerts}:bundle-rejected:<hash>` */
+export function fleetAlertClaim(fleet: Pick<AlertFleet, 'claim'>): AlertClaim {
+  return (key, ttlMs) => fleet.claim(`bundle-rejected:${key}`, ttlMs);
 }
 
 export interface BundleAlerterOptions {

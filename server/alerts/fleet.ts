@@ -24,6 +24,8 @@ export interface AlertFleet {
    * the next period's digest.
    */
   takeDigest(period: number, ttlMs: number): Promise<DigestShare | null>;
+  /** true for the one process that claims `name` for the next `ttlMs` (SET NX) */
+  claim(name: string, ttlMs: number): Promise<boolean>;
 }
 
 // A digest line's count and the rest of it are fields of one hash: counts merge with
@@ -38,7 +40,6 @@ const PENDING_TTL_MS = 86_400_000;
 export function redisAlertFleet(client: RedisClient, prefix: string, readyWaitMs = 2_000): AlertFleet {
   const capKey = (minute: number) => `${prefix}{alerts}:immediate:${minute}`;
   const pendingKey = `${prefix}{alerts}:digest`;
-  const claimKey = (period: number) => `${prefix}{alerts}:digest-sender:${period}`;
   // A client still connecting at start-up gets `readyWaitMs` once, shared by every alert of
   // that moment; after that an outage fails commands at once (the notifier falls back).
   let connecting: Promise<boolean> | undefined;
@@ -48,7 +49,12 @@ export function redisAlertFleet(client: RedisClient, prefix: string, readyWaitMs
     await (connecting ??= whenReady(client, readyWaitMs));
     waited = true;
   }
+  async function claim(name: string, ttlMs: number): Promise<boolean> {
+    await ready();
+    return (await client.set(`${prefix}{alerts}:${name}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
   return {
+    claim,
     async underCap(max, nowMs) {
       await ready();
       const minute = Math.floor(nowMs / 60_000);
@@ -74,8 +80,7 @@ export function redisAlertFleet(client: RedisClient, prefix: string, readyWaitMs
       if (!replies || failed) throw failed?.[0] ?? new Error('the transaction was discarded');
     },
     async takeDigest(period, ttlMs) {
-      await ready();
-      if ((await client.set(claimKey(period), '1', 'PX', ttlMs, 'NX')) !== 'OK') return null;
+      if (!(await claim(`digest-sender:${period}`, ttlMs))) return null;
       const replies = await client.multi().hgetall(pendingKey).del(pendingKey).exec();
       const [err, fields] = replies?.[0] ?? [new Error('the transaction was discarded'), null];
       if (err) throw err;

@@ -9,7 +9,7 @@ export { redisAlertFleet, type AlertFleet, type DigestShare } from './fleet.ts';
 export type { AlertDelivery, Notifier, NotifierOptions, NotifierStats } from './notifier.ts';
 export { createMemoryQuarantine, createRedisQuarantine, DEFAULT_QUARANTINE_POLICY } from './quarantine.ts';
 export type { QuarantineEntry, QuarantinePolicy, QuarantineStore, RedisQuarantineOptions, ViolationOutcome } from './quarantine.ts';
-export { bundleRejectedMessage, createBundleAlerter, redisAlertClaim, type AlertClaim } from './bundle.ts';
+export { bundleRejectedMessage, createBundleAlerter, fleetAlertClaim, type AlertClaim } from './bundle.ts';
 export type { BundleAlerter } from './bundle.ts';
 export { createMemoryKillSwitch, createRedisKillSwitch } from './kill-switch.ts';
 export type { KillSwitchEntry, KillSwitchKind, KillSwitchStore, RedisKillSwitchOptions } from './kill-switch.ts';

@@ -2,7 +2,7 @@
 // itself and refuses it alike, and with Redis only the first to claim the (bundle, reason)
 // key sends. Real Redis, real notifiers posting to a local webhook receiver.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBundleAlerter, createNotifier, redisAlertClaim } from '../../server/alerts/index.ts';
+import { createBundleAlerter, createNotifier, fleetAlertClaim, redisAlertFleet } from '../../server/alerts/index.ts';
 import { connectRedis } from '../../server/redis/index.ts';
 import { quietLog, startReceiver, type Receiver } from './fixtures.ts';
 import { freePort, REDIS_URL, redisScratch } from '../limits/redis-helpers.ts';
@@ -23,7 +23,7 @@ function worker(redisUrl: string, repeatAfterMs = 600_000) {
   client.on('error', () => undefined);
   scratch.clients.push(client as never);
   const notifier = createNotifier({ webhookUrl: rx.url, log: quietLog(), digestEveryMs: 3_600_000 });
-  return createBundleAlerter(notifier, { repeatAfterMs, claim: redisAlertClaim(client, scratch.prefix) });
+  return createBundleAlerter(notifier, { repeatAfterMs, claim: fleetAlertClaim(redisAlertFleet(client, scratch.prefix)) });
 }
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
