@@ -23,12 +23,12 @@ afterAll(async () => {
 const scratches = Array.from({ length: 5 }, (_, i) => redisScratch(`alert-fleet-${i}`));
 
 /** one "worker" of the deployment `scratch`: its own Redis client and notifier */
-function worker(scratch: (typeof scratches)[number], options: { redisUrl?: string; now?: () => number; digestEveryMs?: number; maxImmediatePerMinute?: number; digestMaxLines?: number } = {}): Notifier {
+function worker(scratch: (typeof scratches)[number], options: { redisUrl?: string; now?: () => number; digestEveryMs?: number; digestGraceMs?: number; maxImmediatePerMinute?: number; digestMaxLines?: number } = {}): Notifier {
   const client = connectRedis(options.redisUrl ?? REDIS_URL);
   client.on('error', () => undefined);
   scratch.clients.push(client as never);
   const notifier = createNotifier({
-    webhookUrl: rx.url, log: quietLog(), digestEveryMs: options.digestEveryMs ?? 3_600_000, digestGraceMs: 300,
+    webhookUrl: rx.url, log: quietLog(), digestEveryMs: options.digestEveryMs ?? 3_600_000, digestGraceMs: options.digestGraceMs ?? 300,
     fleet: redisAlertFleet(client, scratch.prefix, 500),
     ...(options.now ? { now: options.now } : {}),
     ...(options.maxImmediatePerMinute ? { maxImmediatePerMinute: options.maxImmediatePerMinute } : {}),
@@ -119,11 +119,12 @@ describe('alerts across the processes of a deployment (Redis)', () => {
 
   it('ends every process\'s periods on the same multiples of the clock, so the timer sends one digest for all', async () => {
     const before = rx.received.length;
-    const every = 1_000;
+    // a grace that outlasts a busy machine's timer lag, so both processes' lines are in before the take
+    const every = 2_000;
     // created at different moments, as workers start
-    const a = worker(scratches[3]!, { digestEveryMs: every });
+    const a = worker(scratches[3]!, { digestEveryMs: every, digestGraceMs: 900 });
     await settle(330);
-    const b = worker(scratches[3]!, { digestEveryMs: every });
+    const b = worker(scratches[3]!, { digestEveryMs: every, digestGraceMs: 900 });
     // adds well inside one period, away from its end
     while (Date.now() % every > 300) await settle(20);
     a.digest(anomaly('read', 'timer-a'));
@@ -136,6 +137,8 @@ describe('alerts across the processes of a deployment (Redis)', () => {
     expect(anomaliesIn(digests[0]!)).toBe(2);
     expect(digests[0]).toContain('timer-a');
     expect(digests[0]).toContain('timer-b');
+    // their timers stop here: no later period of theirs reaches the tests after this one
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('falls back to each process\'s own cap and digest when Redis cannot be reached: duplicates rather than lost alerts', async () => {
