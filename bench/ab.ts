@@ -11,7 +11,9 @@
 //           `decide:<tree>` or `authz:<tree>` (<tree>: a checkout with node_modules; it serves
 //           the example bundle its own `leash build` makes, so compiler changes count),
 //           optionally `@--node-flag,--another` for that server's Node (e.g. GC settings)
-//   e.g.    bench/ab.ts bare decide:/tmp/before decide:.
+//           and then `%NAME=value,OTHER=value` for that server's environment, so one run can
+//           A/B a setting (e.g. `decide:.%LEASH_AUDIT_FILE=` turns the audit file sink off)
+//   e.g.    bench/ab.ts bare decide:/tmp/before decide:. decide:.%LEASH_AUDIT_FILE=
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,23 +38,39 @@ if (!Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(durationS) || d
 const SESSIONS = 4_000;
 const LOAD_CHILD = join(REPO_ROOT, 'bench/http/load.ts');
 
-interface Entry { readonly label: string; readonly target: Target; readonly tree: string | null; readonly nodeFlags: readonly string[]; server?: RunningServer }
+interface Entry { readonly label: string; readonly target: Target; readonly tree: string | null; readonly nodeFlags: readonly string[]; readonly env: Readonly<Record<string, string>>; server?: RunningServer }
+
+function usageError(message: string): never {
+  process.stderr.write(`bench/ab.ts: ${message}\n`);
+  process.exit(2);
+}
+
+/** `NAME=value,OTHER=` after a target's `%`: an empty value sets the variable to the empty string. */
+function parseEnv(text: string, target: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of text.split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(pair.slice(0, eq))) usageError(`"${pair}" in target "${target}" is not NAME=value`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
 
 function parseTarget(text: string): Entry {
-  if (text === 'bare') return { label: 'bare', target: { kind: 'bare', id: 'bare' }, tree: null, nodeFlags: [] };
+  if (text === 'bare') return { label: 'bare', target: { kind: 'bare', id: 'bare' }, tree: null, nodeFlags: [], env: {} };
   // the bare route plus one SDK evaluate of this tree's bundle (bench/http/bare-eval-server.ts)
-  if (text === 'bare-eval') return { label: 'bare-eval', target: { kind: 'bare-eval', id: 'bare-eval' }, tree: REPO_ROOT, nodeFlags: [] };
-  // `decide:<tree>@--flag,--other`: the same tree with Node flags for its server
-  const at = text.indexOf('@');
-  const nodeFlags = at < 0 ? [] : text.slice(at + 1).split(',').filter(Boolean);
-  const spec = at < 0 ? text : text.slice(0, at);
+  if (text === 'bare-eval') return { label: 'bare-eval', target: { kind: 'bare-eval', id: 'bare-eval' }, tree: REPO_ROOT, nodeFlags: [], env: {} };
+  // `decide:<tree>@--flag,--other%NAME=value`: the same tree with Node flags and environment for its server
+  const percent = text.indexOf('%');
+  const env = percent < 0 ? {} : parseEnv(text.slice(percent + 1), text);
+  const withFlags = percent < 0 ? text : text.slice(0, percent);
+  const at = withFlags.indexOf('@');
+  const nodeFlags = at < 0 ? [] : withFlags.slice(at + 1).split(',').filter(Boolean);
+  const spec = at < 0 ? withFlags : withFlags.slice(0, at);
   const [kind, tree] = [spec.slice(0, spec.indexOf(':')), spec.slice(spec.indexOf(':') + 1)];
-  if ((kind !== 'decide' && kind !== 'authz') || !tree) {
-    process.stderr.write(`bench/ab.ts: unknown target "${text}" (bare, decide:<tree> or authz:<tree>)\n`);
-    process.exit(2);
-  }
+  if ((kind !== 'decide' && kind !== 'authz') || !tree) usageError(`unknown target "${text}" (bare, bare-eval, decide:<tree> or authz:<tree>)`);
   const target: Target = kind === 'decide' ? { kind, id: 'decide-memory', store: 'memory' } : { kind, id: 'authz-memory', store: 'memory' };
-  return { label: text, target, tree: resolve(tree), nodeFlags };
+  return { label: text, target, tree: resolve(tree), nodeFlags, env };
 }
 
 const entries = positionals.map(parseTarget);
@@ -88,7 +106,7 @@ try {
       ? await startBareEval(port, bundles.get(entry.tree)!, values.profile ? resolve(values.profile) : null)
       : await startServer(process.execPath, [...entry.nodeFlags, ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`] : []), join(entry.tree, 'bin/leash.mjs'), 'serve', '--bundle', bundles.get(entry.tree)!, '--port', String(port), '--host', '127.0.0.1',
         '--jwks', minter.jwksPath, '--issuer', BENCH_ISSUER, '--audience', BENCH_AUDIENCE, '--workers', '1'], {
-        cwd: work, env: { ...process.env, NODE_ENV: 'production', LEASH_LOG_LEVEL: 'warn' }, baseUrl: base, readyUrl: `${base}/ready`, startTimeoutMs: 90_000,
+        cwd: work, env: { ...process.env, NODE_ENV: 'production', LEASH_LOG_LEVEL: 'warn', ...entry.env }, baseUrl: base, readyUrl: `${base}/ready`, startTimeoutMs: 90_000,
       });
   }
   const rows = new Map(entries.map((e) => [e.label, { rps: [] as number[], user: [] as number[], sys: [] as number[], ratio: [] as number[] }]));

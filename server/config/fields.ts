@@ -28,6 +28,8 @@ export class ConfigError extends Error {
   }
 }
 
+const DECIMAL_INT = /^(?:0|-?[1-9][0-9]*)$/;
+
 /** Coerces and checks one value; returns the typed value or a problem sentence. */
 export function checkField(name: string, spec: FieldSpec, raw: RawValue): { ok: true; value: unknown } | { ok: false; problem: string } {
   const from = describeSource(raw);
@@ -40,7 +42,10 @@ export function checkField(name: string, spec: FieldSpec, raw: RawValue): { ok: 
       if (spec.required && v.trim() === '') return bad('must not be empty');
       return { ok: true, value: v };
     case 'int': {
-      const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+      // One spelling per number: no spaces, no '+', no leading zeros (is "010" eight or ten?),
+      // no exponent or hex, so the value a reviewer reads is the value that runs.
+      if (typeof v === 'string' && !DECIMAL_INT.test(v)) return bad('must be an integer in plain decimal digits (no spaces, sign other than "-", leading zeros or exponent)');
+      const n = typeof v === 'string' ? Number(v) : v;
       if (typeof n !== 'number' || !Number.isInteger(n)) return bad('must be an integer');
       if (n < spec.min || n > spec.max) return bad(`must be between ${spec.min} and ${spec.max}`);
       return { ok: true, value: n };

@@ -74,7 +74,8 @@ describe('leash serve', () => {
   it('exits 1 naming the bad setting and where its value came from', async () => {
     const res = await run(['serve', '--port', 'eighty', '--bundle', 'x.tar.gz', '--jwks', 'j.json', '--audience', 'a'], { LEASH_ISSUER: 'i', LEASH_CLOCK_TOLERANCE: '9999' });
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('server.port: must be an integer (got "eighty" from flag --port)');
+    expect(res.stderr).toContain('server.port: must be an integer in plain decimal digits');
+    expect(res.stderr).toContain('(got "eighty" from flag --port)');
     expect(res.stderr).toContain('identity.clockToleranceSeconds: must be between 0 and 300 (got "9999" from environment variable LEASH_CLOCK_TOLERANCE)');
   }, SPAWN_MS);
 

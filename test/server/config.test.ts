@@ -34,9 +34,22 @@ describe('loadConfig', () => {
 
   it('names the bad field and the source of the bad value', () => {
     const p = problems(() => loadConfig({ env: { LEASH_PORT: 'eighty' }, flags: required }));
-    expect(p).toEqual(['server.port: must be an integer (got "eighty" from environment variable LEASH_PORT)']);
+    expect(p).toEqual(['server.port: must be an integer in plain decimal digits (no spaces, sign other than "-", leading zeros or exponent) (got "eighty" from environment variable LEASH_PORT)']);
     expect(problems(() => loadConfig({ flags: { ...required, server: { port: 70000 } } }))[0]).toMatch(/^server\.port: must be between 0 and 65535/);
     expect(problems(() => loadConfig({ flags: { ...required, identity: { ...required.identity, algorithms: ['EdDSA', 'none'] } } }))[0]).toMatch(/^identity\.algorithms: has unsupported none/);
+  });
+
+  it('takes an integer in one spelling only: a padded, signed, zero-led, exponent or hex value is refused, not read as a number', () => {
+    for (const spelling of [' 5000', '5000 ', '+5000', '05000', '00010000', '5e3', '0x1388', '5_000', '5000.0', '-0']) {
+      expect(problems(() => loadConfig({ env: { LEASH_PORT: spelling }, flags: required })), JSON.stringify(spelling)).toEqual([
+        `server.port: must be an integer in plain decimal digits (no spaces, sign other than "-", leading zeros or exponent) (got ${JSON.stringify(spelling)} from environment variable LEASH_PORT)`,
+      ]);
+    }
+    expect(loadConfig({ env: { LEASH_PORT: '0' }, flags: required }).server.port).toBe(0);
+    expect(loadConfig({ env: { LEASH_PORT: '5000' }, flags: required }).server.port).toBe(5000);
+    // a number from a config file or a flag object is already a number: only its value is checked
+    expect(loadConfig({ flags: { ...required, server: { port: 5000 } } }).server.port).toBe(5000);
+    expect(problems(() => loadConfig({ flags: { ...required, server: { port: 5000.5 } } }))[0]).toMatch(/^server\.port: must be an integer \(got 5000\.5 from flag/);
   });
 
   it('bounds how long a request may take to arrive, the headers within the whole request', () => {
