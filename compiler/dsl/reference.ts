@@ -4,6 +4,7 @@
 import type { AccessKind, Decision, DecisionClass, LimitRequest, PolicyInput, Priority } from '../contract.ts';
 import { normalizePolicy, type AllowModel, type DenyModel, type LimitModel, type PolicyModel, type RouteModel } from './model.ts';
 import { sortedSet } from './opa-order.ts';
+import { withRegoCase } from './rego-case.ts';
 import { matchRoute } from './route.ts';
 import { strictRoot, strictView } from './strict-view.ts';
 import { argsCheckFunction } from './args-check.ts';
@@ -27,10 +28,13 @@ export function policyModel(policy: Policy): Model {
 const has = (o: unknown, k: string): boolean => typeof o === 'object' && o !== null && !Array.isArray(o) && Object.prototype.hasOwnProperty.call(o, k);
 const get = (o: unknown, k: string): unknown => (has(o, k) ? (o as Record<string, unknown>)[k] : undefined);
 
-/** Run a DSL function; any throw (a missing field, a type error) means "undefined". */
+/**
+ * Run a DSL function; any throw (a missing field, a type error) means "undefined". Its
+ * `.toLowerCase()` and `.toUpperCase()` are Rego's lower and upper while it runs, as in the bundle.
+ */
 function run(fn: Fn, ctx: unknown): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: fn(ctx) };
+    return { ok: true, value: withRegoCase(() => fn(ctx)) };
   } catch {
     return { ok: false };
   }

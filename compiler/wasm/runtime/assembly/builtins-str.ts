@@ -11,6 +11,7 @@ import {
   indexOfBytes, utf8Len, decodeAt, byteOffsetOfRune, runeIndexOfByte,
 } from "./helpers";
 import { writeUtf8 } from "./json";
+import { LOWER_RUNS, LOWER_RUN_COUNT, UPPER_RUNS, UPPER_RUN_COUNT } from "./case-tables";
 
 export function builtin_concat(d: usize, xs: usize): usize {
   if (!needStr("concat", 1, d)) return 0;
@@ -50,10 +51,28 @@ export function builtin_contains(s: usize, p: usize): usize {
   return opa_boolean(indexOfBytes(strPtr(s), lenOf(s), strPtr(p), lenOf(p), 0) >= 0 ? 1 : 0);
 }
 
-// caseMap maps ASCII and Latin-1/Greek/Cyrillic basic letters (documented limit).
+// The code point cp maps to by a case table of [start, end, stride, delta] runs sorted by
+// start (case-tables.ts, made by gen-case-tables.ts).
+function mapCodePoint(runs: usize, count: u32, cp: u32): u32 {
+  let lo: i32 = 0, hi: i32 = <i32>count - 1;
+  while (lo < hi) {
+    let mid = (lo + hi + 1) >> 1;
+    if (<u32>load<i32>(runs + (<usize>mid << 4)) <= cp) lo = mid; else hi = mid - 1;
+  }
+  let at = runs + (<usize>lo << 4);
+  let start = <u32>load<i32>(at);
+  if (cp < start || cp > <u32>load<i32>(at, 4) || (cp - start) % <u32>load<i32>(at, 8) != 0) return cp;
+  return <u32>(<i32>cp + load<i32>(at, 12));
+}
+
+// caseMap is Go's strings.ToLower/ToUpper, as OPA runs them: each code point by Unicode's
+// simple case mapping (one to one; ß stays, İ lowers to i). The byte length may change (K,
+// the Kelvin sign, lowers to k), so the output has room for every code point growing.
+// A byte that starts no valid sequence is copied as it is, as the rest of the runtime reads it.
 function caseMap(s: usize, upper: bool): usize {
   let n = lenOf(s), p = strPtr(s);
-  let out = alloc(n + 4), k: u32 = 0;
+  let runs = upper ? UPPER_RUNS : LOWER_RUNS, count = upper ? UPPER_RUN_COUNT : LOWER_RUN_COUNT;
+  let out = alloc(n * 2 + 4), k: u32 = 0;
   let i: u32 = 0;
   while (i < n) {
     let b = <u32>load<u8>(p + i);
@@ -64,18 +83,24 @@ function caseMap(s: usize, upper: bool): usize {
       continue;
     }
     let l = utf8Len(b);
-    let cp = decodeAt(p + i);
-    if (upper) {
-      if ((cp >= 0xe0 && cp <= 0xfe && cp != 0xf7) || (cp >= 0x3b1 && cp <= 0x3c9 && cp != 0x3c2) || (cp >= 0x430 && cp <= 0x44f)) cp -= 32;
-      else if (cp >= 0x450 && cp <= 0x45f) cp -= 80;
-    } else {
-      if ((cp >= 0xc0 && cp <= 0xde && cp != 0xd7) || (cp >= 0x391 && cp <= 0x3a9) || (cp >= 0x410 && cp <= 0x42f)) cp += 32;
-      else if (cp >= 0x400 && cp <= 0x40f) cp += 80;
-    }
-    if (l <= 4 && writeUtf8(out + k, cp) == l) { k += l; } else { memory.copy(out + k, p + i, l); k += l; }
+    // only a well-formed sequence is mapped: a lead byte, its continuation bytes inside the
+    // string, and the shortest encoding of its code point
+    let whole = b >= 0xc0 && i + l <= n && validContinuation(p + i, l);
+    if (i + l > n) l = n - i;
+    let cp = whole ? decodeAt(p + i) : 0;
+    let mapped = whole && l == utf8SizeOf(cp) ? mapCodePoint(runs, count, cp) : cp;
+    if (mapped != cp) { k += writeUtf8(out + k, mapped); }
+    else { memory.copy(out + k, p + i, l); k += l; }
     i += l;
   }
   return opa_string(out, k);
+}
+
+function utf8SizeOf(cp: u32): u32 { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
+
+function validContinuation(p: usize, l: u32): bool {
+  for (let j: u32 = 1; j < l; j++) if ((load<u8>(p + j) & 0xc0) != 0x80) return false;
+  return true;
 }
 
 export function builtin_lower(s: usize): usize { return needStr("lower", 1, s) ? caseMap(s, false) : 0; }
