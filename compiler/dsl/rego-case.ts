@@ -5,7 +5,7 @@
 // (withRegoCase) and `leash test` agrees with the bundle the gateway asks.
 import { LOWER_RUNS, UPPER_RUNS } from './case-tables.ts';
 
-/** The code point `cp` maps to by `runs` ([start, end, stride, delta] quadruples sorted by start). */
+/** The code point `cp` maps to by `runs` ([start, end, stride, delta] quadruples sorted by start; gen-case-tables.ts). */
 export function mapCodePoint(runs: readonly number[], cp: number): number {
   let lo = 0;
   let hi = runs.length / 4 - 1;
@@ -17,8 +17,11 @@ export function mapCodePoint(runs: readonly number[], cp: number): number {
   }
   const at = lo * 4;
   const start = runs[at]!;
-  if (cp < start || cp > runs[at + 1]! || (cp - start) % runs[at + 2]! !== 0) return cp;
-  return cp + runs[at + 3]!;
+  const stride = runs[at + 2]!;
+  if (cp < start || cp > runs[at + 1]!) return cp;
+  // stride 0: pairs that swap (even offsets up one, odd ones down one)
+  if (stride === 0) return (cp - start) % 2 === 0 ? cp + 1 : cp - 1;
+  return (cp - start) % stride === 0 ? cp + runs[at + 3]! : cp;
 }
 
 function mapString(s: string, runs: readonly number[]): string {

@@ -1,7 +1,9 @@
 // Rego's lower and upper as OPA runs them (Go's strings.ToLower/ToUpper: Unicode's simple case
 // mapping, one code point to one), through the real SDK: every code point agrees with the
 // DSL reference's regoLower/regoUpper, and the letters where JavaScript's own methods or an
-// ASCII-only mapping would differ give OPA's answer.
+// ASCII-only mapping would differ give OPA's answer. And (?i) in regex builtins folds as
+// RE2 does (Unicode's simple case folding), so a case-blind deny pattern is not passed by
+// the Kelvin sign or a long s.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { parseModule } from '../../compiler/rego/index.ts';
@@ -11,14 +13,16 @@ import { regoLower, regoUpper } from '../../compiler/dsl/rego-case.ts';
 const SRC = `package t
 low := lower(input.s)
 up := upper(input.s)
+matches := regex.match(input.p, input.s)
 `;
 
 type Policy = Awaited<ReturnType<typeof loadPolicy>>;
 let policy: Policy;
 const run = (entry: 't/low' | 't/up', s: string): unknown => policy.evaluate({ s }, entry)[0]?.result;
+const matches = (p: string, s: string): unknown => policy.evaluate({ p, s }, 't/matches')[0]?.result;
 
 beforeAll(async () => {
-  const r = compileWasm([parseModule(SRC, 't.rego').module!], ['t/low', 't/up'], { optimizeLevel: 0 });
+  const r = compileWasm([parseModule(SRC, 't.rego').module!], ['t/low', 't/up', 't/matches'], { optimizeLevel: 0 });
   if (!r.wasm) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
   policy = await loadPolicy(r.wasm, undefined, hostBuiltins as never);
 });
@@ -66,5 +70,34 @@ describe('lower and upper', () => {
     expect(run('t/low', s)).toBe(low);
     expect(run('t/up', s)).toBe(up);
     expect([regoLower(s), regoUpper(s)]).toEqual([low, up]);
+  });
+});
+
+describe('(?i) in regular expressions', () => {
+  it.each([
+    ['(?i)^k$', '\u212A', true], ['(?i)^\\x{212A}$', 'k', true], ['(?i)^K$', 'k', true],
+    ['(?i)^secrets$', '\u017Fecrets', true], ['(?i)^ſ$', 'S', true],
+    ['(?i)^i$', 'İ', false], ['(?i)^i$', 'ı', false], ['(?i)^İ$', 'i', false], ['(?i)^ı$', 'I', false],
+    ['(?i)^é$', 'É', true], ['(?i)^σ$', 'ς', true], ['(?i)^ς$', 'Σ', true], ['(?i)^ǆ$', 'ǅ', true],
+    ['(?i)^[a-z]+$', 'AD\u212AIN', true], ['(?i)^[^k]$', '\u212A', false], ['(?i)^[^k]$', 'K', false], ['(?i)^[^k]$', 'x', true],
+    ['(?i)^\\w+$', 'ſ\u212A', true], ['(?i)^\\W$', '\u212A', false], ['^\\w$', '\u212A', false],
+    ['(?i)^[\\x{0}-\\x{10FFFF}]$', 'ß', true], ['(?i)^admin$', 'ＡＤＭＩＮ', false], ['^k$', '\u212A', false],
+  ])('%s on %s is %s', (pattern, text, expected) => {
+    expect(matches(pattern, text)).toBe(expected);
+  });
+
+  it('matches every cased code point\'s lower and upper case (but İ and ı fold to themselves only)', () => {
+    let checked = 0;
+    for (let cp = 0x41; cp <= 0x1ffff; cp++) {
+      if ((cp >= 0xd800 && cp <= 0xdfff) || cp === 0x130 || cp === 0x131) continue;
+      const ch = String.fromCodePoint(cp);
+      for (const other of new Set([regoLower(ch), regoUpper(ch)])) {
+        if (other === ch) continue;
+        const pattern = `(?i)^\\x{${cp.toString(16)}}$`;
+        expect(matches(pattern, other), `${pattern} on U+${other.codePointAt(0)!.toString(16)}`).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(2_500);
   });
 });

@@ -12,6 +12,7 @@ import {
 } from "./helpers";
 import { writeUtf8 } from "./json";
 import { LOWER_RUNS, LOWER_RUN_COUNT, UPPER_RUNS, UPPER_RUN_COUNT } from "./case-tables";
+import { mapCodePoint } from "./case-map";
 
 export function builtin_concat(d: usize, xs: usize): usize {
   if (!needStr("concat", 1, d)) return 0;
@@ -49,20 +50,6 @@ export function builtin_endswith(s: usize, p: usize): usize {
 export function builtin_contains(s: usize, p: usize): usize {
   if (!needStr("contains", 1, s) || !needStr("contains", 2, p)) return 0;
   return opa_boolean(indexOfBytes(strPtr(s), lenOf(s), strPtr(p), lenOf(p), 0) >= 0 ? 1 : 0);
-}
-
-// The code point cp maps to by a case table of [start, end, stride, delta] runs sorted by
-// start (case-tables.ts, made by gen-case-tables.ts).
-function mapCodePoint(runs: usize, count: u32, cp: u32): u32 {
-  let lo: i32 = 0, hi: i32 = <i32>count - 1;
-  while (lo < hi) {
-    let mid = (lo + hi + 1) >> 1;
-    if (<u32>load<i32>(runs + (<usize>mid << 4)) <= cp) lo = mid; else hi = mid - 1;
-  }
-  let at = runs + (<usize>lo << 4);
-  let start = <u32>load<i32>(at);
-  if (cp < start || cp > <u32>load<i32>(at, 4) || (cp - start) % <u32>load<i32>(at, 8) != 0) return cp;
-  return <u32>(<i32>cp + load<i32>(at, 12));
 }
 
 // caseMap is Go's strings.ToLower/ToUpper, as OPA runs them: each code point by Unicode's

@@ -1,8 +1,10 @@
 // Regular-expression compiler for the Pike VM in regex.ts: RE2 syntax (minus Unicode and
-// POSIX classes) parsed by recursive descent straight into 12-byte instructions with
-// relative jumps, so a quantified fragment can be copied or wrapped without relocation.
+// POSIX classes; (?i) folds by Unicode's simple case folding, as RE2 does) parsed by
+// recursive descent straight into 12-byte instructions with relative jumps, so a quantified
+// fragment can be copied or wrapped without relocation.
 import { alloc, realloc } from "./alloc";
 import { decodeAt, utf8Len } from "./helpers";
+import { foldRunCount, foldRunEnd, foldRunStart, nextFold } from "./case-map";
 
 export const OP_CHAR: u32 = 1, OP_ANY: u32 = 2, OP_CLASS: u32 = 3, OP_SPLIT: u32 = 4, OP_JMP: u32 = 5,
   OP_MATCH: u32 = 6, OP_BOL: u32 = 7, OP_EOL: u32 = 8, OP_WORDB: u32 = 9, OP_NWORDB: u32 = 10,
@@ -59,7 +61,29 @@ function clsAdd(lo: u32, hi: u32): void {
   if (clsN == clsCap) { cls = realloc(cls, 4 + clsCap * 8, 4 + clsCap * 16); clsCap <<= 1; }
   store<u32>(cls + 4 + clsN * 8, lo); store<u32>(cls + 8 + clsN * 8, hi); clsN++;
 }
-function clsEnd(neg: bool): void { store<u32>(cls, clsN); emit(OP_CLASS, <i32>cls, neg ? 1 : 0); }
+// Under (?i) a class also holds every case-folding partner of what it holds (RE2 folds by
+// Unicode's simple folding: k also matches K and the Kelvin sign, s also matches ſ), before
+// a [^...] or \W negates it, as Go's regexp/syntax does.
+function clsEnd(neg: bool): void {
+  if (foldCase) { let n = clsN; for (let i: u32 = 0; i < n; i++) addFoldPartners(load<u32>(cls + 4 + i * 8), load<u32>(cls + 8 + i * 8)); }
+  store<u32>(cls, clsN); emit(OP_CLASS, <i32>cls, neg ? 1 : 0);
+}
+
+// Adds the folding partners outside [lo, hi] of the cased code points inside it, visiting
+// only the fold table's runs (a range as wide as [\x{0}-\x{10ffff}] stays cheap).
+function addFoldPartners(lo: u32, hi: u32): void {
+  for (let i: u32 = 0, runs = foldRunCount(); i < runs; i++) {
+    let s = foldRunStart(i), e = foldRunEnd(i);
+    if (e < lo) continue;
+    if (s > hi) break;
+    let b = e < hi ? e : hi;
+    for (let cp = s > lo ? s : lo; cp <= b; cp++) {
+      // an orbit has at most four members; the bound keeps a bad table from looping
+      let f = nextFold(cp);
+      for (let k = 0; f != cp && k < 8; k++) { if (f < lo || f > hi) clsAdd(f, f); f = nextFold(f); }
+    }
+  }
+}
 
 function addShorthand(c: u32): bool {
   if (c == 0x64) { clsAdd(0x30, 0x39); return true; }                                    // \d
@@ -131,13 +155,6 @@ function parseClass(): void {
       if (hi < lo) { bad = true; return; }
     }
     clsAdd(lo, hi);
-    if (foldCase) {
-      // add the other case of ASCII letters in the range
-      let a = lo > 0x41 ? lo : 0x41, b = hi < 0x5a ? hi : 0x5a;
-      if (a <= b) clsAdd(a + 32, b + 32);
-      a = lo > 0x61 ? lo : 0x61; b = hi < 0x7a ? hi : 0x7a;
-      if (a <= b) clsAdd(a - 32, b - 32);
-    }
   }
   clsEnd(neg);
 }
@@ -185,10 +202,7 @@ function parseAtom(): void {
 }
 
 function emitChar(c: u32): void {
-  if (foldCase && ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) {
-    clsBegin(); let l = c | 0x20; clsAdd(l, l); clsAdd(l - 32, l - 32); clsEnd(false);
-    return;
-  }
+  if (foldCase && nextFold(c) != c) { clsBegin(); clsAdd(c, c); clsEnd(false); return; }
   emit(OP_CHAR, <i32>c, 0);
 }
 
