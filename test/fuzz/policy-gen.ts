@@ -37,6 +37,7 @@ export function printCond(c: Cond): string {
  */
 export const CONSTS: Readonly<Record<string, string | boolean>> = {
   USD: 'USD', EUR: 'EUR', QX: 'x', QY: 'y', V: 'v', GET: 'GET', POST: 'POST', ANN: 'ann', I1: 'i1', I2: 'i2',
+  LOW_USD: 'usd', UP_STREET: 'STRASSE', LOW_ISTANBUL: 'istanbul',
 };
 
 /** Leaf conditions over every part of the context, absent-prone fields included. */
@@ -46,6 +47,9 @@ function atoms(params: readonly string[]): fc.Arbitrary<Cond> {
     n.map((x) => `toNumber(body.amount) > ${x}`),
     fc.constant('toNumber(body.amount) <= task.max'),
     fc.constantFrom('USD', 'EUR').map((c) => `body.currency === ${c}`),
+    // case mapping: JavaScript and Rego part on İ, ß and a final Σ, an ASCII-only one on K
+    fc.constantFrom('LOW_USD', 'LOW_ISTANBUL').map((c) => `agent.claims.label.toLowerCase() === ${c}`),
+    fc.constant('agent.claims.label.toUpperCase() === UP_STREET'),
     fc.constantFrom('amount', 'currency', 'flag').map((k) => `'${k}' in body`),
     fc.constant('toNumber(body.flag) === 1'),
     fc.constantFrom('QX', 'QY').map((v) => `query.q === ${v}`),
@@ -222,6 +226,7 @@ interface Claims {
   readonly role: 'a' | 'b';
   readonly client_id: string;
   readonly level: number;
+  readonly label: string;
   readonly task: { readonly customerId: string; readonly max: number; readonly tags: readonly string[]; readonly owner: { readonly name: string } | null };
 }
 
@@ -352,6 +357,7 @@ const methodArb = fc.oneof({ arbitrary: fc.constantFrom(...METHODS), weight: 6 }
 const inputWith = (target: fc.Arbitrary<{ role: string; method: string; path: string; upstream: string | null }>): fc.Arbitrary<PolicyInput> => fc.record({
   t: target,
   level: absentable(fc.constantFrom(0, 1, 2, 3)),
+  label: absentable(fc.constantFrom('USD', 'uSd', 'u\u017Fd', 'İSTANBUL', 'istanbul', 'straße', 'STRASSE', 'ΟΔΟΣ', 7)),
   task: fc.option(taskArb, { freq: 8, nil: null }),
   query: fc.constantFrom({}, { q: 'x' }, { q: 'y' }, { q: ['x', 'y'] }),
   headers: fc.constantFrom({}, { 'x-k': 'v' }, { 'x-k': 'w' }),
@@ -359,9 +365,10 @@ const inputWith = (target: fc.Arbitrary<{ role: string; method: string; path: st
   session: fc.constantFrom('s-1', 's-2'),
 }).map(({ t, ...r }) => toInput({ ...r, ...t }));
 
-function toInput(r: { role: string; level: number | undefined; task: Record<string, unknown> | null; method: string; path: string; upstream: string | null; query: object; headers: object; body: unknown; session: string }): PolicyInput {
+function toInput(r: { role: string; level: number | undefined; label: string | number | undefined; task: Record<string, unknown> | null; method: string; path: string; upstream: string | null; query: object; headers: object; body: unknown; session: string }): PolicyInput {
   const claims: Record<string, unknown> = { role: r.role, client_id: 'key-1' };
   if (r.level !== undefined) claims['level'] = r.level;
+  if (r.label !== undefined) claims['label'] = r.label;
   if (r.task !== null) claims['task'] = r.task;
   return {
     agent: { id: 'agent-1', session: r.session, key: 'key-1', claims, task: r.task },
