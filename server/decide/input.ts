@@ -3,7 +3,7 @@
 // audit trail and the logs never see them), and `now` in nanoseconds.
 import type { PolicyInput } from '../../compiler/index.ts';
 import type { DecisionRequest } from '../contracts.ts';
-import type { CanonicalRequest } from '../request/index.ts';
+import { asciiLower, type CanonicalRequest } from '../request/index.ts';
 
 /** Header names that always carry credentials. */
 const CREDENTIAL_HEADERS = new Set([
@@ -16,6 +16,8 @@ const CREDENTIAL_NAME = /token|secret|passw|api[-_]?key|credential|authoriz|sess
 const CREDENTIAL_QUERY = /^(access_token|id_token|refresh_token|token|api[-_]?key|apikey|client_secret|password|passwd|secret|sig|signature|x-amz-signature|x-amz-security-token|code)$/i;
 
 export function isCredentialHeader(name: string): boolean {
+  // JavaScript's wider lower-casing on purpose: a name it folds onto a credential header's
+  // (X-Api-\u212Aey, with the Kelvin sign) is scrubbed too, never passed on
   const n = name.toLowerCase();
   return CREDENTIAL_HEADERS.has(n) || CREDENTIAL_NAME.test(n);
 }
@@ -24,7 +26,7 @@ export function scrubHeaders(headers: DecisionRequest['headers']): Record<string
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (value === undefined || isCredentialHeader(name)) continue;
-    const lower = name.toLowerCase();
+    const lower = asciiLower(name);
     const text = typeof value === 'string' ? value : value.join(', ');
     out[lower] = lower in out ? `${out[lower]}, ${text}` : text;
   }
@@ -65,7 +67,7 @@ export function scrubPath(raw: string): string {
 /** The bearer token in an Authorization header, if any (any header-name case). */
 export function bearerToken(headers: DecisionRequest['headers']): string | undefined {
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (name.toLowerCase() !== 'authorization' || value === undefined) continue;
+    if (asciiLower(name) !== 'authorization' || value === undefined) continue;
     const text = typeof value === 'string' ? value : value[0];
     const m = /^\s*bearer\s+(\S+)\s*$/i.exec(text ?? '');
     return m?.[1];
@@ -74,9 +76,9 @@ export function bearerToken(headers: DecisionRequest['headers']): string | undef
 }
 
 export function headerValue(headers: DecisionRequest['headers'], wanted: string): string | undefined {
-  const w = wanted.toLowerCase();
+  const w = asciiLower(wanted);
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (name.toLowerCase() !== w || value === undefined) continue;
+    if (asciiLower(name) !== w || value === undefined) continue;
     return typeof value === 'string' ? value : value[0];
   }
   return undefined;

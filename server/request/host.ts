@@ -1,5 +1,6 @@
 // The original host, when the gateway forwards it: lower-case, without a trailing dot and
 // without the default port, so `API.Example.com.:443` and `api.example.com` are one host.
+import { asciiLower, trimOws } from './ascii.ts';
 import { refuse, type Refusal } from './options.ts';
 
 export type HostResult = { readonly ok: true; readonly host: string | null } | { readonly ok: false; readonly refusal: Refusal };
@@ -8,7 +9,8 @@ const HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-
 
 export function canonicalHost(raw: string | undefined, scheme: string | undefined): HostResult {
   if (raw === undefined) return { ok: true, host: null };
-  let h = raw.trim().toLowerCase();
+  // ASCII case and blanks only: anything else is left for HOST to refuse
+  let h = asciiLower(trimOws(raw));
   const m0 = /^(.*?)\.(:\d+)?$/.exec(h);
   if (m0 && !h.startsWith('[')) h = `${m0[1]}${m0[2] ?? ''}`;
   const m = HOST.exec(h);

@@ -3,6 +3,7 @@
 // policy. A request an upstream could read differently is refused here, before the policy
 // sees anything (docs/requests.md).
 import type { DecisionRequest } from '../contracts.ts';
+import { asciiLower, trimOws } from './ascii.ts';
 import { canonicalHost } from './host.ts';
 import { canonicalMethod } from './method.ts';
 import { DEFAULT_REQUEST_OPTIONS, type Refusal, type RequestOptions } from './options.ts';
@@ -13,6 +14,7 @@ export { canonicalPath } from './path.ts';
 export { canonicalQuery } from './query.ts';
 export { canonicalMethod, OVERRIDE_HEADERS } from './method.ts';
 export { canonicalHost } from './host.ts';
+export { asciiLower, asciiUpper, trimOws } from './ascii.ts';
 export { DEFAULT_REQUEST_OPTIONS, type Refusal, type RefusalCode, type RequestOptions } from './options.ts';
 
 export interface CanonicalRequest {
@@ -34,7 +36,7 @@ function lowerHeaders(headers: Headers): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(headers ?? {})) {
     if (v === undefined) continue;
-    const key = k.toLowerCase();
+    const key = asciiLower(k);
     const text = typeof v === 'string' ? v : v.join(',');
     out[key] = key in out ? `${out[key]},${text}` : text;
   }
@@ -61,7 +63,7 @@ export function canonicalRequest(request: DecisionRequest, options: RequestOptio
   if (!method.ok) return method;
   // The proxy's host is the upstream's; elsewhere the gateway's forwarded host, if any.
   const forwardedHost = request.via === 'proxy' ? undefined : headers['x-forwarded-host'] ?? headers['host'] ?? headers[':authority'];
-  const host = canonicalHost(forwardedHost, headers['x-forwarded-proto']?.trim().toLowerCase());
+  const host = canonicalHost(forwardedHost, headers['x-forwarded-proto'] === undefined ? undefined : asciiLower(trimOws(headers['x-forwarded-proto'])));
   if (!host.ok) return host;
   return { ok: true, request: { method: method.method, path: path.path, rawPath: rawPath === '' ? '/' : rawPath, query: query.query, host: host.host } };
 }

@@ -2,6 +2,7 @@
 // that upper-cases it would run a GET the policy never saw, so anything but an upper-case
 // token is refused. Method-override hints (headers, `_method` in the query or body) are
 // refused when they name another method, unless the deployment decides on them instead.
+import { asciiUpper, trimOws } from './ascii.ts';
 import { refuse, type Refusal, type RequestOptions } from './options.ts';
 
 const METHOD = /^[A-Z][A-Z0-9_-]{0,31}$/;
@@ -28,11 +29,13 @@ export function canonicalMethod(method: string, hints: OverrideHints, options: R
   if (hints.queryMethod !== undefined) named.push(['query parameter _method', hints.queryMethod]);
   if (hints.bodyMethod !== undefined) named.push(['body field _method', hints.bodyMethod]);
   if (named.length === 0) return { ok: true, method };
-  const wanted = new Set(named.map(([, v]) => v.trim().toUpperCase()));
+  // a hint's spelling is the upstream's to read: only ASCII letters change case here
+  const spelled = (v: string) => asciiUpper(trimOws(v));
+  const wanted = new Set(named.map(([, v]) => spelled(v)));
   wanted.delete(method);
   if (wanted.size === 0) return { ok: true, method };
   if (!options.honourMethodOverride || wanted.size > 1) {
-    const where = named.filter(([, v]) => v.trim().toUpperCase() !== method).map(([w]) => w).join(', ');
+    const where = named.filter(([, v]) => spelled(v) !== method).map(([w]) => w).join(', ');
     return refuse('method_override', `${where} asks for another method than ${method}; upstreams that honour it would run a request the decision did not cover`);
   }
   const override = [...wanted][0]!;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalHost, canonicalMethod, canonicalPath, canonicalQuery, DEFAULT_REQUEST_OPTIONS as D } from '../../server/request/index.ts';
 import { canonicalRequest } from '../../server/request/index.ts';
+import { headerValue, isCredentialHeader, scrubHeaders } from '../../server/decide/index.ts';
 import { hostilePaths } from './hostile-paths.ts';
 
 const noHints = { headers: {}, queryMethod: undefined, bodyMethod: undefined };
@@ -86,6 +87,15 @@ describe('canonicalMethod', () => {
     expect(canonicalMethod('POST', { ...noHints, queryMethod: 'delete' }, D)).toMatchObject({ ok: false, refusal: { reason: expect.stringContaining('query parameter _method') } });
     expect(canonicalMethod('POST', { ...noHints, bodyMethod: 'PATCH' }, D)).toMatchObject({ ok: false, refusal: { reason: expect.stringContaining('body field _method') } });
   });
+  it('changes the case of ASCII letters only: a hint that JavaScript would upper-case onto the method is another method', () => {
+    // ſ (long s) and ı (dotless i) upper-case to S and I in JavaScript; an upstream comparing bytes sees another word
+    for (const hint of ['PO\u017FT', 'po\u017Ft', '\u00A0POST', 'POST\u3000']) {
+      expect(canonicalMethod('POST', { ...noHints, headers: { 'x-http-method-override': hint } }, D), hint).toMatchObject({ ok: false, refusal: { code: 'method_override' } });
+      expect(canonicalMethod('POST', { ...noHints, headers: { 'x-http-method-override': hint } }, { ...D, honourMethodOverride: true }), hint).toMatchObject({ ok: false, refusal: { code: 'method_override' } });
+    }
+    expect(canonicalMethod('OPTIONS', { ...noHints, queryMethod: 'OPT\u0131ONS' }, D)).toMatchObject({ ok: false, refusal: { code: 'method_override' } });
+    expect(canonicalMethod('POST', { ...noHints, headers: { 'x-http-method-override': ' post\t' } }, D)).toEqual({ ok: true, method: 'POST' });
+  });
   it('decides on the override when configured, and still refuses two different ones', () => {
     const honour = { ...D, honourMethodOverride: true };
     expect(canonicalMethod('POST', { ...noHints, headers: { 'x-http-method-override': 'delete' } }, honour)).toEqual({ ok: true, method: 'DELETE' });
@@ -121,12 +131,31 @@ describe('canonicalHost', () => {
   ])('%s (%s) is %s', (raw, scheme, host) => {
     expect(canonicalHost(raw, scheme)).toEqual({ ok: true, host });
   });
-  it.each(['evil.com/x', 'a b', 'a.com,b.com', 'a.com:99999', 'a.com:x', '', 'a..com'])('refuses %j', (raw) => {
+  it('trims spaces and tabs and lowers A-Z, nothing else', () => {
+    expect(canonicalHost(' API.Example.com\t', undefined)).toEqual({ ok: true, host: 'api.example.com' });
+  });
+  // JavaScript lowers the Kelvin sign to k and trims NBSP and U+3000: each of these would
+  // read as a plain ASCII host here while the upstream, comparing bytes, routes another
+  it.each(['evil.com/x', 'a b', 'a.com,b.com', 'a.com:99999', 'a.com:x', '', 'a..com',
+    'api.\u212Aey.example', '\u212A.example', 'api.example.com\u00A0', '\u3000api.example.com', 'api.example.com\uFEFF', '\u0130nternal.example'])('refuses %j', (raw) => {
     expect(canonicalHost(raw, undefined)).toMatchObject({ ok: false, refusal: { code: 'invalid_host' } });
   });
   it('is null when not forwarded, and the proxy never takes one', () => {
     expect(canonicalHost(undefined, undefined)).toEqual({ ok: true, host: null });
     const r = canonicalRequest({ via: 'proxy', method: 'GET', path: '/v1/x', headers: { host: 'leash.internal' } });
     expect(r.ok && r.request.host).toBe(null);
+  });
+});
+
+describe('header names', () => {
+  it('are lower-cased in ASCII only: a Kelvin-sign name is not the K header, but a credential look-alike is still scrubbed', () => {
+    expect(scrubHeaders({ 'X-\u212A': 'kelvin', 'X-K': 'ascii', 'X-Tenant': 'a' })).toEqual({ 'x-\u212A': 'kelvin', 'x-k': 'ascii', 'x-tenant': 'a' });
+    // JavaScript's wider folding is kept for scrubbing: this name folds onto x-api-key, so it never reaches the policy
+    expect(isCredentialHeader('X-Api-\u212Aey')).toBe(true);
+    expect(scrubHeaders({ 'X-Api-\u212Aey': 'sk_live_1' })).toEqual({});
+    expect(headerValue({ 'X-Client-Cert-\u212A': 'spoofed', 'X-Client-Cert-K': 'real' }, 'x-client-cert-k')).toBe('real');
+    // the override is found under its ASCII name only
+    const r = canonicalRequest({ via: 'decide', method: 'POST', path: '/x', headers: { 'X-HTTP-Method-Override': 'DELETE' } });
+    expect(r).toMatchObject({ ok: false, refusal: { code: 'method_override' } });
   });
 });

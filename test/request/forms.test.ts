@@ -119,7 +119,7 @@ describe('host', () => {
       const a = await decide(strict, { headers });
       expect([headers, a.record?.answer.input?.request.host]).toEqual([headers, host]);
     }
-    for (const host of ['exa mple.com', 'a/b', 'example.com:99999', 'user@example.com', '']) {
+    for (const host of ['exa mple.com', 'a/b', 'example.com:99999', 'user@example.com', '', 'api.\u212Aey.example', 'api.example.com\u00A0']) {
       const a = await decide(strict, { headers: { host } });
       expect([host, a.status, a.code]).toEqual([host, 400, 'invalid_host']);
     }
