@@ -9,6 +9,8 @@ export interface RequestOptions {
   readonly honourMethodOverride: boolean;
   /** give a repeated query parameter to the policy as a list instead of refusing it */
   readonly allowRepeatedQuery: boolean;
+  /** let path segments through whose NFKC form has other ASCII letters or digits (ａｄｍｉｎ); refused by default */
+  readonly allowCompatibilityLetters: boolean;
   /** the longest raw path accepted, in bytes */
   readonly maxPathBytes: number;
 }
@@ -18,6 +20,7 @@ export const DEFAULT_REQUEST_OPTIONS: RequestOptions = {
   allowPathParams: false,
   honourMethodOverride: false,
   allowRepeatedQuery: false,
+  allowCompatibilityLetters: false,
   maxPathBytes: 8192,
 };
 

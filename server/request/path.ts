@@ -2,8 +2,9 @@
 // (never repaired) when an upstream could read it as a different resource than the decision
 // did: dot segments, encoded separators, backslashes, control characters, path parameters,
 // double encoding, bad UTF-8, empty segments and compatibility characters that NFKC turns
-// into separators. The canonical path joins the decoded segments with `/`, so route params
+// into separators or ASCII letters and digits. The canonical path joins the decoded segments with `/`, so route params
 // are the values an upstream's router hands its handler.
+import { asciiLookAlike, describeLookAlike } from './look-alike.ts';
 import { refuse, type Refusal, type RequestOptions } from './options.ts';
 
 export type PathResult =
@@ -82,6 +83,10 @@ function decodeSegment(seg: string, index: number, options: RequestOptions): str
   if (nfkc !== decoded && count(nfkc, STRUCTURAL) !== count(decoded, STRUCTURAL)) {
     return bad(`${at} has compatibility characters that NFKC turns into . / \\ ; % or control characters`);
   }
+  // ａｄｍｉｎ or \u212Aey are `admin` and `Key` to an upstream that normalises them, while a
+  // deny comparing `admin` never fires
+  const lookAlike = nfkc === decoded || options.allowCompatibilityLetters ? undefined : asciiLookAlike(decoded);
+  if (lookAlike !== undefined) return bad(`${at} has ${describeLookAlike(lookAlike)}, an ASCII look-alike for an upstream that normalises`);
   return decoded;
 }
 

@@ -2,8 +2,9 @@
 // mapped to its value; a name that occurs more than once is refused unless the deployment
 // passes repeated names as lists, because upstream frameworks disagree on which occurrence
 // wins and the policy must read the value the upstream reads (`name[]` is always a list).
-// `;` is refused as a separator
-// some frameworks split on.
+// `;` is refused as a separator some frameworks split on, and so are names and values with
+// characters NFKC turns into ASCII letters or digits (look-alike.ts).
+import { asciiLookAlike, describeLookAlike } from './look-alike.ts';
 import { refuse, type Refusal, type RequestOptions } from './options.ts';
 
 export type QueryMap = Record<string, string | string[]>;
@@ -58,6 +59,12 @@ export function canonicalQuery(rawQuery: string, parsed: Readonly<Record<string,
   for (const [k, v] of Object.entries(parsed ?? {})) {
     if (typeof v === 'string') add(k, v);
     else for (const item of v) add(k, item);
+  }
+  if (!options.allowCompatibilityLetters) {
+    for (const [k, values] of all) {
+      const lookAlike = asciiLookAlike(k) ?? values.map(asciiLookAlike).find((c) => c !== undefined);
+      if (lookAlike !== undefined) return refuse('ambiguous_query', `query parameter ${JSON.stringify(k.slice(0, 64))} has ${describeLookAlike(lookAlike)}, an ASCII look-alike for an upstream that normalises`);
+    }
   }
   const query: QueryMap = {};
   for (const [k, values] of all) {

@@ -51,6 +51,20 @@ describe('canonicalPath', () => {
     }
   });
 
+  it('lets through non-ASCII text that stays itself, refuses ASCII look-alikes unless configured', () => {
+    for (const [raw, path] of [['/files/caf%C3%A9', '/files/café'], ['/files/cafe%CC%81', '/files/cafe\u0301'], ['/files/%EA%B0%80', '/files/가'], ['/files/%E6%97%A5%E6%9C%AC', '/files/日本']]) {
+      expect(canonicalPath(raw!, D), raw).toMatchObject({ ok: true, path });
+    }
+    expect(canonicalPath('/users/%EF%BD%81dmin', D)).toMatchObject({ ok: false, refusal: { reason: 'segment 2 has "ａ" (U+FF41, NFKC "a"), an ASCII look-alike for an upstream that normalises' } });
+    expect(canonicalPath('/files/%EF%AC%81le', D)).toMatchObject({ ok: false, refusal: { reason: expect.stringContaining('NFKC "fi"') } });
+    expect(canonicalPath('/users/%EF%BD%81dmin', { ...D, allowCompatibilityLetters: true })).toMatchObject({ ok: true, path: '/users/ａdmin' });
+    expect(canonicalQuery('role=%EF%BD%81dmin', undefined, D)).toMatchObject({ ok: false, refusal: { code: 'ambiguous_query', reason: expect.stringContaining('query parameter "role" has "ａ"') } });
+    expect(canonicalQuery('%E2%84%AAey=1', undefined, D)).toMatchObject({ ok: false, refusal: { code: 'ambiguous_query' } });
+    expect(canonicalQuery('q=x', { role: '\uFF41dmin' }, D)).toMatchObject({ ok: false, refusal: { code: 'ambiguous_query' } });
+    expect(canonicalQuery('name=caf%C3%A9', undefined, D)).toEqual({ ok: true, query: { name: 'café' } });
+    expect(canonicalQuery('role=%EF%BD%81dmin', undefined, { ...D, allowCompatibilityLetters: true })).toEqual({ ok: true, query: { role: 'ａdmin' } });
+  });
+
   it('says which segment and why', () => {
     const r = canonicalPath('/customers/C-771/records/..%2f..%2fC-332', D);
     expect(!r.ok && r.refusal.reason).toMatch(/^segment 4 has an encoded slash/);

@@ -19,6 +19,8 @@ const PAYLOADS: Record<string, readonly string[]> = {
   'invalid utf-8': ['%ff', '%c3', '%c3%28', '%ed%a0%80', '%f8%88%80%80%80', '%c0%ae%c0%ae', '%e0%80%ae', '%c0%af', '%80'],
   nfkc: ['%ef%bc%8e%ef%bc%8e', '%ef%bc%8e', '%ef%bc%8f', '1%ef%bc%8f..', '%ef%bc%bc', '%e2%80%a4%e2%80%a4', '%e2%80%a5', '%ef%b9%92%ef%b9%92', '%ef%b8%b0'],
   'malformed escape': ['%', '1%', '%g1', '%2', '%%32%65', '%2x%2e'],
+  // C-332 spelt with characters NFKC (or a Windows best-fit mapping) turns into ASCII
+  'ascii look-alike': ['%ef%bc%a3-332', 'C-%ef%bc%93%ef%bc%93%ef%bc%92', 'C-%e2%91%a2%e2%91%a2%e2%91%a1', '%f0%9d%90%82-332', 'C-%c2%b3%c2%b3%c2%b2', '%e2%84%aa'],
 };
 
 /** Where a payload goes in /customers/C-771/records/1. */
