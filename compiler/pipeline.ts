@@ -113,7 +113,7 @@ export async function compile(paths: readonly string[], options: CompileOptions 
   // ts-morph and binaryen are large: load them only when compiling (not for every import of
   // the compiler's index, which the server also uses), and binaryen only when wasm is wanted.
   const { checkPolicies, extractPolicies, lowerPolicies } = await import('./extract/index.ts');
-  const { bodyReadWarnings, denyFields, resourceReads } = await import('./extract/reads.ts');
+  const { bodyReadWarnings, denyFields, headerDenyWarnings, resourceReads } = await import('./extract/reads.ts');
   const { checkScoping, scopeExpectations, unusedPolicyRules } = await import('./extract/scope-check.ts');
 
   // extract
@@ -127,7 +127,7 @@ export async function compile(paths: readonly string[], options: CompileOptions 
   diagnostics.push(...checkPolicies(policies));
   if (hasErrors(diagnostics)) return failed0('extract');
   const resources = resourceReads(policies.map((p) => p.model));
-  if (options.warnings === true) diagnostics.push(...bodyReadWarnings(policies.map((p) => p.model), resources));
+  if (options.warnings === true) diagnostics.push(...bodyReadWarnings(policies.map((p) => p.model), resources), ...headerDenyWarnings(policies.map((p) => p.model)));
   // From here on every result says what the resources read.
   const stop = (stage: StageName, dump: string | undefined, files: readonly CompiledFile[] = []): CompileResult =>
     ({ diagnostics, files, stoppedAfter: stage, resources, ...(dump !== undefined ? { dump } : {}) });

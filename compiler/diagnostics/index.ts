@@ -34,6 +34,7 @@ export const DIAGNOSTIC_CODES = {
   leash_rule_unused: 'a hand-written rule adds to a decision set of a package that is no policy of this bundle: it takes no part in leash/decision',
   // warnings about what a resource needs at decision time (compiler/extract/reads.ts)
   leash_reads_body: 'a resource reads the request body, which forward-auth gateways (/authz) cannot send',
+  leash_deny_reads_header: 'a deny compares a request header, which a client can send twice to slip past it',
   // Rego front end (compiler/rego), OPA's codes
   rego_parse_error: 'the Rego source does not parse',
   rego_compile_error: 'OPA would reject the module at compile time',

@@ -168,3 +168,24 @@ export function bodyReadWarnings(policies: readonly PolicyModel<PFunction>[], re
   }
   return out;
 }
+
+/**
+ * A warning at each deny whose condition reads a request header. A header sent twice reaches
+ * the policy as one joined value (`prod, prod`; Envoy and Kong join before Leash sees it)
+ * while an upstream may read the first or the last, so a deny comparing one value is passed
+ * by sending it twice. A grant of the exact value fails closed instead (docs/requests.md).
+ */
+export function headerDenyWarnings(policies: readonly PolicyModel<PFunction>[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const p of policies) {
+    for (const d of [...p.denies, ...p.routes.flatMap((r) => r.denies)]) {
+      const parts = new Set<RequestPart>();
+      partsOf(d.when.body, parts);
+      if (!parts.has('headers')) continue;
+      const names = fieldsOf(d.when.body).filter((f) => f.startsWith('request.headers.')).map((f) => f.slice('request.headers.'.length));
+      const which = names.length > 0 ? names.join(', ') : 'a header';
+      out.push(warning('leash_deny_reads_header', `deny ${d.rule} compares request header ${which}; a header sent twice reaches the policy joined ("prod, prod") while an upstream may read only one, so this deny does not fire for it; write the condition as a grant of the exact value (docs/requests.md, "The headers")`, d.loc ?? p.loc));
+    }
+  }
+  return out;
+}

@@ -49,3 +49,16 @@ describe('resource reads', () => {
     expect(r.resources?.['ops-agent/metricsQuery']?.reads).toEqual(['body', 'query']);
   }, 30_000);
 });
+
+describe('deny conditions over request headers', () => {
+  it('are warned about where the deny is written (a header sent twice slips past it); grants over headers are not', async () => {
+    const r = await compile(['test/fixtures/header-deny'], { root: ROOT, wasm: false, warnings: true });
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      'test/fixtures/header-deny/env.policy.ts:11:13: warning: leash_deny_reads_header: deny env.noProd compares request header x-env; a header sent twice reaches the policy joined ("prod, prod") while an upstream may read only one, so this deny does not fire for it; write the condition as a grant of the exact value (docs/requests.md, "The headers")',
+    ]);
+    // only with warnings asked for (leash check), and never an error: the bundle builds
+    const quiet = await compile(['test/fixtures/header-deny'], { root: ROOT, wasm: false });
+    expect(quiet.diagnostics).toEqual([]);
+    expect(quiet.bundle).toBeDefined();
+  }, 30_000);
+});
