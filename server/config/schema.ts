@@ -72,7 +72,7 @@ export const CONFIG_SPECS = {
     honourMethodOverride: { type: 'bool', default: false, env: 'LEASH_HONOUR_METHOD_OVERRIDE' },
     /** pass repeated query parameters to the policy as lists instead of refusing them */
     allowRepeatedQuery: { type: 'bool', default: false, env: 'LEASH_ALLOW_REPEATED_QUERY' },
-    /** let path segments through that NFKC turns into other ASCII letters or digits (ａｄｍｉｎ) */
+    /** let path segments and query names or values through that NFKC turns into other ASCII letters or digits (ａｄｍｉｎ) */
     allowCompatibilityLetters: { type: 'bool', default: false, env: 'LEASH_ALLOW_COMPATIBILITY_LETTERS' },
     maxPathBytes: { type: 'int', default: 8192, env: 'LEASH_MAX_PATH_BYTES', min: 256, max: 65_536 },
   },

@@ -9,7 +9,7 @@ export interface RequestOptions {
   readonly honourMethodOverride: boolean;
   /** give a repeated query parameter to the policy as a list instead of refusing it */
   readonly allowRepeatedQuery: boolean;
-  /** let path segments through whose NFKC form has other ASCII letters or digits (ａｄｍｉｎ); refused by default */
+  /** let path segments and query names or values through whose NFKC form has other ASCII letters or digits (ａｄｍｉｎ); refused by default */
   readonly allowCompatibilityLetters: boolean;
   /** the longest raw path accepted, in bytes */
   readonly maxPathBytes: number;

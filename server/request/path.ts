@@ -2,8 +2,8 @@
 // (never repaired) when an upstream could read it as a different resource than the decision
 // did: dot segments, encoded separators, backslashes, control characters, path parameters,
 // double encoding, bad UTF-8, empty segments and compatibility characters that NFKC turns
-// into separators or ASCII letters and digits. The canonical path joins the decoded segments with `/`, so route params
-// are the values an upstream's router hands its handler.
+// into separators or ASCII letters and digits. The canonical path joins the decoded
+// segments with `/`, so route params are the values an upstream's router hands its handler.
 import { asciiLookAlike, describeLookAlike } from './look-alike.ts';
 import { refuse, type Refusal, type RequestOptions } from './options.ts';
 

@@ -62,8 +62,10 @@ export function canonicalQuery(rawQuery: string, parsed: Readonly<Record<string,
   }
   if (!options.allowCompatibilityLetters) {
     for (const [k, values] of all) {
-      const lookAlike = asciiLookAlike(k) ?? values.map(asciiLookAlike).find((c) => c !== undefined);
-      if (lookAlike !== undefined) return refuse('ambiguous_query', `query parameter ${JSON.stringify(k.slice(0, 64))} has ${describeLookAlike(lookAlike)}, an ASCII look-alike for an upstream that normalises`);
+      const inName = asciiLookAlike(k);
+      if (inName !== undefined) return refuse('ambiguous_query', `query parameter name ${JSON.stringify(k.slice(0, 64))} has ${describeLookAlike(inName)}, an ASCII look-alike for an upstream that normalises`);
+      // a value may be a credential (api_key=...): the reason names the parameter, not the character
+      if (values.some((v) => asciiLookAlike(v) !== undefined)) return refuse('ambiguous_query', `a value of query parameter ${JSON.stringify(k.slice(0, 64))} has a character that NFKC turns into ASCII letters or digits, an ASCII look-alike for an upstream that normalises`);
     }
   }
   const query: QueryMap = {};
