@@ -3,35 +3,11 @@
 // Unicode's simple case mapping). JavaScript's own methods differ on a few letters (İ → i̇,
 // ß → SS, a final Σ → ς), so the reference runs predicates with these in their place
 // (withRegoCase) and `leash test` agrees with the bundle the gateway asks.
-import { LOWER_RUNS, UPPER_RUNS } from './case-tables.ts';
-
-/** The code point `cp` maps to by `runs` ([start, end, stride, delta] quadruples sorted by start; gen-case-tables.ts). */
-export function mapCodePoint(runs: readonly number[], cp: number): number {
-  let lo = 0;
-  let hi = runs.length / 4 - 1;
-  // the last run that starts at or before cp
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (runs[mid * 4]! <= cp) lo = mid;
-    else hi = mid - 1;
-  }
-  const at = lo * 4;
-  const start = runs[at]!;
-  const stride = runs[at + 2]!;
-  if (cp < start || cp > runs[at + 1]!) return cp;
-  // stride 0: pairs that swap (even offsets up one, odd ones down one)
-  if (stride === 0) return (cp - start) % 2 === 0 ? cp + 1 : cp - 1;
-  return (cp - start) % stride === 0 ? cp + runs[at + 3]! : cp;
-}
+import { LOWER_RUNS, mapCodePoint, UPPER_RUNS } from '../unicode/index.ts';
 
 function mapString(s: string, runs: readonly number[]): string {
   let out = '';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    // ASCII letters are most of every real string: skip the search for them
-    out += cp < 0x80 ? (runs === LOWER_RUNS ? (cp >= 0x41 && cp <= 0x5a ? String.fromCharCode(cp + 32) : ch) : (cp >= 0x61 && cp <= 0x7a ? String.fromCharCode(cp - 32) : ch))
-      : String.fromCodePoint(mapCodePoint(runs, cp));
-  }
+  for (const ch of s) out += String.fromCodePoint(mapCodePoint(runs, ch.codePointAt(0)!));
   return out;
 }
 

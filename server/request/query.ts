@@ -60,16 +60,14 @@ export function canonicalQuery(rawQuery: string, parsed: Readonly<Record<string,
     if (typeof v === 'string') add(k, v);
     else for (const item of v) add(k, item);
   }
-  if (!options.allowCompatibilityLetters) {
-    for (const [k, values] of all) {
+  const query: QueryMap = {};
+  for (const [k, values] of all) {
+    if (!options.allowCompatibilityLetters) {
       const inName = asciiLookAlike(k);
       if (inName !== undefined) return refuse('ambiguous_query', `query parameter name ${JSON.stringify(k.slice(0, 64))} has ${describeLookAlike(inName)}, an ASCII look-alike for an upstream that normalises`);
       // a value may be a credential (api_key=...): the reason names the parameter, not the character
       if (values.some((v) => asciiLookAlike(v) !== undefined)) return refuse('ambiguous_query', `a value of query parameter ${JSON.stringify(k.slice(0, 64))} has a character that NFKC turns into ASCII letters or digits, an ASCII look-alike for an upstream that normalises`);
     }
-  }
-  const query: QueryMap = {};
-  for (const [k, values] of all) {
     if (values.length === 1) query[k] = values[0]!;
     // `name[]` says "a list" to every framework that reads it (qs, Rails, PHP, Stripe's API)
     else if (options.allowRepeatedQuery || k.endsWith('[]')) query[k] = values;

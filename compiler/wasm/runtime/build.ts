@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync, existsSync
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import binaryen from 'binaryen';
+import { assemblyCaseTables } from '../../unicode/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const RUNTIME_SOURCE_DIR = join(here, 'assembly');
@@ -16,17 +17,22 @@ export const RUNTIME_FEATURES = (): number =>
   binaryen.Features.MVP | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt |
   binaryen.Features.NontrappingFPToInt | binaryen.Features.SignExt | binaryen.Features.MutableGlobals;
 const HEAP_BASE_EXPORT = '__leash_heap_base';
+// The case tables' numbers live in compiler/unicode/case-tables.ts; the build writes them as
+// an AssemblyScript module here (not committed) before compiling.
+const CASE_TABLES_SOURCE = fileURLToPath(new URL('../../unicode/case-tables.ts', import.meta.url));
+const CASE_TABLES_ASSEMBLY = join(RUNTIME_SOURCE_DIR, 'case-tables.ts');
 
 /** True when build/runtime.wasm is missing or older than any source file. */
 export function runtimeBuildIsStale(): boolean {
   if (!existsSync(RUNTIME_BUILD_PATH)) return true;
   const built = statSync(RUNTIME_BUILD_PATH).mtimeMs;
   const sources = readdirSync(RUNTIME_SOURCE_DIR).map((f) => join(RUNTIME_SOURCE_DIR, f));
-  sources.push(fileURLToPath(import.meta.url));
+  sources.push(fileURLToPath(import.meta.url), CASE_TABLES_SOURCE);
   return sources.some((f) => statSync(f).mtimeMs > built);
 }
 
 async function compileAssemblyScript(): Promise<Uint8Array> {
+  writeFileSync(CASE_TABLES_ASSEMBLY, assemblyCaseTables());
   const asc = (await import('assemblyscript/asc')).default;
   let binary: Uint8Array | undefined;
   let errors = '';

@@ -1,5 +1,6 @@
-// Lookups in the case tables of case-tables.ts (made by gen-case-tables.ts): Rego's
-// lower/upper and the case-folding orbits of (?i) in regular expressions.
+// Lookups in the case tables (case-tables.ts, which the runtime build writes from
+// compiler/unicode/case-tables.ts): Rego's lower/upper and the case-folding orbits of (?i) in
+// regular expressions. compiler/unicode/case-runs.ts is the same lookup for the DSL reference.
 import { FOLD_RUNS, FOLD_RUN_COUNT } from "./case-tables";
 
 // The code point cp maps to by a table of [start, end, stride, delta] runs sorted by start;
